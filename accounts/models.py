@@ -1,0 +1,139 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("销售经理")
+    ASSISTANT = "assistant", _("销售助理")
+    DIRECTOR = "director", _("销售总监")
+    ADMIN = "admin", _("管理员")
+
+
+# Roles that see every hospital, department and contact.
+ROLES_SEEING_ALL = {Role.ASSISTANT, Role.DIRECTOR, Role.ADMIN}
+# Roles that stand above every sales manager (and so see contacts' personal details).
+ROLES_ABOVE_ALL = {Role.DIRECTOR, Role.ADMIN}
+
+
+class Territory(models.Model):
+    """A sales region: whole provinces and/or single cities ("浙江省" or "浙江省/杭州市")."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    provinces = models.JSONField(_("省份"), default=list, blank=True)
+    cities = models.JSONField(_("城市"), default=list, blank=True, help_text=_("格式：省/市"))
+
+    class Meta:
+        verbose_name = _("销售区域")
+        verbose_name_plural = _("销售区域")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def covers(self, province: str, city: str) -> bool:
+        return province in self.provinces or f"{province}/{city}" in self.cities
+
+
+class Team(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    leader = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("负责人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("区域"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("销售团队")
+        verbose_name_plural = _("销售团队")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in. `role` decides what they see; Django groups carry permissions."""
+
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    role = models.CharField(_("角色"), max_length=20, choices=Role, default=Role.MANAGER)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("团队"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("区域"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    phone = models.CharField(_("手机"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def sees_all(self) -> bool:
+        return self.is_superuser or self.role in ROLES_SEEING_ALL
+
+    @cached_property
+    def led_team_ids(self) -> frozenset[int]:
+        """Teams this user leads: one query, cached for the request's user object."""
+        if not self.pk:
+            return frozenset()
+        return frozenset(Team.objects.filter(leader=self).values_list("pk", flat=True))
+
+    def oversees(self, owner_id: int | None, owner_team_id: int | None) -> bool:
+        """True when this user is the owner or stands above them (team leader, director, admin)."""
+        if self.is_superuser or self.role in ROLES_ABOVE_ALL:
+            return True
+        if owner_id is not None and owner_id == self.pk:
+            return True
+        return owner_team_id is not None and owner_team_id in self.led_team_ids
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> str:
+        key = secrets.token_urlsafe(32)
+        cls.objects.create(user=user, key_hash=cls.hash(key))
+        return key

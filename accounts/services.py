@@ -1,0 +1,78 @@
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from .models import Role, User
+
+# What each role may do, as Django permissions ("app_label.codename"). Which rows they may do it
+# to is decided by each model's visible_to(); see docs/decisions/0003-visibility.md.
+_EDIT_MASTER_DATA = [
+    f"hospitals.{action}_{model}"
+    for model in ("hospital", "department", "contact")
+    for action in ("view", "add", "change")
+]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.MANAGER: _EDIT_MASTER_DATA,
+    Role.ASSISTANT: [
+        *_EDIT_MASTER_DATA,
+        "hospitals.delete_department",
+        "hospitals.delete_contact",
+        "hospitals.assign_owner",
+    ],
+    Role.DIRECTOR: [*_EDIT_MASTER_DATA, "hospitals.assign_owner"],
+    Role.ADMIN: [
+        *_EDIT_MASTER_DATA,
+        "hospitals.delete_hospital",
+        "hospitals.delete_department",
+        "hospitals.delete_contact",
+        "hospitals.assign_owner",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_team",
+        "accounts.add_team",
+        "accounts.change_team",
+        "accounts.view_territory",
+        "accounts.add_territory",
+        "accounts.change_territory",
+    ],
+}
+
+
+# Group names are data, not UI text: fixed, so they do not change with the active language.
+GROUP_NAMES = {
+    Role.MANAGER: "销售经理",
+    Role.ASSISTANT: "销售助理",
+    Role.DIRECTOR: "销售总监",
+    Role.ADMIN: "管理员",
+}
+
+
+def group_name(role: str) -> str:
+    return GROUP_NAMES[Role(role)]
+
+
+@transaction.atomic
+def sync_role_groups() -> None:
+    """Create one group per role holding exactly that role's permissions."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name(role))
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
+
+
+@transaction.atomic
+def assign_role(*, user: User, role: str) -> User:
+    """Set a user's role and make their role group match it (the one place roles change)."""
+    user.role = role
+    user.is_staff = role == Role.ADMIN or user.is_superuser
+    user.save(update_fields=["role", "is_staff"])
+    role_groups = Group.objects.filter(name__in=[group_name(r) for r in Role.values])
+    user.groups.remove(*role_groups)
+    group, _ = Group.objects.get_or_create(name=group_name(role))
+    user.groups.add(group)
+    return user

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.models import Role
+from accounts.services import ROLE_PERMISSIONS, assign_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_role_has_a_group_with_its_permissions(roles):
+    for role, perms in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(
+            name={
+                "manager": "销售经理",
+                "assistant": "销售助理",
+                "director": "销售总监",
+                "admin": "管理员",
+            }[role]
+        )
+        assert group.permissions.count() == len(set(perms)), role
+
+
+def test_assigning_a_role_swaps_the_group(alice):
+    assert alice.has_perm("hospitals.add_hospital")
+    assert not alice.has_perm("hospitals.assign_owner")
+    assign_role(user=alice, role=Role.ASSISTANT)
+    alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached per instance
+    assert alice.has_perm("hospitals.assign_owner")
+    assert list(alice.groups.values_list("name", flat=True)) == ["销售助理"]
+
+
+def test_only_the_admin_role_gets_into_the_admin_site(alice, admin_user, as_user):
+    assert as_user(alice).get("/admin/").status_code == 302
+    assert as_user(admin_user).get("/admin/").status_code == 200

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Contact, Department, Hospital
+
+
+@admin.register(Hospital)
+class HospitalAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "province", "city", "grade", "status", "owner")
+    list_filter = ("grade", "status", "province")
+    search_fields = ("name", "search_text")
+    list_select_related = ("owner",)
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "hospital", "parent")
+    search_fields = ("name", "hospital__name")
+    list_select_related = ("hospital", "parent")
+    raw_id_fields = ("hospital", "parent")
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "hospital", "department", "title", "layer", "attitude")
+    list_filter = ("layer", "attitude")
+    search_fields = ("name", "search_text")
+    list_select_related = ("hospital", "department")
+    raw_id_fields = ("hospital", "department")

@@ -1,0 +1,48 @@
+"""Pure rules about hospitals and contacts: pinyin keys for search. No ORM here."""
+
+import re
+
+from pypinyin import Style, lazy_pinyin, pinyin
+
+_SPACES = re.compile(r"\s+")
+
+
+def pinyin_keys(text: str) -> tuple[str, str]:
+    """Full pinyin and initials of a Chinese name, lower case, no spaces.
+
+    >>> pinyin_keys("北京协和医院")
+    ('beijingxieheyiyuan', 'bjxhyy')
+
+    Latin letters and digits are kept as they are in both keys ("301医院" -> "301yy").
+    """
+    text = _SPACES.sub("", text or "")
+    if not text:
+        return "", ""
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
+    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    return "".join(syllables).lower(), "".join(initials).lower()
+
+
+def search_text(*names: str, person: bool = False) -> str:
+    """One lower-case string holding every name and its pinyin keys, for a single LIKE.
+
+    For a person's name every reading of the first character is added too, because surnames
+    are often read differently from the word (曾 is "zeng" as a surname, "ceng" in 曾经).
+    """
+    parts: list[str] = []
+    for name in names:
+        name = _SPACES.sub("", name or "")
+        if not name:
+            continue
+        full, initials = pinyin_keys(name)
+        parts.extend([name.lower(), full, initials])
+        if person:
+            rest_full, rest_initials = pinyin_keys(name[1:])
+            for reading in pinyin(name[0], style=Style.NORMAL, heteronym=True)[0]:
+                parts.extend([reading + rest_full, reading[0] + rest_initials])
+    return " ".join(dict.fromkeys(p for p in parts if p))
+
+
+def search_terms(query: str) -> list[str]:
+    """Split a search box query into lower-case terms; every term must match."""
+    return [term for term in _SPACES.split((query or "").strip().lower()) if term][:5]

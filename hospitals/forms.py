@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+
+from .models import (
+    PERSONAL_FIELDS,
+    PROVINCES,
+    Attitude,
+    Contact,
+    Department,
+    Grade,
+    Hospital,
+    HospitalStatus,
+    Layer,
+    PurchaseRole,
+)
+
+
+def assignable_owners(user: User):
+    """Whom `user` may make the owner of a hospital, or None when they may not choose."""
+    managers = User.objects.filter(is_active=True, role=Role.MANAGER)
+    if user.has_perm("hospitals.assign_owner"):
+        return managers
+    if user.led_team_ids:
+        return managers.filter(Q(team__in=user.led_team_ids) | Q(pk=user.pk))
+    return None
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, so a stale save can be refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+
+class HospitalForm(VersionedForm):
+    province = forms.ChoiceField(label=_("省份"), choices=[("", "—")] + [(p, p) for p in PROVINCES])
+
+    class Meta:
+        model = Hospital
+        fields = [
+            "name", "short_name", "province", "city", "county", "grade", "hospital_type",
+            "ownership", "status", "address", "beds", "icu_beds", "operating_rooms",
+            "hyperbaric_chambers", "owner", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "beds": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "icu_beds": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "operating_rooms": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "hyperbaric_chambers": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        owners = assignable_owners(user)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners.order_by("username")
+            # A team leader who cleared the owner would lose sight of the hospital themselves.
+            self.fields["owner"].required = not user.has_perm("hospitals.assign_owner")
+
+    @property
+    def duplicate(self) -> Hospital | None:
+        """The existing hospital this one would duplicate, to link to it from the error."""
+        errors = self.errors.as_data().get("name", [])
+        if any(e.code == "duplicate_in_city" for e in errors):
+            return self.instance.find_duplicate()
+        return None
+
+
+class DepartmentForm(VersionedForm):
+    class Meta:
+        model = Department
+        fields = ["name", "parent", "phone", "sort_order", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, hospital: Hospital, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.hospital = hospital
+        parents = Department.objects.filter(hospital=hospital)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+
+
+class ContactForm(VersionedForm):
+    roles = forms.MultipleChoiceField(
+        label=_("采购角色"),
+        choices=PurchaseRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "name", "department", "title", "layer", "roles", "influence", "attitude",
+            "closeness", "mobile", "office_phone", "email", "wechat", "work_info", "org_needs",
+            "birthday", "personal_phone", "family", "hobbies", "personal_needs", "is_active",
+            "notes",
+        ]  # fmt: skip
+        widgets = {
+            "layer": forms.RadioSelect,
+            "attitude": forms.RadioSelect,
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "work_info": forms.Textarea(attrs={"rows": 2}),
+            "org_needs": forms.Textarea(attrs={"rows": 2}),
+            "family": forms.Textarea(attrs={"rows": 2}),
+            "hobbies": forms.Textarea(attrs={"rows": 2}),
+            "personal_needs": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel"}),
+            "office_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "personal_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, hospital: Hospital, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.hospital = hospital
+        self.fields["department"].queryset = Department.objects.filter(hospital=hospital)
+        self.fields["influence"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
+        self.fields["closeness"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
+        # Whoever may not see personal details may not change them either.
+        self.shows_personal = user.oversees(
+            hospital.owner_id, hospital.owner.team_id if hospital.owner else None
+        )
+        if not self.shows_personal:
+            for name in PERSONAL_FIELDS:
+                del self.fields[name]
+
+
+class HospitalFilterForm(forms.Form):
+    SORTS = {
+        "name": ("pinyin", "pk"),
+        "-beds": ("-beds", "pk"),
+        "beds": ("beds", "pk"),
+        "-grade": ("-grade_rank", "pinyin", "pk"),
+        "-updated": ("-updated_at", "pk"),
+    }
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
+    province = forms.ChoiceField(
+        label=_("省份"), required=False, choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES]
+    )
+    city = forms.CharField(label=_("城市"), required=False, max_length=30)
+    grade = forms.ChoiceField(
+        label=_("等级"), required=False, choices=[("", _("全部等级")), *Grade.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *HospitalStatus.choices]
+    )
+    owner = forms.ModelChoiceField(
+        label=_("负责人"), required=False, queryset=User.objects.none(), empty_label=_("全部负责人")
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("name", _("按名称")),
+            ("-grade", _("按等级")),
+            ("-beds", _("床位从多到少")),
+            ("beds", _("床位从少到多")),
+            ("-updated", _("最近更新")),
+        ],
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
+        if not user.sees_all:
+            owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
+        self.fields["owner"].queryset = owners.order_by("username")
+
+    def filter(self, qs):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            qs = qs.search(data["q"])
+        for field in ("province", "grade", "status", "owner"):
+            if data.get(field):
+                qs = qs.filter(**{field: data[field]})
+        if data.get("city"):
+            qs = qs.filter(city__startswith=data["city"].strip())
+        return qs.order_by(*self.SORTS.get(data.get("sort") or "name", self.SORTS["name"]))
+
+
+class ContactFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
+    layer = forms.ChoiceField(
+        label=_("层级"), required=False, choices=[("", _("全部层级")), *Layer.choices]
+    )
+    attitude = forms.ChoiceField(
+        label=_("态度"), required=False, choices=[("", _("全部态度")), *Attitude.choices]
+    )
+
+    def filter(self, qs):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            qs = qs.search(data["q"])
+        for field in ("layer", "attitude"):
+            if data.get(field):
+                qs = qs.filter(**{field: data[field]})
+        return qs.order_by("pinyin", "pk")

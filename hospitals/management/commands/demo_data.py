@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from hospitals import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (浙江省 hospitals, contacts and six demo users); safe to rerun."
+
+    def handle(self, *args, **options):
+        created = demo.load()
+        self.stdout.write(
+            "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
+            "{contacts} contacts (existing rows left as they were)".format(**created)
+        )
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+        for username, name, role, team, leads in demo.USERS:
+            extra = f", {team}" + (" leader" if leads else "") if team else ""
+            self.stdout.write(f"  {username:<10} {name} ({role.label}{extra})")

@@ -1,0 +1,55 @@
+import pytest
+from django.urls import reverse
+
+from .factories import ContactFactory, HospitalFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("hospitals:search")
+
+
+@pytest.fixture
+def peking(director):
+    return HospitalFactory(name="北京协和医院", province="北京市", city="北京市")
+
+
+@pytest.mark.parametrize("q", ["bjxh", "北京协和", "beijingxiehe", "XIEHE", "bj xh"])
+def test_it_finds_a_hospital_by_name_pinyin_or_initials(as_user, director, peking, q):
+    HospitalFactory(name="北京大学第一医院", province="北京市", city="北京市")
+    response = as_user(director).get(SEARCH, {"q": q})
+    assert [h.name for h in response.context["hospitals"]] == ["北京协和医院"]
+
+
+def test_it_finds_a_contact_by_pinyin(as_user, director, peking):
+    ContactFactory(hospital=peking, name="张伟")
+    ContactFactory(hospital=peking, name="李娜")
+    response = as_user(director).get(SEARCH, {"q": "zhang"})
+    assert [c.name for c in response.context["contacts"]] == ["张伟"]
+    assert "北京协和医院" in response.content.decode()
+
+
+def test_it_searches_only_what_the_user_may_see(as_user, alice, carol):
+    HospitalFactory(owner=carol, name="温州市人民医院", city="温州市")
+    ContactFactory(hospital=HospitalFactory(owner=carol), name="张伟")
+    response = as_user(alice).get(SEARCH, {"q": "zhang"})
+    assert response.context["contacts"] == []
+    assert as_user(alice).get(SEARCH, {"q": "wzsrmyy"}).context["hospitals"] == []
+
+
+def test_htmx_search_returns_the_results_only(as_user, director, peking):
+    response = as_user(director).get(SEARCH, {"q": "bjxh"}, headers={"HX-Request": "true"})
+    assert "<html" not in response.content.decode()
+    assert "北京协和医院" in response.content.decode()
+
+
+def test_search_runs_a_fixed_number_of_queries(
+    as_user, director, peking, queries_for, django_assert_max_num_queries
+):
+    client = as_user(director)
+    few = queries_for(lambda: client.get(SEARCH, {"q": "yy"}))
+    for i in range(25):
+        hospital = HospitalFactory(name=f"北京第{i}医院", province="北京市", city="北京市")
+        ContactFactory(hospital=hospital, name=f"杨{i}")
+    with django_assert_max_num_queries(8):
+        many = queries_for(lambda: client.get(SEARCH, {"q": "yy"}))
+    assert few == many

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+
+from . import services
+from .forms import (
+    ContactFilterForm,
+    ContactForm,
+    DepartmentForm,
+    HospitalFilterForm,
+    HospitalForm,
+)
+from .history import history_entries
+from .models import PERSONAL_FIELDS, Contact, Department, Hospital, Layer
+
+PAGE_SIZE = 25
+HISTORY_ON_PAGE = 10
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+    user: User
+
+
+def _page(request, qs, size: int = PAGE_SIZE):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    """The current filters as a query string prefix, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode() + "&" if params else ""
+
+
+def _save_form(request, form, record, template: str, ctx: dict) -> HttpResponse | None:
+    """Save a valid form through the service; on a stale edit, keep the input and explain."""
+    try:
+        services.save_record(record=record, by=request.user, expected_version=form.expected_version)
+    except services.EditConflict as conflict:
+        form.add_error(None, conflict.message)
+        ctx["conflict"] = conflict
+        return render(request, template, ctx, status=409)
+    except ValidationError as error:  # an invariant the form could not see
+        by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, field_messages in by_field.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+        return render(request, template, ctx, status=400)
+    return None
+
+
+def _done(request, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# Hospitals -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = HospitalFilterForm(request.GET or None, user=request.user)
+    qs = form.filter(Hospital.objects.visible_to(request.user).select_related("owner"))
+    page = _page(request, qs)
+    ctx = {"form": form, "page": page, "query_without_page": _query_without_page(request)}
+    template = "hospitals/hospital_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.add_hospital", raise_exception=True)
+def hospital_create(request: HtmxHttpRequest) -> HttpResponse:
+    hospital = Hospital(owner=request.user if request.user.role == "manager" else None)
+    form = HospitalForm(request.POST or None, instance=hospital, user=request.user)
+    ctx = {"form": form, "hospital": None}
+    template = "hospitals/hospital_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已创建医院“%s”。") % form.instance.name)
+        return _done(request, form.instance.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def hospital_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    hospital = get_object_or_404(
+        Hospital.objects.visible_to(request.user).select_related("owner__team"), pk=pk
+    )
+    departments = list(
+        hospital.departments.annotate(n_contacts=Count("contacts")).order_by("sort_order", "name")
+    )
+    contacts = list(
+        hospital.contacts.filter(is_active=True)
+        .select_related("department")
+        .order_by("-influence", "pinyin")
+    )
+    by_layer = defaultdict(list)
+    for contact in contacts:
+        by_layer[contact.layer].append(contact)
+    layers = [(value, label, by_layer[value]) for value, label in Layer.choices]
+    rows = list(hospital.history.select_related("history_user")[: HISTORY_ON_PAGE + 1])
+    ctx = {
+        "hospital": hospital,
+        "departments": _tree(departments),
+        "layers": layers,
+        "n_contacts": len(contacts),
+        "history": history_entries(Hospital, rows, limit=HISTORY_ON_PAGE),
+        "more_history": len(rows) > HISTORY_ON_PAGE,
+    }
+    return render(request, "hospitals/hospital_detail.html", ctx)
+
+
+def _tree(departments: list[Department]) -> list[tuple[Department, int]]:
+    """Departments in tree order with their depth, from one flat list (no extra queries)."""
+    children = defaultdict(list)
+    for d in departments:
+        children[d.parent_id].append(d)
+    out: list[tuple[Department, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id, depth):
+        for d in children.get(parent_id, []):
+            if d.pk not in seen:
+                seen.add(d.pk)
+                out.append((d, depth))
+                walk(d.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.change_hospital", raise_exception=True)
+def hospital_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=pk)
+    form = HospitalForm(request.POST or None, instance=hospital, user=request.user)
+    ctx = {"form": form, "hospital": hospital}
+    template = "hospitals/hospital_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已保存。"))
+        return _done(request, hospital.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def hospital_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=pk)
+    return _history_page(request, hospital, Hospital, hidden=set())
+
+
+def _history_page(request, record, model, hidden: set[str]) -> HttpResponse:
+    size = 30
+    page_arg = request.GET.get("page", "")
+    page_no = max(1, int(page_arg)) if page_arg.isdigit() else 1
+    start = (page_no - 1) * size
+    rows = list(record.history.select_related("history_user")[start : start + size + 1])
+    ctx = {
+        "record": record,
+        "history": history_entries(model, rows, limit=size, hidden=hidden),
+        "page_no": page_no,
+        "has_next": len(rows) > size,
+    }
+    return render(request, "hospitals/history.html", ctx)
+
+
+# Departments ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.add_department", raise_exception=True)
+def department_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
+    hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=hospital_pk)
+    form = DepartmentForm(request.POST or None, hospital=hospital)
+    ctx = {"form": form, "hospital": hospital, "department": None}
+    template = "hospitals/department_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已添加部门“%s”。") % form.instance.name)
+        return _done(request, hospital.get_absolute_url() + "#org")
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.change_department", raise_exception=True)
+def department_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(
+        Department.objects.visible_to(request.user).select_related("hospital"), pk=pk
+    )
+    hospital = department.hospital
+    form = DepartmentForm(request.POST or None, instance=department, hospital=hospital)
+    rows = list(department.history.select_related("history_user")[: HISTORY_ON_PAGE + 1])
+    ctx = {
+        "form": form,
+        "hospital": hospital,
+        "department": department,
+        "history": history_entries(Department, rows, limit=HISTORY_ON_PAGE),
+    }
+    template = "hospitals/department_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已保存。"))
+        return _done(request, hospital.get_absolute_url() + "#org")
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+# Contacts ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def contact_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET or None)
+    qs = form.filter(Contact.objects.visible_to(request.user).with_owner())
+    ctx = {
+        "form": form,
+        "page": _page(request, qs),
+        "query_without_page": _query_without_page(request),
+    }
+    template = "hospitals/contact_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.add_contact", raise_exception=True)
+def contact_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
+    hospital = get_object_or_404(
+        Hospital.objects.visible_to(request.user).select_related("owner"), pk=hospital_pk
+    )
+    initial = {}
+    if request.GET.get("department", "").isdigit():
+        initial["department"] = int(request.GET["department"])
+    form = ContactForm(request.POST or None, hospital=hospital, user=request.user, initial=initial)
+    ctx = {"form": form, "hospital": hospital, "contact": None}
+    template = "hospitals/contact_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已添加联系人“%s”。") % form.instance.name)
+        return _done(request, form.instance.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("hospital__owner", "department"),
+        pk=pk,
+    )
+    shows_personal = contact.personal_visible_to(request.user)
+    rows = list(contact.history.select_related("history_user")[: HISTORY_ON_PAGE + 1])
+    hidden = set() if shows_personal else set(PERSONAL_FIELDS)
+    ctx = {
+        "contact": contact,
+        "hospital": contact.hospital,
+        "shows_personal": shows_personal,
+        "history": history_entries(Contact, rows, limit=HISTORY_ON_PAGE, hidden=hidden),
+        "more_history": len(rows) > HISTORY_ON_PAGE,
+    }
+    return render(request, "hospitals/contact_detail.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hospitals.change_contact", raise_exception=True)
+def contact_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("hospital__owner"), pk=pk
+    )
+    hospital = contact.hospital
+    form = ContactForm(request.POST or None, instance=contact, hospital=hospital, user=request.user)
+    ctx = {"form": form, "hospital": hospital, "contact": contact}
+    template = "hospitals/contact_form.html"
+    if request.method == "POST" and form.is_valid():
+        refused = _save_form(request, form, form.instance, template, ctx)
+        if refused:
+            return refused
+        messages.success(request, _("已保存。"))
+        return _done(request, contact.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def contact_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("hospital__owner"), pk=pk
+    )
+    hidden = set() if contact.personal_visible_to(request.user) else set(PERSONAL_FIELDS)
+    return _history_page(request, contact, Contact, hidden=hidden)
+
+
+# Search --------------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 10
+
+
+@require_GET
+@login_required
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:50]
+    hospitals, contacts = [], []
+    if q:
+        hospitals = list(
+            Hospital.objects.visible_to(request.user)
+            .search(q)
+            .select_related("owner")
+            .order_by("-grade_rank", "pinyin")[:SEARCH_LIMIT]
+        )
+        contacts = list(
+            Contact.objects.visible_to(request.user)
+            .search(q)
+            .select_related("hospital", "department")
+            .order_by("pinyin")[:SEARCH_LIMIT]
+        )
+    ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": SEARCH_LIMIT}
+    template = "hospitals/search.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)

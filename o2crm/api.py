@@ -1,0 +1,153 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one router per app.
+
+Authentication: a bearer token (POST /api/v1/auth/token) or the browser session (with CSRF).
+Errors: 400 with {"detail": "...", "errors": {"<field>": ["<message>", ...]}}, messages in the
+request's language; 404 for rows the caller may not see; 409 for a stale edit.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from accounts.models import ApiToken
+from hospitals.api import router as hospitals_router
+from hospitals.services import EditConflict
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(token), user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user  # so visibility rules and history see who acted
+        return row.user
+
+
+api = NinjaAPI(
+    title="o2crm API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+)
+
+# pydantic error types -> a message in the request's language
+_TYPE_MESSAGES = {
+    "missing": lambda: _("这个字段是必填项。"),
+    "int_parsing": lambda: _("请输入整数。"),
+    "int_type": lambda: _("请输入整数。"),
+    "int_from_float": lambda: _("请输入整数。"),
+    "float_parsing": lambda: _("请输入数字。"),
+    "decimal_parsing": lambda: _("请输入数字。"),
+    "string_type": lambda: _("请输入文本。"),
+    "bool_parsing": lambda: _("请输入 true 或 false。"),
+    "bool_type": lambda: _("请输入 true 或 false。"),
+    "date_from_datetime_parsing": lambda: _("请输入有效日期（YYYY-MM-DD）。"),
+    "date_parsing": lambda: _("请输入有效日期（YYYY-MM-DD）。"),
+    "date_type": lambda: _("请输入有效日期（YYYY-MM-DD）。"),
+    "list_type": lambda: _("请提供一个列表。"),
+    "greater_than_equal": lambda: _("数值太小。"),
+    "less_than_equal": lambda: _("数值太大。"),
+    "string_too_long": lambda: _("内容太长。"),
+    "json_invalid": lambda: _("请求体不是有效的 JSON。"),
+    "model_attributes_type": lambda: _("请求体应为 JSON 对象。"),
+    "dict_type": lambda: _("请提供一个 JSON 对象。"),
+}
+_LOCATIONS = {"body", "query", "path", "payload", "data", "filters", "pagination", "header"}
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ()) if str(p) not in _LOCATIONS]
+        field = ".".join(loc) or "__all__"
+        message = _TYPE_MESSAGES.get(error.get("type", ""), lambda e=error: e.get("msg", ""))()
+        errors.setdefault(field, []).append(message)
+    return api.create_response(
+        request,
+        {"detail": next(iter(errors.values()))[0], "errors": errors},
+        status=400,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_validation_error(request, exc: DjangoValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    errors = {("__all__" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
+    return api.create_response(
+        request, {"detail": next(iter(errors.values()))[0], "errors": errors}, status=400
+    )
+
+
+@api.exception_handler(EditConflict)
+def on_conflict(request, exc: EditConflict):
+    return api.create_response(
+        request,
+        {"detail": exc.message, "current_version": exc.current.version},
+        status=409,
+    )
+
+
+@api.exception_handler(PermissionError)
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return api.create_response(request, {"detail": _("您没有权限执行此操作。")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(
+        request, {"detail": _("请先登录或提供有效的 API 令牌。")}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+class Credentials(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@api.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut},
+    tags=["auth"],
+    summary="Exchange a username and password for a bearer token",
+)
+def create_token(request: HttpRequest, credentials: Credentials):
+    user = authenticate(request, username=credentials.username, password=credentials.password)
+    if user is None or not user.is_active:
+        return 401, {"detail": _("用户名或密码不正确。")}
+    return 200, {"token": ApiToken.issue(user)}
+
+
+api.add_router("/", hospitals_router)

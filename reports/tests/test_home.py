@@ -1,0 +1,41 @@
+import pytest
+from django.urls import reverse
+
+from hospitals import services
+from hospitals.tests.factories import HospitalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_greets_and_counts_what_is_mine(as_user, alice, carol):
+    HospitalFactory(owner=alice, name="杭州市钱塘区人民医院", status="new")
+    HospitalFactory(owner=alice, name="浙江省人民医院")
+    HospitalFactory(owner=carol, name="缙云县人民医院", status="new", city="丽水市")
+    response = as_user(alice).get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["n_hospitals"] == 2
+    body = response.content.decode()
+    assert "您好，刘晓燕" in body
+    assert "杭州市钱塘区人民医院" in body  # a new hospital: explicit need for oxygen
+    assert "缙云县人民医院" not in body
+
+
+def test_recent_changes_show_who_changed_what(as_user, alice):
+    hospital = HospitalFactory(owner=alice, name="浙江省人民医院")
+    hospital.beds = 3000
+    services.save_record(record=hospital, by=alice)
+    body = as_user(alice).get(reverse("home")).content.decode()
+    assert "刘晓燕" in body and "修改" in body
+
+
+def test_home_runs_a_fixed_number_of_queries(
+    as_user, director, queries_for, django_assert_max_num_queries
+):
+    client = as_user(director)
+    HospitalFactory()
+    few = queries_for(lambda: client.get(reverse("home")))
+    for _ in range(20):
+        HospitalFactory(status="relocating")
+    with django_assert_max_num_queries(10):
+        many = queries_for(lambda: client.get(reverse("home")))
+    assert few == many

@@ -1,0 +1,40 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from hospitals.models import Contact, Hospital, HospitalStatus
+
+RECENT = 8
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """工作台: what the signed-in user has, and what changed lately."""
+    hospitals = Hospital.objects.visible_to(request.user)
+    by_status = dict(
+        hospitals.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    # New and relocating hospitals need central oxygen explicitly (process step 1.1).
+    explicit_need = list(
+        hospitals.filter(status__in=[HospitalStatus.NEW, HospitalStatus.RELOCATING])
+        .select_related("owner")
+        .order_by("-grade_rank", "pinyin")[:6]
+    )
+    recent_rows = list(
+        Hospital.history.filter(id__in=hospitals.values("pk"))
+        .select_related("history_user")
+        .order_by("-history_date")[:RECENT]
+    )
+    ctx = {
+        "n_hospitals": sum(by_status.values()),
+        "status_counts": [
+            (value, label, by_status.get(value, 0)) for value, label in HospitalStatus.choices
+        ],
+        "n_contacts": Contact.objects.visible_to(request.user).count(),
+        "explicit_need": explicit_need,
+        "recent": recent_rows,
+    }
+    return render(request, "reports/home.html", ctx)
