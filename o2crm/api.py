@@ -72,28 +72,29 @@ _TYPE_MESSAGES = {
 _LOCATIONS = {"body", "query", "path", "payload", "data", "filters", "pagination", "header"}
 
 
+def _bad_request(request, errors: dict[str, list[str]]):
+    """400 with every message by field; `detail` names the first field and its message."""
+    field, messages = next(iter(errors.items()))
+    detail = messages[0] if field == "__all__" else f"{field}: {messages[0]}"
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         loc = [str(p) for p in error.get("loc", ()) if str(p) not in _LOCATIONS]
-        field = ".".join(loc) or "__all__"
+        # a restricted contact field sent inside "personal" is reported under its own name
+        field = (loc[-1] if loc[:1] == ["personal"] else ".".join(loc)) or "__all__"
         message = _TYPE_MESSAGES.get(error.get("type", ""), lambda e=error: e.get("msg", ""))()
         errors.setdefault(field, []).append(message)
-    return api.create_response(
-        request,
-        {"detail": next(iter(errors.values()))[0], "errors": errors},
-        status=400,
-    )
+    return _bad_request(request, errors)
 
 
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request, exc: DjangoValidationError):
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    errors = {("__all__" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
-    return api.create_response(
-        request, {"detail": next(iter(errors.values()))[0], "errors": errors}, status=400
-    )
+    return _bad_request(request, {k: [str(m) for m in v] for k, v in errors.items()})
 
 
 @api.exception_handler(EditConflict)

@@ -1,0 +1,39 @@
+"""Chinese is the source language; every UI string must also exist in English."""
+
+import gettext
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+
+
+def _po_entries() -> dict[str, str]:
+    text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
+    entries = {}
+    for block in text.split("\n\n"):
+        if "#, fuzzy" in block and 'msgid ""\nmsgstr ""' not in block:
+            entries[f"FUZZY:{block}"] = ""
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
+        if msgid and msgstr:
+            key = "".join(re.findall(r'"(.*)"', msgid.group(1)))
+            if key:
+                entries[key] = "".join(re.findall(r'"(.*)"', msgstr.group(1)))
+    return entries
+
+
+def test_every_string_has_an_english_translation():
+    untranslated = [k for k, v in _po_entries().items() if not v]
+    assert untranslated == []
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    with open(CATALOGUE / "django.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)._catalog
+    compiled_ids = {k if isinstance(k, str) else k[0] for k in compiled if k}
+    source_ids = {
+        k.encode().decode("unicode_escape").encode("latin-1").decode() for k in _po_entries()
+    }
+    assert source_ids <= compiled_ids, "run `make messages` to recompile"
