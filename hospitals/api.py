@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from accounts.models import User
@@ -154,7 +154,7 @@ def create_hospital(request: HttpRequest, payload: HospitalIn):
     _refuse_unsettable(form, changes, "owner")
     hospital = _run_form(form)
     services.save_record(record=hospital, by=request.user)
-    return 201, hospital
+    return Status(201, hospital)
 
 
 @router.api_operation(
@@ -261,7 +261,7 @@ def create_department(request: HttpRequest, payload: DepartmentIn):
     )
     department = _run_form(form)
     services.save_record(record=department, by=request.user)
-    return 201, department
+    return Status(201, department)
 
 
 @router.api_operation(
@@ -416,7 +416,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
     contact = Contact(hospital=hospital)
     contact = _run_form(_contact_form(request, contact, hospital, _contact_changes(payload)))
     services.save_record(record=contact, by=request.user)
-    return 201, Contact.objects.with_owner().get(pk=contact.pk)
+    return Status(201, Contact.objects.with_owner().get(pk=contact.pk))
 
 
 @router.api_operation(

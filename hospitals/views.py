@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
+from reports.xlsx import xlsx_response
 
-from . import services
+from . import exports, services
 from .forms import (
     ContactFilterForm,
     ContactForm,
@@ -81,6 +82,15 @@ def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def hospital_export(request: HtmxHttpRequest) -> HttpResponse:
+    """The filtered list as an Excel workbook: the same filters and visibility as the page."""
+    form = HospitalFilterForm(request.GET or None, user=request.user)
+    qs = form.filter(Hospital.objects.visible_to(request.user).select_related("owner"))
+    return xlsx_response(exports.hospitals_workbook(qs, form), _("医院列表"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,6 +261,14 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def contact_export(request: HtmxHttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET or None)
+    qs = form.filter(Contact.objects.visible_to(request.user).with_owner())
+    return xlsx_response(exports.contacts_workbook(qs, form), _("联系人列表"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
@@ -147,8 +147,8 @@ class ErrorOut(Schema):
 def create_token(request: HttpRequest, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None or not user.is_active:
-        return 401, {"detail": _("用户名或密码不正确。")}
-    return 200, {"token": ApiToken.issue(user)}
+        return Status(401, {"detail": _("用户名或密码不正确。")})
+    return Status(200, {"token": ApiToken.issue(user)})
 
 
 api.add_router("/", hospitals_router)

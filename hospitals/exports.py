@@ -1,0 +1,98 @@
+"""Hospital and contact lists as Excel. Exports never carry contacts' personal details:
+spreadsheets travel further than the people allowed to read them (docs/decisions/0003)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports.xlsx import Column, workbook
+
+EXPORT_LIMIT = 50_000
+
+
+def _subtitle(form) -> str:
+    data = form.cleaned_data if form.is_valid() else {}
+    parts = [f"{form.fields[k].label}：{v}" for k, v in data.items() if v and k != "sort"]
+    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    return _("导出时间：%(when)s") % {"when": when} + ("　" + "　".join(parts) if parts else "")
+
+
+def hospitals_workbook(qs, form) -> bytes:
+    columns = [
+        Column(_("医院名称"), 30),
+        Column(_("简称"), 14),
+        Column(_("省份"), 10),
+        Column(_("城市"), 10),
+        Column(_("区县"), 10),
+        Column(_("等级"), 10),
+        Column(_("类型"), 12),
+        Column(_("性质"), 8),
+        Column(_("状态"), 8),
+        Column(_("床位数"), 9, "#,##0"),
+        Column(_("ICU床位"), 9, "#,##0"),
+        Column(_("手术室"), 8, "#,##0"),
+        Column(_("高压氧舱"), 9, "#,##0"),
+        Column(_("负责人"), 10),
+        Column(_("地址"), 36),
+        Column(_("备注"), 40),
+    ]
+    rows = (
+        (
+            h.name,
+            h.short_name,
+            h.province,
+            h.city,
+            h.county,
+            h.get_grade_display(),
+            h.get_hospital_type_display(),
+            h.get_ownership_display(),
+            h.get_status_display(),
+            h.beds,
+            h.icu_beds,
+            h.operating_rooms,
+            h.hyperbaric_chambers,
+            str(h.owner) if h.owner else "",
+            h.address,
+            h.notes,
+        )
+        for h in qs[:EXPORT_LIMIT].iterator(chunk_size=2000)
+    )
+    return workbook(title=_("医院列表"), subtitle=_subtitle(form), columns=columns, rows=rows)
+
+
+def contacts_workbook(qs, form) -> bytes:
+    columns = [
+        Column(_("姓名"), 10),
+        Column(_("医院"), 28),
+        Column(_("部门"), 14),
+        Column(_("职务"), 16),
+        Column(_("层级"), 10),
+        Column(_("采购角色"), 22),
+        Column(_("影响力"), 7),
+        Column(_("态度"), 7),
+        Column(_("亲密程度"), 9),
+        Column(_("手机"), 14),
+        Column(_("办公电话"), 15),
+        Column(_("微信"), 14),
+        Column(_("邮箱"), 22),
+        Column(_("在职"), 6),
+    ]
+    rows = (
+        (
+            c.name,
+            c.hospital.name,
+            c.department.name if c.department else "",
+            c.title,
+            c.get_layer_display(),
+            "、".join(c.role_labels()),
+            c.influence,
+            c.get_attitude_display(),
+            c.closeness,
+            c.mobile,
+            c.office_phone,
+            c.wechat,
+            c.email,
+            _("是") if c.is_active else _("否"),
+        )
+        for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000)
+    )
+    return workbook(title=_("联系人列表"), subtitle=_subtitle(form), columns=columns, rows=rows)

@@ -1,0 +1,182 @@
+"""The main flows in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright), at desktop and phone width: log in, search by pinyin, open a hospital and its
+org chart, edit a contact. Screenshots land in test-artifacts/ for a human to look at."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 375, "height": 740}}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: install Debian's chromium (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests
+    # are still plain synchronous calls, so Django's async guard may stand down here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _launch(sync_playwright):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def hospital(alice):
+    hospital = HospitalFactory(owner=alice, name="浙江省人民医院", short_name="省人民医院")
+    office = DepartmentFactory(hospital=hospital, name="院办")
+    equipment = DepartmentFactory(hospital=hospital, name="设备科")
+    ContactFactory(
+        hospital=hospital,
+        department=office,
+        name="周慧",
+        title="院长",
+        layer="decision",
+        roles=["approve"],
+        attitude="neutral",
+    )
+    ContactFactory(
+        hospital=hospital,
+        department=equipment,
+        name="张伟",
+        title="设备科科长",
+        layer="functional",
+        roles=["apply", "procure"],
+        attitude="support",
+        hobbies="钓鱼",
+    )
+    HospitalFactory(owner=alice, name="浙江省中医院")
+    return hospital
+
+
+def _open(browser, live_server, size: str):
+    context = browser.new_context(viewport=VIEWPORTS[size], locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base = live_server.url
+    page.size = size
+    return context, page
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser, live_server):
+    context, page = _open(browser, live_server, request.param)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context, page = _open(browser, live_server, "phone")
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{page.size}-{name}.png", full_page=True)
+
+
+def log_in(page, username: str = "alice", password: str = "o2crm-test") -> None:
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(page.base + "/")
+
+
+def test_log_in_search_by_pinyin_open_the_org_chart_and_edit_a_contact(page, hospital):
+    log_in(page)
+    assert "您好，刘晓燕" in page.text_content("h1")
+    shot(page, "home")
+
+    # search by pinyin initials; htmx swaps in the results as the user types
+    page.goto(page.base + "/search/")
+    page.fill("#search-q", "zjsrm")
+    page.wait_for_selector("#results a.hit >> text=浙江省人民医院")
+    assert page.locator("#results a.hit", has_text="浙江省中医院").count() == 0
+    shot(page, "search")
+    page.click("#results a.hit >> text=浙江省人民医院")
+    page.wait_for_url(page.base + hospital.get_absolute_url())
+
+    # the org chart groups people by layer
+    decision = page.locator("#layer-decision")
+    functional = page.locator("#layer-functional")
+    assert "周慧" in decision.text_content() and "审批" in decision.text_content()
+    assert "张伟" in functional.text_content() and "支持" in functional.text_content()
+    shot(page, "hospital")
+
+    # edit a contact and see the change in their history
+    functional.locator("a.person", has_text="张伟").click()
+    page.click("text=编辑")
+    page.fill("#id_title", "设备处处长")
+    page.check("input[name=roles][value=informant]")
+    shot(page, "contact-form")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("h1:has-text('张伟')")
+    body = page.text_content("main")
+    assert "设备处处长" in body
+    assert "信息提供者/代理人" in body
+    assert "职务：设备科科长 → 设备处处长" in " ".join(body.split()).replace(" → ", " → ")
+    shot(page, "contact")
+
+
+def test_the_pages_fit_a_phone_screen(phone, hospital):
+    page = phone
+    log_in(page)
+    for path in ("/", "/hospitals/", hospital.get_absolute_url(), "/contacts/", "/search/?q=zhang"):
+        page.goto(page.base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+        assert page.locator("nav.tabbar").is_visible()
+
+
+def test_a_hospital_list_filter_updates_in_place(page, hospital):
+    log_in(page)
+    page.goto(page.base + "/hospitals/")
+    assert page.locator("#results").text_content().count("医院") >= 2
+    page.fill("#id_q", "zhongyi")
+    page.wait_for_function(
+        "!document.querySelector('#results').textContent.includes('浙江省人民医院')"
+    )
+    assert "浙江省中医院" in page.text_content("#results")
+    assert "q=zhongyi" in page.url  # the filter is in the address, so it can be shared
+
+
+def test_a_failed_login_explains_itself(page, alice):
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "wrong")
+    page.click("button[type=submit]")
+    assert "请输入一个正确的用户名和密码" in page.text_content(".form-errors")
