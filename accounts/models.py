@@ -98,11 +98,24 @@ class User(AbstractUser):
         return self.is_superuser or self.role in ROLES_SEEING_ALL
 
     @cached_property
-    def led_team_ids(self) -> frozenset[int]:
-        """Teams this user leads: one query, cached for the request's user object."""
+    def _led_teams(self) -> tuple[frozenset[int], frozenset[int]]:
+        """(ids of the teams this user leads, ids of their members): one query per request."""
         if not self.pk:
-            return frozenset()
-        return frozenset(Team.objects.filter(leader=self).values_list("pk", flat=True))
+            return frozenset(), frozenset()
+        rows = Team.objects.filter(leader=self).values_list("pk", "members__pk")
+        return (
+            frozenset(team for team, _ in rows),
+            frozenset(member for _, member in rows if member is not None),
+        )
+
+    @property
+    def led_team_ids(self) -> frozenset[int]:
+        return self._led_teams[0]
+
+    @property
+    def overseen_user_ids(self) -> frozenset[int]:
+        """This user and every member of a team they lead: whose hospitals a manager sees."""
+        return self._led_teams[1] | {self.pk}
 
     def oversees(self, owner_id: int | None, owner_team_id: int | None) -> bool:
         """True when this user is the owner or stands above them (team leader, director, admin)."""
