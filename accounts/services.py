@@ -10,15 +10,33 @@ _EDIT_MASTER_DATA = [
     for model in ("hospital", "department", "contact")
     for action in ("view", "add", "change")
 ]
+_WORK_PIPELINE = [
+    "pipeline.view_project",
+    "pipeline.add_project",
+    "pipeline.change_project",
+    "pipeline.view_followup",
+    "pipeline.add_followup",
+    "pipeline.view_evaluation",
+    "pipeline.add_evaluation",
+]
+_CONFIGURE_PIPELINE = [
+    f"pipeline.{action}_{model}"
+    for model in ("stage", "competitor", "evaluationquestion", "pipelinesettings")
+    for action in ("view", "add", "change")
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.MANAGER: _EDIT_MASTER_DATA,
+    Role.MANAGER: [*_EDIT_MASTER_DATA, *_WORK_PIPELINE],
     Role.ASSISTANT: [
         *_EDIT_MASTER_DATA,
         "hospitals.delete_department",
         "hospitals.delete_contact",
         "hospitals.assign_owner",
+        *_WORK_PIPELINE,
+        "pipeline.add_competitor",
+        "pipeline.change_competitor",
+        "pipeline.view_competitor",
     ],
-    Role.DIRECTOR: [*_EDIT_MASTER_DATA, "hospitals.assign_owner"],
+    Role.DIRECTOR: [*_EDIT_MASTER_DATA, "hospitals.assign_owner", *_WORK_PIPELINE],
     Role.ADMIN: [
         *_EDIT_MASTER_DATA,
         "hospitals.delete_hospital",
@@ -34,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_territory",
         "accounts.add_territory",
         "accounts.change_territory",
+        *_WORK_PIPELINE,
+        *_CONFIGURE_PIPELINE,
     ],
 }
 

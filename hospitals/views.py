@@ -129,8 +129,17 @@ def hospital_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         by_layer[contact.layer].append(contact)
     layers = [(value, label, by_layer[value]) for value, label in Layer.choices]
     rows = list(hospital.history.select_related("history_user")[: HISTORY_ON_PAGE + 1])
+    from pipeline.models import Project  # the pipeline builds on hospitals, not the reverse
+
+    projects = list(
+        Project.objects.visible_to(request.user)
+        .filter(hospital=hospital)
+        .select_related("stage", "owner")
+        .order_by("status", "-updated_at")[:20]
+    )
     ctx = {
         "hospital": hospital,
+        "projects": projects,
         "departments": _tree(departments),
         "layers": layers,
         "n_contacts": len(contacts),

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer, django_auth
 from accounts.models import ApiToken
 from hospitals.api import router as hospitals_router
 from hospitals.services import EditConflict
+from pipeline.api import router as pipeline_router
 
 
 class TokenAuth(HttpBearer):
@@ -152,3 +153,4 @@ def create_token(request: HttpRequest, credentials: Credentials):
 
 
 api.add_router("/", hospitals_router)
+api.add_router("/", pipeline_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "hospitals",
+    "pipeline",
     "reports",
 ]
 

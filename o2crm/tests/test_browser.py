@@ -180,3 +180,40 @@ def test_a_failed_login_explains_itself(page, alice):
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
     assert "请输入一个正确的用户名和密码" in page.text_content(".form-errors")
+
+
+def test_log_a_follow_up_from_the_due_list_and_move_a_card(page, hospital):
+    from pipeline.tests.factories import ProjectFactory, evaluate, follow_up, stage
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    follow_up(project, kind="business", days_ago=9)
+    follow_up(project, kind="relationship", days_ago=0)
+    log_in(page)
+
+    page.goto(page.base + "/projects/due/")
+    row = page.locator(".due-row", has_text="浙江省人民医院")
+    assert "逾期" in row.text_content()
+    shot(page, "due")
+    row.locator("text=记一笔").click()
+    page.check("input[name=kind][value=business]")
+    page.check("input[name=channel][value=phone]")
+    page.check("input[name=contacts] >> nth=0")
+    page.fill("#id_summary", "电话确认院务会议程")
+    shot(page, "follow-up-form")
+    page.click("button:has-text('保存')")
+    page.wait_for_url("**/projects/due/**")
+    assert page.locator(".due-row", has_text="浙江省人民医院").count() == 0
+
+    # the board refuses a move past qualification until the evaluation says pursue
+    page.goto(page.base + "/projects/board/")
+    card = page.locator(f"#card-{project.pk}")
+    card.locator("select[name=stage]").select_option(label="拜访交流")
+    card.locator("button:has-text('移动')").click()
+    assert "需先有一次结论为“推进”的意向评估" in page.text_content(".messages")
+    evaluate(project, "pursue")
+    card = page.locator(f"#card-{project.pk}")
+    card.locator("select[name=stage]").select_option(label="拜访交流")
+    card.locator("button:has-text('移动')").click()
+    assert page.locator("#stage-visit").locator(f"#card-{project.pk}").count() == 1
+    shot(page, "board")
+    assert project.stage_changes.filter(to_stage=stage("visit")).exists()

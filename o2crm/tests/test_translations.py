@@ -37,3 +37,22 @@ def test_the_compiled_catalogue_matches_the_source():
         k.encode().decode("unicode_escape").encode("latin-1").decode() for k in _po_entries()
     }
     assert source_ids <= compiled_ids, "run `make messages` to recompile"
+
+
+def _marked_strings() -> set[str]:
+    """Strings marked for translation in templates ({% translate "…" %}) and code (_("…")),
+    found by a plain scan; blocktranslate and multi-line strings are left to makemessages."""
+    base = Path(settings.BASE_DIR)
+    found: set[str] = set()
+    for path in base.glob("templates/**/*.html"):
+        found |= set(re.findall(r"""{% translate ["']([^"']+)["']""", path.read_text("utf-8")))
+    for path in base.glob("*/*.py"):
+        if "tests" in path.parts or ".venv" in path.parts:
+            continue
+        found |= set(re.findall(r'\b_\("([^"\\]+)"\)', path.read_text("utf-8")))
+    return found
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    missing = sorted(_marked_strings() - set(_po_entries()))
+    assert missing == [], "run `make messages` and translate the new strings"

@@ -1,16 +1,22 @@
 from django.core.management.base import BaseCommand
 
 from hospitals import demo
+from pipeline import demo as pipeline_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (浙江省 hospitals, contacts and six demo users); safe to rerun."
+    help = (
+        "Load the demo data (浙江省 hospitals, contacts, projects, six demo users); safe to rerun."
+    )
 
     def handle(self, *args, **options):
         created = demo.load()
+        created["projects"] = pipeline_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
-            "{contacts} contacts (existing rows left as they were)".format(**created)
+            "{contacts} contacts, {projects} projects (existing rows left as they were)".format(
+                **created
+            )
         )
         self.stdout.write("")
         self.stdout.write("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)

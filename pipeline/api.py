@@ -1,0 +1,432 @@
+"""Projects, stages, stage history, follow-ups and evaluations in the JSON API, with the same
+visibility, forms and services as the pages."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from accounts.models import User
+from hospitals.api import (
+    _expected_version,
+    _merge,
+    _refuse_unsettable,
+    _run_form,
+    _visible_hospital,
+)
+from hospitals.services import EditConflict, save_record
+
+from . import services
+from .forms import EvaluationForm, FollowUpForm, ProjectForm
+from .models import Evaluation, FollowUp, PipelineSettings, Project, Stage
+
+router = Router()
+
+
+class Rules:
+    """The settings and the day every project row of one response is judged by."""
+
+    def __init__(self):
+        self.settings = PipelineSettings.current()
+        self.today = timezone.localdate()
+
+
+def _rules(request) -> Rules:
+    if not hasattr(request, "_pipeline_rules"):
+        request._pipeline_rules = Rules()
+    return request._pipeline_rules
+
+
+class StageOut(Schema):
+    code: str
+    name: str
+    order: int
+    probability: int
+    requires_pursue: bool
+
+
+@router.get("/stages", response=list[StageOut], tags=["pipeline"])
+@paginate(PageNumberPagination)
+def list_stages(request: HttpRequest):
+    return Stage.objects.filter(is_active=True).order_by("order")
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    hospital: int = Field(..., alias="hospital_id")
+    hospital_name: str = Field(..., alias="hospital.name")
+    owner: str = Field(..., alias="owner.username")
+    stage: str = Field(..., alias="stage.code")
+    status: str
+    close_reason: str
+    project_class: str
+    class_override: str
+    planned_purchase_date: dt.date | None
+    source: str
+    source_event: str
+    source_event_name: str
+    entry_path: str
+    entry_contact: int | None = Field(None, alias="entry_contact_id")
+    informant: int | None = Field(None, alias="informant_id")
+    informant_closeness: int | None
+    need: str
+    current_source: str
+    estimated_volume: int | None
+    contract_value: float | None
+    last_business_contact_on: dt.date | None
+    last_relationship_contact_on: dt.date | None
+    days_since_business_contact: int | None
+    days_since_relationship_contact: int | None
+    overdue_business: bool
+    overdue_relationship: bool
+    version: int
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_project_class(obj: Project, context) -> str:
+        rules = _rules(context["request"])
+        return obj.project_class(rules.settings, rules.today)
+
+    @staticmethod
+    def _cadence(obj: Project, context):
+        rules = _rules(context["request"])
+        return obj.cadence_status(rules.settings, rules.today)
+
+    @staticmethod
+    def resolve_days_since_business_contact(obj, context) -> int | None:
+        clock = ProjectOut._cadence(obj, context).business
+        return clock.days_since if clock.last else None
+
+    @staticmethod
+    def resolve_days_since_relationship_contact(obj, context) -> int | None:
+        clock = ProjectOut._cadence(obj, context).relationship
+        return clock.days_since if clock.last else None
+
+    @staticmethod
+    def resolve_overdue_business(obj, context) -> bool:
+        return obj.is_open and ProjectOut._cadence(obj, context).business.overdue
+
+    @staticmethod
+    def resolve_overdue_relationship(obj, context) -> bool:
+        return obj.is_open and ProjectOut._cadence(obj, context).relationship.overdue
+
+
+class ProjectIn(Schema):
+    hospital: int | None = None
+    name: str | None = None
+    owner: str | None = None
+    stage: str | None = Field(None, description="a stage code; moving obeys the evaluation rule")
+    status: str | None = Field(None, description="won / lost / abandoned closes; open reopens")
+    close_reason: str | None = None
+    source: str | None = None
+    source_event: str | None = None
+    source_event_name: str | None = None
+    entry_path: str | None = None
+    entry_contact: int | None = None
+    informant: int | None = None
+    informant_closeness: int | None = None
+    need: str | None = None
+    current_source: str | None = None
+    planned_purchase_date: dt.date | None = None
+    estimated_volume: int | None = None
+    contract_value: float | None = None
+    class_override: str | None = None
+    class_override_reason: str | None = None
+    contacts: list[int] | None = None
+    notes: str | None = None
+    version: int | None = None
+
+
+class ProjectFilter(FilterSchema):
+    hospital: int | None = None
+    owner: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    project_class: str | None = Field(None, description="A or B")
+
+
+def _projects(request):
+    return Project.objects.visible_to(request.user).select_related("hospital", "owner", "stage")
+
+
+@router.get("/projects", response=list[ProjectOut], tags=["pipeline"])
+@paginate(PageNumberPagination)
+def list_projects(request: HttpRequest, filters: Query[ProjectFilter]):
+    qs = _projects(request)
+    if filters.hospital:
+        qs = qs.filter(hospital_id=filters.hospital)
+    if filters.owner:
+        qs = qs.filter(owner__username=filters.owner)
+    if filters.stage:
+        qs = qs.filter(stage__code=filters.stage)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.project_class in ("A", "B"):
+        rules = _rules(request)
+        qs = qs.of_class(filters.project_class, rules.settings, rules.today)
+    return qs.order_by("-updated_at", "-pk")
+
+
+@router.get("/projects/{project_id}", response=ProjectOut, tags=["pipeline"])
+def get_project(request: HttpRequest, project_id: int):
+    return get_object_or_404(_projects(request), pk=project_id)
+
+
+def _project_changes(payload: ProjectIn) -> dict:
+    changes = payload.dict(exclude_unset=True)
+    for key in ("version", "hospital", "status", "close_reason"):
+        changes.pop(key, None)
+    if "owner" in changes:
+        username = changes.pop("owner")
+        owner = User.objects.filter(username=username).first() if username else None
+        if username and owner is None:
+            raise ValidationError({"owner": _("没有用户名为“%s”的用户。") % username})
+        changes["owner"] = owner.pk if owner else None
+    if "stage" in changes:
+        stage = Stage.objects.filter(code=changes["stage"], is_active=True).first()
+        if stage is None:
+            raise ValidationError({"stage": _("没有代码为“%s”的阶段。") % changes["stage"]})
+        changes["stage"] = stage.pk
+    return changes
+
+
+@router.post("/projects", response={201: ProjectOut}, tags=["pipeline"])
+def create_project(request: HttpRequest, payload: ProjectIn):
+    if not request.user.has_perm("pipeline.add_project"):
+        raise PermissionError
+    hospital = _visible_hospital(request, payload.hospital)
+    changes = _project_changes(payload)
+    project = Project(hospital=hospital)
+    form = ProjectForm(
+        _merge(project, ProjectForm, changes, hospital=hospital, user=request.user),
+        instance=project,
+        hospital=hospital,
+        user=request.user,
+    )
+    _refuse_unsettable(form, changes, "owner")
+    project = _run_form(form)
+    contacts = list(form.cleaned_data["contacts"]) if "contacts" in changes else None
+    services.create_project(project=project, by=request.user, contacts=contacts)
+    return Status(201, _projects(request).get(pk=project.pk))
+
+
+@router.patch("/projects/{project_id}", response=ProjectOut, tags=["pipeline"])
+@transaction.atomic
+def update_project(request: HttpRequest, project_id: int, payload: ProjectIn):
+    """Edit fields, move the stage (`{"stage": "visit"}`) and close or reopen (`status`)."""
+    project = get_object_or_404(_projects(request), pk=project_id)
+    if not request.user.has_perm("pipeline.change_project"):
+        raise PermissionError
+    expected = _expected_version(request, payload.version)
+    if expected is not None and expected != project.version:
+        raise EditConflict(project)
+    changes = _project_changes(payload)
+    stage_pk = changes.pop("stage", None)
+    if changes:
+        form = ProjectForm(
+            _merge(project, ProjectForm, changes, hospital=project.hospital, user=request.user),
+            instance=project,
+            hospital=project.hospital,
+            user=request.user,
+        )
+        _refuse_unsettable(form, changes, "owner")
+        _run_form(form)
+        save_record(record=project, by=request.user)
+        if "contacts" in changes:
+            project.contacts.set(form.cleaned_data["contacts"])
+    if stage_pk is not None:
+        services.move_stage(project=project, stage=Stage.objects.get(pk=stage_pk), by=request.user)
+    sent = payload.dict(exclude_unset=True)
+    if "status" in sent:
+        if sent["status"] == "open":
+            services.reopen_project(project=project, by=request.user)
+        else:
+            services.close_project(
+                project=project,
+                status=sent["status"],
+                reason=sent.get("close_reason") or "",
+                by=request.user,
+            )
+    return _projects(request).get(pk=project.pk)
+
+
+class StageChangeOut(Schema):
+    from_stage: str | None = Field(None, alias="from_stage.code")
+    to_stage: str = Field(..., alias="to_stage.code")
+    changed_at: dt.datetime
+    changed_by: str | None = Field(None, alias="changed_by.username")
+
+
+@router.get(
+    "/projects/{project_id}/stage-history", response=list[StageChangeOut], tags=["pipeline"]
+)
+def stage_history(request: HttpRequest, project_id: int):
+    project = get_object_or_404(_projects(request), pk=project_id)
+    return project.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
+        "changed_at", "pk"
+    )
+
+
+# Follow-ups ----------------------------------------------------------------------------------
+
+
+class FollowUpOut(Schema):
+    id: int
+    project: int = Field(..., alias="project_id")
+    date: dt.date
+    channel: str
+    kind: str
+    summary: str
+    next_step: str
+    next_step_date: dt.date | None
+    contacts: list[int]
+    created_by: str | None = Field(None, alias="created_by.username")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_contacts(obj: FollowUp) -> list[int]:
+        return [c.pk for c in obj.contacts.all()]
+
+
+class FollowUpIn(Schema):
+    project: int
+    date: dt.date | None = None
+    channel: str
+    kind: str
+    summary: str
+    next_step: str = ""
+    next_step_date: dt.date | None = None
+    contacts: list[int] = []
+
+
+class FollowUpFilter(FilterSchema):
+    project: int | None = None
+    kind: str | None = None
+
+
+@router.get("/followups", response=list[FollowUpOut], tags=["pipeline"])
+@paginate(PageNumberPagination)
+def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
+    qs = (
+        FollowUp.objects.visible_to(request.user)
+        .select_related("created_by")
+        .prefetch_related("contacts")
+    )
+    if filters.project:
+        qs = qs.filter(project_id=filters.project)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return qs.order_by("-date", "-pk")
+
+
+@router.post("/followups", response={201: FollowUpOut}, tags=["pipeline"])
+def create_follow_up(request: HttpRequest, payload: FollowUpIn):
+    if not request.user.has_perm("pipeline.add_followup"):
+        raise PermissionError
+    project = Project.objects.visible_to(request.user).filter(pk=payload.project).first()
+    if project is None:
+        raise ValidationError(
+            {"project": _("没有编号为 %s 的项目，或您无权访问。") % payload.project}
+        )
+    data = payload.dict()
+    data["date"] = data["date"] or timezone.localdate()
+    form = FollowUpForm(data, project=project)
+    follow_up = _run_form(form)
+    services.log_follow_up(
+        follow_up=follow_up, contacts=list(form.cleaned_data["contacts"]), by=request.user
+    )
+    return Status(201, FollowUp.objects.select_related("created_by").get(pk=follow_up.pk))
+
+
+# Evaluations ---------------------------------------------------------------------------------
+
+
+class EvaluationOut(Schema):
+    id: int
+    project: int = Field(..., alias="project_id")
+    decision: str
+    reason: str
+    overall: int
+    scores: dict
+    answers: list
+    risks: dict
+    created_by: str | None = Field(None, alias="created_by.username")
+    created_at: dt.datetime
+
+
+class AnswerIn(Schema):
+    question: int
+    answer: str = Field(..., description="yes / partly / no / unknown")
+    note: str = ""
+
+
+class RiskIn(Schema):
+    level: str = Field(..., description="low / medium / high")
+    note: str = ""
+
+
+class EvaluationIn(Schema):
+    project: int
+    answers: list[AnswerIn]
+    risks: dict[str, RiskIn]
+    decision: str = Field(..., description="pursue / watch / drop")
+    reason: str
+
+
+class EvaluationFilter(FilterSchema):
+    project: int | None = None
+
+
+def _api_name(field: str) -> str:
+    """The form's q12 / q12_note / risk_legal become answers.12 / answers.12.note / risks.legal."""
+    if field.startswith("risk_"):
+        return "risks." + field.removeprefix("risk_").replace("_note", ".note")
+    if field.startswith("q") and field[1:].split("_")[0].isdigit():
+        return "answers." + field[1:].replace("_note", ".note")
+    return field
+
+
+@router.get("/evaluations", response=list[EvaluationOut], tags=["pipeline"])
+@paginate(PageNumberPagination)
+def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
+    qs = Evaluation.objects.visible_to(request.user).select_related("created_by")
+    if filters.project:
+        qs = qs.filter(project_id=filters.project)
+    return qs.order_by("-created_at", "-pk")
+
+
+@router.post("/evaluations", response={201: EvaluationOut}, tags=["pipeline"])
+def create_evaluation(request: HttpRequest, payload: EvaluationIn):
+    if not request.user.has_perm("pipeline.add_evaluation"):
+        raise PermissionError
+    project = Project.objects.visible_to(request.user).filter(pk=payload.project).first()
+    if project is None:
+        raise ValidationError(
+            {"project": _("没有编号为 %s 的项目，或您无权访问。") % payload.project}
+        )
+    data = {"decision": payload.decision, "reason": payload.reason}
+    for a in payload.answers:
+        data[f"q{a.question}"] = a.answer
+        data[f"q{a.question}_note"] = a.note
+    for key, risk in payload.risks.items():
+        data[f"risk_{key}"] = risk.level
+        data[f"risk_{key}_note"] = risk.note
+    form = EvaluationForm(data)
+    if not form.is_valid():
+        raise ValidationError({_api_name(k): v for k, v in form.errors.as_data().items()})
+    evaluation = services.evaluate(
+        project=project,
+        answers=form.answers(),
+        risks=form.risks(),
+        decision=form.cleaned_data["decision"],
+        reason=form.cleaned_data["reason"],
+        by=request.user,
+    )
+    return Status(201, evaluation)

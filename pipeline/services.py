@@ -1,0 +1,192 @@
+"""Every change to a project: create, edit, move stage, close, log a follow-up, evaluate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from hospitals.models import Contact
+from hospitals.services import save_record
+
+from . import domain
+from .models import (
+    ContactKind,
+    Decision,
+    Evaluation,
+    EvaluationQuestion,
+    FollowUp,
+    Project,
+    Stage,
+    StageChange,
+    Status,
+)
+
+
+@transaction.atomic
+def create_project(*, project: Project, by: User, contacts: list[Contact] | None = None) -> Project:
+    """Save a new project at its first stage (or the one given) and record that stage."""
+    if project.stage_id is None:
+        project.stage = Stage.objects.filter(is_active=True).order_by("order").first()
+    check_stage_allowed(project=project, stage=project.stage)
+    save_record(record=project, by=by)
+    if contacts is None:
+        contacts = [c for c in (project.entry_contact, project.informant) if c]
+    project.contacts.set(contacts)
+    StageChange.objects.create(
+        project=project, from_stage=None, to_stage=project.stage, changed_by=by
+    )
+    return project
+
+
+def latest_evaluation(project: Project) -> Evaluation | None:
+    return project.evaluations.order_by("-created_at", "-pk").first()
+
+
+def check_stage_allowed(*, project: Project, stage: Stage) -> None:
+    """The rule of process step 1.2: past 意向评估 only with an evaluation that says 推进."""
+    gated = Stage.objects.filter(requires_pursue=True, order__lte=stage.order).exists()
+    if not gated:
+        return
+    latest = latest_evaluation(project) if project.pk else None
+    if latest is None or latest.decision != Decision.PURSUE:
+        message = _(
+            "不能进入“%(stage)s”：项目需先有一次结论为“推进”的意向评估"
+            "（规则：意向评估之后的阶段需评估结论为推进）。"
+        ) % {"stage": stage.name}
+        raise ValidationError({"stage": ValidationError(message, code="evaluation_required")})
+
+
+@transaction.atomic
+def move_stage(
+    *, project: Project, stage: Stage, by: User, expected_version: int | None = None
+) -> Project:
+    if not project.is_open:
+        raise ValidationError(
+            {
+                "stage": _("项目已关闭（%(status)s），不能再调整阶段。")
+                % {"status": project.get_status_display()}
+            },
+            code="project_closed",
+        )
+    if stage.pk == project.stage_id:
+        return project
+    check_stage_allowed(project=project, stage=stage)
+    previous = project.stage
+    project.stage = stage
+    save_record(record=project, by=by, expected_version=expected_version)
+    StageChange.objects.create(project=project, from_stage=previous, to_stage=stage, changed_by=by)
+    return project
+
+
+@transaction.atomic
+def close_project(
+    *, project: Project, status: str, reason: str, by: User, expected_version: int | None = None
+) -> Project:
+    """Close as won, lost or abandoned; lost and abandoned need the reason why."""
+    if status not in (Status.WON, Status.LOST, Status.ABANDONED):
+        raise ValidationError({"status": _("请选择赢单、丢单或放弃。")}, code="bad_status")
+    reason = (reason or "").strip()
+    if status in (Status.LOST, Status.ABANDONED) and not reason:
+        raise ValidationError(
+            {"close_reason": _("丢单或放弃时必须填写原因。")}, code="reason_required"
+        )
+    project.status = status
+    project.close_reason = reason
+    project.closed_at = timezone.now()
+    return save_record(record=project, by=by, expected_version=expected_version)
+
+
+@transaction.atomic
+def reopen_project(*, project: Project, by: User) -> Project:
+    project.status = Status.OPEN
+    project.closed_at = None
+    return save_record(record=project, by=by)
+
+
+@transaction.atomic
+def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> FollowUp:
+    """Record a contact and move the project's matching cadence clock forward (never back:
+    logging an older contact late does not hide a newer one)."""
+    if follow_up.date > timezone.localdate():
+        raise ValidationError({"date": _("跟进日期不能晚于今天。")}, code="future_date")
+    wrong = [c.name for c in contacts if c.hospital_id != follow_up.project.hospital_id]
+    if wrong:
+        raise ValidationError(
+            {"contacts": _("这些人不属于该项目的医院：%(names)s。") % {"names": "、".join(wrong)}},
+            code="contact_other_hospital",
+        )
+    follow_up.created_by = by
+    follow_up.full_clean(exclude=["contacts"])
+    follow_up.save()
+    follow_up.contacts.set(contacts)
+    field = (
+        "last_business_contact_on"
+        if follow_up.kind == ContactKind.BUSINESS
+        else "last_relationship_contact_on"
+    )
+    Project.objects.filter(pk=follow_up.project_id).filter(
+        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": follow_up.date})
+    ).update(**{field: follow_up.date})
+    follow_up.project.refresh_from_db(fields=[field])
+    return follow_up
+
+
+@transaction.atomic
+def evaluate(
+    *,
+    project: Project,
+    answers: dict[int, tuple[str, str]],
+    risks: dict[str, tuple[str, str]],
+    decision: str,
+    reason: str,
+    by: User,
+) -> Evaluation:
+    """Keep a new evaluation with the questions as they are now and the scores they give."""
+    questions = list(EvaluationQuestion.objects.filter(is_active=True))
+    missing = [q.text for q in questions if q.pk not in answers]
+    if missing:
+        raise ValidationError(
+            {"answers": _("还有问题未回答：%(q)s") % {"q": "；".join(missing)}}, code="unanswered"
+        )
+    if decision not in Decision.values:
+        raise ValidationError(
+            {"decision": _("请选择结论：推进、观察或放弃。")}, code="bad_decision"
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请写明结论的理由。")}, code="reason_required")
+    scores = domain.evaluation_scores(
+        [domain.Answer(q.group, q.weight, answers[q.pk][0]) for q in questions],
+        {k: level for k, (level, _note) in risks.items()},
+    )
+    evaluation = Evaluation(
+        project=project,
+        answers=[
+            {
+                "question": q.pk,
+                "group": q.group,
+                "text": q.text,
+                "weight": q.weight,
+                "answer": answers[q.pk][0],
+                "note": answers[q.pk][1],
+            }
+            for q in questions
+        ],
+        risks={k: {"level": level, "note": note} for k, (level, note) in risks.items()},
+        scores=scores.groups,
+        overall=scores.overall,
+        decision=decision,
+        reason=reason.strip(),
+        created_by=by,
+    )
+    evaluation.save()
+    return evaluation
+
+
+def today() -> date:
+    return timezone.localdate()

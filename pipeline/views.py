@@ -1,0 +1,499 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import Least, RowNumber
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hospitals.models import Hospital
+from hospitals.services import EditConflict, save_record
+from hospitals.views import HtmxHttpRequest, _done, _page, _query_without_page
+
+from . import domain, services
+from .forms import (
+    CloseForm,
+    CompetitorForm,
+    EvaluationForm,
+    FollowUpForm,
+    MoveForm,
+    ProjectFilterForm,
+    ProjectForm,
+)
+from .models import PipelineSettings, Project, ProjectCompetitor, Stage, Status
+
+CARDS_PER_STAGE = 20
+
+
+def _people(project: Project) -> list[domain.Person]:
+    return [
+        domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness)
+        for c in project.contacts.all()
+    ]
+
+
+def _flags(project: Project, settings: PipelineSettings, today) -> list[str]:
+    weeks = (today - timezone.localdate(project.created_at)).days // 7
+    return domain.red_flags(
+        _people(project),
+        entry_path=project.entry_path,
+        weeks_open=weeks,
+        mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
+    )
+
+
+def _decorate(projects, settings, today, flags: bool = False):
+    """Attach cadence (and red flags) to rows already loaded: plain Python, no queries."""
+    for p in projects:
+        p.cadence = p.cadence_status(settings, today)
+        if flags:
+            p.flags = _flags(p, settings, today)
+    return projects
+
+
+def _back(request, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return default
+
+
+# Lists ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def project_list(request: HtmxHttpRequest) -> HttpResponse:
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    form = ProjectFilterForm(request.GET or None, user=request.user)
+    qs = form.filter(
+        Project.objects.visible_to(request.user).select_related("hospital", "owner", "stage"),
+        settings,
+        today,
+    ).order_by(*form.ordering())
+    page = _page(request, qs)
+    _decorate(page.object_list, settings, today)
+    ctx = {"form": form, "page": page, "query_without_page": _query_without_page(request)}
+    template = "pipeline/project_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def project_board(request: HtmxHttpRequest) -> HttpResponse:
+    """销售管道: open projects by stage, the most recently active first in each column."""
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    form = ProjectFilterForm(request.GET or None, user=request.user, with_status=False)
+    base = form.filter(Project.objects.visible_to(request.user).open(), settings, today)
+    totals = {
+        row["stage"]: row
+        for row in base.order_by()
+        .values("stage")
+        .annotate(n=Count("pk"), value=Sum("contract_value"))
+    }
+    cards = list(
+        base.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("stage"),
+                order_by=[F("updated_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=CARDS_PER_STAGE)
+        .select_related("hospital", "owner", "stage")
+        .prefetch_related("contacts")
+        .order_by("stage__order", "rank")
+    )
+    _decorate(cards, settings, today, flags=True)
+    by_stage = defaultdict(list)
+    for card in cards:
+        by_stage[card.stage_id].append(card)
+    stages = list(Stage.objects.filter(is_active=True))
+    columns = [
+        {
+            "stage": s,
+            "cards": by_stage[s.pk],
+            "count": totals.get(s.pk, {}).get("n", 0),
+            "value": totals.get(s.pk, {}).get("value") or 0,
+        }
+        for s in stages
+    ]
+    ctx = {
+        "form": form,
+        "columns": columns,
+        "stages": stages,
+        "limit": CARDS_PER_STAGE,
+        "query": request.GET.urlencode(),
+    }
+    template = "pipeline/board.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#board"
+    return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def due_list(request: HtmxHttpRequest) -> HttpResponse:
+    """待跟进: open projects whose business or relationship contact is overdue or falls due
+    this week (by Sunday), the latest first; with a count per manager for leaders and the
+    director. (Not "within 7 days": every class-A project is always due within 7 days.)"""
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    horizon = today + timedelta(days=6 - today.weekday())
+    form = ProjectFilterForm(request.GET or None, user=request.user, with_status=False)
+    qs = (
+        form.filter(Project.objects.visible_to(request.user).open(), settings, today)
+        .with_cadence(settings, today)
+        .filter(Q(business_due_on__lte=horizon) | Q(relationship_due_on__lte=horizon))
+        .annotate(first_due=Least("business_due_on", "relationship_due_on"))
+    )
+    per_owner = list(
+        qs.order_by()
+        .values("owner__username", "owner__name")
+        .annotate(
+            overdue=Count(
+                "pk", filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)
+            ),
+            due=Count("pk"),
+        )
+        .order_by("-overdue", "owner__username")
+    )
+    page = _page(
+        request,
+        qs.select_related("hospital", "owner", "stage").order_by("first_due", "pk"),
+    )
+    _decorate(page.object_list, settings, today)
+    ctx = {
+        "form": form,
+        "page": page,
+        "per_owner": per_owner if len(per_owner) > 1 or request.user.sees_all else [],
+        "today": today,
+        "query_without_page": _query_without_page(request),
+    }
+    return render(request, "pipeline/due_list.html", ctx)
+
+
+# One project ---------------------------------------------------------------------------------
+
+
+def _get(request, pk: int, *related: str) -> Project:
+    return get_object_or_404(
+        Project.objects.visible_to(request.user).select_related(
+            "hospital", "owner__team", "stage", *related
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@login_required
+def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    project = _get(request, pk)
+    contacts = list(project.contacts.select_related("department").order_by("-influence", "pinyin"))
+    people = defaultdict(list)
+    for c in contacts:
+        people[c.layer].append(c)
+    evaluations = list(project.evaluations.select_related("created_by")[:2])
+    stages = list(Stage.objects.filter(is_active=True))
+    project.cadence = project.cadence_status(settings, today)
+    flags = domain.red_flags(
+        [domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness) for c in contacts],
+        entry_path=project.entry_path,
+        weeks_open=(today - timezone.localdate(project.created_at)).days // 7,
+        mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
+    )
+    ctx = {
+        "project": project,
+        "stages": stages,
+        "layers": [(v, label, people[v]) for v, label in _layers()],
+        "n_contacts": len(contacts),
+        "flags": flags,
+        "evaluation": evaluations[0] if evaluations else None,
+        "previous_evaluation": evaluations[1] if len(evaluations) > 1 else None,
+        "competitors": project.competitors.select_related("competitor"),
+        "timeline": _timeline(project),
+        "move_form": MoveForm(initial={"stage": project.stage_id, "version": project.version}),
+        "close_form": CloseForm(initial={"version": project.version}),
+        "competitor_form": CompetitorForm(project=project),
+    }
+    return render(request, "pipeline/project_detail.html", ctx)
+
+
+def _layers():
+    from hospitals.models import Layer
+
+    return Layer.choices
+
+
+TIMELINE_LENGTH = 40
+
+
+def _timeline(project: Project) -> list[dict]:
+    """Follow-ups, stage changes and edits of the project, newest first (four queries)."""
+    from hospitals.history import history_entries
+
+    items = [
+        {"when": f.created_at, "day": f.date, "type": "follow_up", "item": f}
+        for f in project.follow_ups.select_related("created_by").prefetch_related("contacts")[
+            :TIMELINE_LENGTH
+        ]
+    ]
+    items += [
+        {"when": c.changed_at, "day": timezone.localdate(c.changed_at), "type": "stage", "item": c}
+        for c in project.stage_changes.select_related("from_stage", "to_stage", "changed_by")[
+            :TIMELINE_LENGTH
+        ]
+    ]
+    rows = list(project.history.select_related("history_user")[: TIMELINE_LENGTH + 1])
+    for entry in history_entries(Project, rows, limit=TIMELINE_LENGTH):
+        changes = [
+            c
+            for c in entry.changes
+            if c.label not in (str(Project._meta.get_field("stage").verbose_name),)
+        ]
+        if entry.kind == "~" and changes:
+            entry.changes = changes
+            items.append(
+                {
+                    "when": entry.when,
+                    "day": timezone.localdate(entry.when),
+                    "type": "edit",
+                    "item": entry,
+                }
+            )
+    items.sort(key=lambda i: (i["day"], i["when"]), reverse=True)
+    return items[:TIMELINE_LENGTH]
+
+
+@require_http_methods(["GET"])
+@login_required
+@permission_required("pipeline.add_project", raise_exception=True)
+def project_pick_hospital(request: HtmxHttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:50]
+    hospitals = []
+    if q:
+        hospitals = list(
+            Hospital.objects.visible_to(request.user)
+            .search(q)
+            .order_by("-grade_rank", "pinyin")[:15]
+        )
+    ctx = {"q": q, "hospitals": hospitals}
+    template = "pipeline/project_pick_hospital.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("pipeline.add_project", raise_exception=True)
+def project_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
+    hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=hospital_pk)
+    initial = {
+        "name": _("%(hospital)s制氧站投放项目") % {"hospital": hospital.short_name or hospital.name}
+    }
+    if hospital.status in ("new", "relocating", "expanding"):
+        initial["need"] = hospital.status
+    form = ProjectForm(request.POST or None, hospital=hospital, user=request.user, initial=initial)
+    ctx = {"form": form, "hospital": hospital, "project": None}
+    template = "pipeline/project_form.html"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_project(
+                project=form.instance, by=request.user, contacts=list(form.cleaned_data["contacts"])
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return render(request, template, ctx, status=400)
+        messages.success(request, _("已创建项目“%s”。") % form.instance.name)
+        return _done(request, form.instance.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, field_messages in by_field.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    form = ProjectForm(
+        request.POST or None, instance=project, hospital=project.hospital, user=request.user
+    )
+    ctx = {"form": form, "hospital": project.hospital, "project": project}
+    template = "pipeline/project_form.html"
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_record(record=project, by=request.user, expected_version=form.expected_version)
+        except EditConflict as conflict:
+            form.add_error(None, conflict.message)
+            return render(request, template, ctx, status=409)
+        except ValidationError as error:
+            _form_errors(form, error)
+            return render(request, template, ctx, status=400)
+        project.contacts.set(form.cleaned_data["contacts"])
+        messages.success(request, _("已保存。"))
+        return _done(request, project.get_absolute_url())
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def project_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    form = MoveForm(request.POST)
+    back = _back(request, project.get_absolute_url())
+    if not form.is_valid():
+        messages.error(request, _("请选择一个阶段。"))
+        return redirect(back)
+    try:
+        services.move_stage(
+            project=project,
+            stage=form.cleaned_data["stage"],
+            by=request.user,
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except (ValidationError, EditConflict) as error:
+        text = error.message if isinstance(error, EditConflict) else " ".join(error.messages)
+        messages.error(request, text)
+        return redirect(back)
+    messages.success(
+        request,
+        _("“%(project)s”已进入“%(stage)s”。")
+        % {"project": project.name, "stage": project.stage.name},
+    )
+    return redirect(back)
+
+
+@require_POST
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def project_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_project(
+                project=project,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["close_reason"],
+                by=request.user,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except (ValidationError, EditConflict) as error:
+            text = error.message if isinstance(error, EditConflict) else " ".join(error.messages)
+            messages.error(request, text)
+        else:
+            messages.success(request, _("项目已关闭：%s。") % project.get_status_display())
+    else:
+        messages.error(request, _("请选择赢单、丢单或放弃。"))
+    return redirect(project)
+
+
+@require_POST
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def project_reopen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    if project.status != Status.OPEN:
+        services.reopen_project(project=project, by=request.user)
+        messages.success(request, _("项目已重新打开。"))
+    return redirect(project)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("pipeline.add_followup", raise_exception=True)
+def followup_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    form = FollowUpForm(request.POST or None, project=project)
+    ctx = {"form": form, "project": project}
+    template = "pipeline/followup_form.html"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.log_follow_up(
+                follow_up=form.instance,
+                contacts=list(form.cleaned_data["contacts"]),
+                by=request.user,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return render(request, template, ctx, status=400)
+        messages.success(request, _("已记录%s。") % form.instance.get_kind_display())
+        return _done(request, _back(request, project.get_absolute_url()))
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("pipeline.add_evaluation", raise_exception=True)
+def evaluation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    project = _get(request, pk)
+    previous = services.latest_evaluation(project)
+    form = EvaluationForm(request.POST or None, previous=previous)
+    contacts = list(project.contacts.all())
+    flags = domain.red_flags(
+        [domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness) for c in contacts],
+        entry_path=project.entry_path,
+        weeks_open=(today - timezone.localdate(project.created_at)).days // 7,
+        mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
+    )
+    ctx = {"form": form, "project": project, "flags": flags, "previous": previous}
+    template = "pipeline/evaluation_form.html"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluate(
+                project=project,
+                answers=form.answers(),
+                risks=form.risks(),
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return render(request, template, ctx, status=400)
+        messages.success(request, _("已保存意向评估。"))
+        return redirect(project)
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def competitor_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    project = _get(request, pk)
+    form = CompetitorForm(request.POST, project=project)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("已添加竞争对手。"))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(reverse("pipeline:project-detail", args=[project.pk]) + "#competitors")
+
+
+@require_POST
+@login_required
+@permission_required("pipeline.change_project", raise_exception=True)
+def competitor_remove(request: HtmxHttpRequest, pk: int, row: int) -> HttpResponse:
+    project = _get(request, pk)
+    ProjectCompetitor.objects.filter(project=project, pk=row).delete()
+    return redirect(reverse("pipeline:project-detail", args=[project.pk]) + "#competitors")
