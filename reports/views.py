@@ -1,10 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from hospitals.models import Contact, Hospital, HospitalStatus
+from pipeline.models import PipelineSettings, Project
 
 RECENT = 8
 
@@ -28,7 +30,15 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("history_user")
         .order_by("-history_date")[:RECENT]
     )
+    settings, today = PipelineSettings.current(), timezone.localdate()
+    projects = Project.objects.visible_to(request.user).open()
+    due = projects.with_cadence(settings, today).aggregate(
+        overdue=Count("pk", filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)),
+        open=Count("pk"),
+    )
     ctx = {
+        "n_overdue": due["overdue"],
+        "n_open_projects": due["open"],
         "n_hospitals": sum(by_status.values()),
         "status_counts": [
             (value, label, by_status.get(value, 0)) for value, label in HospitalStatus.choices

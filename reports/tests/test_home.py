@@ -39,3 +39,15 @@ def test_home_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         many = queries_for(lambda: client.get(reverse("home")))
     assert few == many
+
+
+def test_home_counts_my_overdue_projects(as_user, alice, carol):
+    from pipeline.tests.factories import ProjectFactory, follow_up
+
+    mine = ProjectFactory(hospital=HospitalFactory(owner=alice))
+    follow_up(mine, kind="business", days_ago=10)
+    ProjectFactory(hospital=HospitalFactory(owner=alice))
+    follow_up(ProjectFactory(hospital=HospitalFactory(owner=carol)), days_ago=10)
+    response = as_user(alice).get(reverse("home"))
+    assert (response.context["n_overdue"], response.context["n_open_projects"]) == (1, 2)
+    assert "联络逾期的项目" in response.content.decode()
