@@ -259,8 +259,11 @@ class Project(Versioned):
         verbose_name_plural = _("项目")
         ordering = ["-updated_at"]
         indexes = [
-            models.Index(fields=["owner", "status", "stage"]),
-            models.Index(fields=["status", "stage"]),
+            models.Index(fields=["owner", "status", "stage", "updated_at"]),
+            models.Index(fields=["status", "stage", "updated_at"]),
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["status", "contract_value"]),
+            models.Index(fields=["contract_value"]),
             models.Index(fields=["hospital", "status"]),
             models.Index(fields=["status", "planned_purchase_date"]),
             models.Index(fields=["status", "last_business_contact_on"]),
