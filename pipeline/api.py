@@ -311,6 +311,13 @@ class FollowUpFilter(FilterSchema):
     kind: str | None = None
 
 
+def _visible_project(request: HttpRequest, project_id: int) -> Project:
+    project = Project.objects.visible_to(request.user).filter(pk=project_id).first()
+    if project is None:
+        raise ValidationError({"project": _("没有编号为 %s 的项目，或您无权访问。") % project_id})
+    return project
+
+
 @router.get("/followups", response=list[FollowUpOut], tags=["pipeline"])
 @paginate(PageNumberPagination)
 def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
@@ -330,11 +337,7 @@ def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
 def create_follow_up(request: HttpRequest, payload: FollowUpIn):
     if not request.user.has_perm("pipeline.add_followup"):
         raise PermissionError
-    project = Project.objects.visible_to(request.user).filter(pk=payload.project).first()
-    if project is None:
-        raise ValidationError(
-            {"project": _("没有编号为 %s 的项目，或您无权访问。") % payload.project}
-        )
+    project = _visible_project(request, payload.project)
     data = payload.dict()
     data["date"] = data["date"] or timezone.localdate()
     form = FollowUpForm(data, project=project)
@@ -406,11 +409,7 @@ def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
 def create_evaluation(request: HttpRequest, payload: EvaluationIn):
     if not request.user.has_perm("pipeline.add_evaluation"):
         raise PermissionError
-    project = Project.objects.visible_to(request.user).filter(pk=payload.project).first()
-    if project is None:
-        raise ValidationError(
-            {"project": _("没有编号为 %s 的项目，或您无权访问。") % payload.project}
-        )
+    project = _visible_project(request, payload.project)
     data = {"decision": payload.decision, "reason": payload.reason}
     for a in payload.answers:
         data[f"q{a.question}"] = a.answer
@@ -421,12 +420,4 @@ def create_evaluation(request: HttpRequest, payload: EvaluationIn):
     form = EvaluationForm(data)
     if not form.is_valid():
         raise ValidationError({_api_name(k): v for k, v in form.errors.as_data().items()})
-    evaluation = services.evaluate(
-        project=project,
-        answers=form.answers(),
-        risks=form.risks(),
-        decision=form.cleaned_data["decision"],
-        reason=form.cleaned_data["reason"],
-        by=request.user,
-    )
-    return Status(201, evaluation)
+    return Status(201, form.save(project=project, by=request.user))

@@ -220,6 +220,18 @@ class EvaluationForm(forms.Form):
         d = self.cleaned_data
         return {k: (d[f"risk_{k}"], d.get(f"risk_{k}_note", "")) for k in RISK_LABELS}
 
+    def save(self, *, project: Project, by: User):
+        from .services import evaluate
+
+        return evaluate(
+            project=project,
+            answers=self.answers(),
+            risks=self.risks(),
+            decision=self.cleaned_data["decision"],
+            reason=self.cleaned_data["reason"],
+            by=by,
+        )
+
 
 class CompetitorForm(forms.ModelForm):
     class Meta:

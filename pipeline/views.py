@@ -35,19 +35,16 @@ from .models import PipelineSettings, Project, ProjectCompetitor, Stage, Status
 CARDS_PER_STAGE = 12
 
 
-def _people(project: Project) -> list[domain.Person]:
-    return [
+def _flags(project: Project, settings: PipelineSettings, today, contacts=None) -> list[str]:
+    """The buying centre's red flags, from `contacts` or the project's (prefetched) ones."""
+    people = [
         domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness)
-        for c in project.contacts.all()
+        for c in (project.contacts.all() if contacts is None else contacts)
     ]
-
-
-def _flags(project: Project, settings: PipelineSettings, today) -> list[str]:
-    weeks = (today - timezone.localdate(project.created_at)).days // 7
     return domain.red_flags(
-        _people(project),
+        people,
         entry_path=project.entry_path,
-        weeks_open=weeks,
+        weeks_open=(today - timezone.localdate(project.created_at)).days // 7,
         mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
     )
 
@@ -207,12 +204,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     evaluations = list(project.evaluations.select_related("created_by")[:2])
     stages = list(Stage.objects.filter(is_active=True))
     project.cadence = project.cadence_status(settings, today)
-    flags = domain.red_flags(
-        [domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness) for c in contacts],
-        entry_path=project.entry_path,
-        weeks_open=(today - timezone.localdate(project.created_at)).days // 7,
-        mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
-    )
+    flags = _flags(project, settings, today, contacts)
     ctx = {
         "project": project,
         "stages": stages,
@@ -448,25 +440,12 @@ def evaluation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     project = _get(request, pk)
     previous = services.latest_evaluation(project)
     form = EvaluationForm(request.POST or None, previous=previous)
-    contacts = list(project.contacts.all())
-    flags = domain.red_flags(
-        [domain.Person(c.layer, c.roles, c.attitude, c.influence, c.closeness) for c in contacts],
-        entry_path=project.entry_path,
-        weeks_open=(today - timezone.localdate(project.created_at)).days // 7,
-        mid_entry_alert_weeks=settings.mid_entry_alert_weeks,
-    )
+    flags = _flags(project, settings, today)
     ctx = {"form": form, "project": project, "flags": flags, "previous": previous}
     template = "pipeline/evaluation_form.html"
     if request.method == "POST" and form.is_valid():
         try:
-            services.evaluate(
-                project=project,
-                answers=form.answers(),
-                risks=form.risks(),
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
+            form.save(project=project, by=request.user)
         except ValidationError as error:
             _form_errors(form, error)
             return render(request, template, ctx, status=400)
