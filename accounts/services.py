@@ -18,6 +18,9 @@ _WORK_PIPELINE = [
     "pipeline.add_followup",
     "pipeline.view_evaluation",
     "pipeline.add_evaluation",
+    "visits.view_oxygensurvey",
+    "visits.add_oxygensurvey",
+    "visits.change_oxygensurvey",
 ]
 _CONFIGURE_PIPELINE = [
     f"pipeline.{action}_{model}"

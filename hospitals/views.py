@@ -137,9 +137,13 @@ def hospital_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         .select_related("stage", "owner")
         .order_by("status", "-updated_at")[:20]
     )
+    from visits.models import OxygenSurvey
+
+    surveys = list(OxygenSurvey.objects.filter(hospital=hospital).select_related("created_by")[:5])
     ctx = {
         "hospital": hospital,
         "projects": projects,
+        "surveys": surveys,
         "departments": _tree(departments),
         "layers": layers,
         "n_contacts": len(contacts),

@@ -22,6 +22,7 @@ from accounts.models import ApiToken
 from hospitals.api import router as hospitals_router
 from hospitals.services import EditConflict
 from pipeline.api import router as pipeline_router
+from visits.api import router as visits_router
 
 
 class TokenAuth(HttpBearer):
@@ -154,3 +155,4 @@ def create_token(request: HttpRequest, credentials: Credentials):
 
 api.add_router("/", hospitals_router)
 api.add_router("/", pipeline_router)
+api.add_router("/", visits_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accounts",
     "hospitals",
     "pipeline",
+    "visits",
     "reports",
 ]
 

@@ -202,6 +202,9 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     for c in contacts:
         people[c.layer].append(c)
     evaluations = list(project.evaluations.select_related("created_by")[:2])
+    from visits.models import OxygenSurvey  # visits builds on the pipeline; imported late
+
+    surveys = list(OxygenSurvey.objects.filter(hospital_id=project.hospital_id)[:2])
     stages = list(Stage.objects.filter(is_active=True))
     project.cadence = project.cadence_status(settings, today)
     flags = _flags(project, settings, today, contacts)
@@ -214,6 +217,8 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "evaluation": evaluations[0] if evaluations else None,
         "previous_evaluation": evaluations[1] if len(evaluations) > 1 else None,
         "competitors": project.competitors.select_related("competitor"),
+        "survey": surveys[0] if surveys else None,
+        "earlier": surveys[1] if len(surveys) > 1 else None,
         "timeline": _timeline(project),
         "move_form": MoveForm(initial={"stage": project.stage_id, "version": project.version}),
         "close_form": CloseForm(initial={"version": project.version}),

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from hospitals import demo
 from pipeline import demo as pipeline_demo
+from visits import demo as visits_demo
 
 
 class Command(BaseCommand):
@@ -12,11 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo.load()
         created["projects"] = pipeline_demo.load()
+        created["surveys"] = visits_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
-            "{contacts} contacts, {projects} projects (existing rows left as they were)".format(
-                **created
-            )
+            "{contacts} contacts, {projects} projects, {surveys} oxygen surveys "
+            "(existing rows left as they were)".format(**created)
         )
         self.stdout.write("")
         self.stdout.write("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
