@@ -21,6 +21,12 @@ _WORK_PIPELINE = [
     "visits.view_oxygensurvey",
     "visits.add_oxygensurvey",
     "visits.change_oxygensurvey",
+    "visits.view_visit",
+    "visits.add_visit",
+    "visits.change_visit",
+    "visits.view_task",
+    "visits.add_task",
+    "visits.change_task",
 ]
 _CONFIGURE_PIPELINE = [
     f"pipeline.{action}_{model}"

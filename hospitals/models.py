@@ -130,8 +130,11 @@ class Hospital(Versioned):
         related_name="hospitals",
     )
     notes = models.TextField(_("备注"), blank=True)
+    last_visited_on = models.DateField(_("最近拜访"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "grade_rank", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "grade_rank", "updated_at", "last_visited_on"]
+    )
     objects = HospitalQuerySet.as_manager()
 
     class Meta:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja import Query as QueryParam
 from ninja.pagination import PageNumberPagination, paginate
 
 from accounts.models import User
@@ -86,8 +87,17 @@ class ProjectOut(Schema):
     days_since_relationship_contact: int | None
     overdue_business: bool
     overdue_relationship: bool
+    coverage: int = Field(..., description="0-100: share of the visit objectives answered")
     version: int
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_coverage(obj: Project) -> int:
+        if not hasattr(obj, "coverage_value"):  # a list sets it for its whole page at once
+            from visits.services import coverage
+
+            obj.coverage_value = coverage(obj)[0]
+        return obj.coverage_value
 
     @staticmethod
     def resolve_project_class(obj: Project, context) -> str:
@@ -156,9 +166,30 @@ def _projects(request):
     return Project.objects.visible_to(request.user).select_related("hospital", "owner", "stage")
 
 
-@router.get("/projects", response=list[ProjectOut], tags=["pipeline"])
-@paginate(PageNumberPagination)
-def list_projects(request: HttpRequest, filters: Query[ProjectFilter]):
+class ProjectPage(Schema):
+    items: list[ProjectOut]
+    count: int
+
+
+@router.get("/projects", response=ProjectPage, tags=["pipeline"])
+def list_projects(
+    request: HttpRequest,
+    filters: Query[ProjectFilter],
+    page: int = QueryParam(1, ge=1),
+    page_size: int = QueryParam(25, ge=1),
+):
+    """Paginated by hand so the coverage of a whole page is computed in one go."""
+    from visits.services import coverages
+
+    qs = _filtered_projects(request, filters)
+    size = min(page_size, 200)
+    items = list(qs[(page - 1) * size : page * size])
+    for project_id, (percent, _items) in coverages(items).items():
+        next(p for p in items if p.pk == project_id).coverage_value = percent
+    return {"items": items, "count": qs.count()}
+
+
+def _filtered_projects(request, filters: ProjectFilter):
     qs = _projects(request)
     if filters.hospital:
         qs = qs.filter(hospital_id=filters.hospital)

@@ -205,6 +205,11 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     from visits.models import OxygenSurvey  # visits builds on the pipeline; imported late
 
     surveys = list(OxygenSurvey.objects.filter(hospital_id=project.hospital_id)[:2])
+    from visits.models import Visit
+    from visits.services import coverage
+
+    coverage_percent, coverage_items = coverage(project)
+    visits = list(Visit.objects.filter(project=project).order_by("-planned_at")[:5])
     stages = list(Stage.objects.filter(is_active=True))
     project.cadence = project.cadence_status(settings, today)
     flags = _flags(project, settings, today, contacts)
@@ -218,6 +223,9 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "previous_evaluation": evaluations[1] if len(evaluations) > 1 else None,
         "competitors": project.competitors.select_related("competitor"),
         "survey": surveys[0] if surveys else None,
+        "coverage": coverage_percent,
+        "coverage_items": coverage_items,
+        "visits": visits,
         "earlier": surveys[1] if len(surveys) > 1 else None,
         "timeline": _timeline(project),
         "move_form": MoveForm(initial={"stage": project.stage_id, "version": project.version}),

@@ -3,16 +3,19 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from hospitals.api import _expected_version, _merge, _run_form, _visible_hospital
 from hospitals.services import save_record
 
-from .forms import SurveyForm
-from .models import OxygenSurvey
+from . import domain, services
+from .forms import SurveyForm, VisitPlanForm, VisitRecordForm
+from .models import OxygenSurvey, Task, Visit, VisitObjective
 
 router = Router()
 
@@ -130,3 +133,207 @@ def update_survey(request: HttpRequest, survey_id: int, payload: SurveyIn):
     expected = _expected_version(request, payload.version)
     save_record(record=survey, by=request.user, expected_version=expected)
     return survey
+
+
+# Visits and tasks ----------------------------------------------------------------------------
+
+
+class RecordOut(Schema):
+    visited_on: dt.date | None
+    met: list[int]
+    opening: str
+    agenda_statement: str
+    positioning: str
+    background: str
+    appointment: str
+    learned: dict
+    outcome: str
+    next_step: str
+    next_step_date: dt.date | None
+
+
+class TaskOut(Schema):
+    id: int
+    owner: str = Field(..., alias="owner.username")
+    hospital: int = Field(..., alias="hospital_id")
+    project: int | None = Field(None, alias="project_id")
+    visit: int | None = Field(None, alias="visit_id")
+    title: str
+    level: str
+    due_date: dt.date
+    done: bool
+    done_at: dt.datetime | None
+
+
+class VisitOut(Schema):
+    id: int
+    project: int | None = Field(None, alias="project_id")
+    hospital: int = Field(..., alias="hospital_id")
+    owner: str = Field(..., alias="owner.username")
+    planned_at: dt.datetime
+    place: str
+    status: str
+    contacts: list[int]
+    objectives: list[str]
+    checklist: list[int]
+    record: RecordOut | None
+    version: int
+
+    @staticmethod
+    def resolve_contacts(obj) -> list[int]:
+        return [c.pk for c in obj.contacts.all()]
+
+    @staticmethod
+    def resolve_objectives(obj) -> list[str]:
+        return [o.code for o in obj.objectives.all()]
+
+    @staticmethod
+    def resolve_record(obj):
+        if not obj.is_recorded:
+            return None
+        return {
+            **{f: getattr(obj, f) for f in RecordOut.model_fields if f != "met"},
+            "met": [c.pk for c in obj.met.all()],
+        }
+
+
+class VisitIn(Schema):
+    hospital: int
+    project: int | None = None
+    planned_at: dt.datetime
+    place: str = ""
+    contacts: list[int] = []
+    objectives: list[str] = Field([], description="objective codes, e.g. capacity, procurement")
+    greeting: str = ""
+    agenda: str = ""
+    minutes_needed: int | None = None
+    questions: str = ""
+
+
+class RecordIn(Schema):
+    visited_on: dt.date | None = None
+    met: list[int] = []
+    opening: str = ""
+    agenda_statement: str = ""
+    positioning: str = ""
+    background: str = ""
+    appointment: str = ""
+    learned: dict[str, str] = {}
+    outcome: str = ""
+    next_step: str = ""
+    next_step_date: dt.date | None = None
+    tasks: list[str] | None = Field(
+        None, description="keys of the proposed tasks to keep; all when omitted"
+    )
+
+
+class RecordedOut(Schema):
+    visit: VisitOut
+    tasks: list[TaskOut]
+
+
+def _visits(request):
+    return (
+        Visit.objects.visible_to(request.user)
+        .select_related("owner")
+        .prefetch_related("contacts", "objectives", "met")
+    )
+
+
+@router.get("/visits", response=list[VisitOut], tags=["visits"])
+@paginate(PageNumberPagination)
+def list_visits(request: HttpRequest, filters: Query[SurveyFilter]):
+    qs = _visits(request)
+    if filters.hospital:
+        qs = qs.filter(hospital_id=filters.hospital)
+    if filters.project:
+        qs = qs.filter(project_id=filters.project)
+    return qs.order_by("-planned_at", "-pk")
+
+
+@router.get("/visits/{visit_id}", response=VisitOut, tags=["visits"])
+def get_visit(request: HttpRequest, visit_id: int):
+    return get_object_or_404(_visits(request), pk=visit_id)
+
+
+@router.post("/visits", response={201: VisitOut}, tags=["visits"])
+def create_visit(request: HttpRequest, payload: VisitIn):
+    if not request.user.has_perm("visits.add_visit"):
+        raise PermissionError
+    hospital = _visible_hospital(request, payload.hospital)
+    data = payload.dict()
+    codes = data.pop("objectives")
+    objectives = list(VisitObjective.objects.filter(code__in=codes, is_active=True))
+    unknown = set(codes) - {o.code for o in objectives}
+    if unknown:
+        raise ValidationError(
+            {"objectives": [_("未知的拜访目的：%s") % ", ".join(sorted(unknown))]}
+        )
+    data["objectives"] = [o.pk for o in objectives]
+    form = VisitPlanForm(data, hospital=hospital)
+    visit = _run_form(form)
+    visit.owner = request.user
+    services.plan_visit(
+        visit=visit,
+        contacts=list(form.cleaned_data["contacts"]),
+        objectives=objectives,
+        by=request.user,
+    )
+    return Status(201, _visits(request).get(pk=visit.pk))
+
+
+@router.post("/visits/{visit_id}/record", response=RecordedOut, tags=["visits"])
+def record_visit(request: HttpRequest, visit_id: int, payload: RecordIn):
+    """Record what the visit found; answers with the visit and the follow-up tasks created."""
+    visit = get_object_or_404(_visits(request), pk=visit_id)
+    if not request.user.has_perm("visits.change_visit"):
+        raise PermissionError
+    data = payload.dict()
+    learned, keep = data.pop("learned"), data.pop("tasks")
+    form = VisitRecordForm(data, visit=visit)
+    for o in form.objectives:
+        form.data[f"learned_{o.code}"] = learned.get(o.code, "")
+    keys = [key for key, *_rest in domain.PROPOSED_TASKS]
+    for i, task in enumerate(form.proposals):
+        form.data[f"task_{i}"] = keep is None or keys[i] in keep
+        form.data[f"task_{i}_due"] = task.due_date
+    _run_form(form)
+    tasks = form.apply()
+    services.record_visit(
+        visit=visit, met=list(form.cleaned_data["met"]), tasks=tasks, by=request.user
+    )
+    return {"visit": _visits(request).get(pk=visit.pk), "tasks": tasks}
+
+
+class TaskFilter(FilterSchema):
+    done: bool | None = None
+    project: int | None = None
+
+
+class TaskPatch(Schema):
+    done: bool
+
+
+@router.get("/tasks", response=list[TaskOut], tags=["visits"])
+@paginate(PageNumberPagination)
+def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
+    qs = Task.objects.visible_to(request.user).select_related("owner")
+    if filters.done is not None:
+        qs = qs.filter(done=filters.done)
+    if filters.project:
+        qs = qs.filter(project_id=filters.project)
+    return qs.order_by("done", "due_date", "pk")
+
+
+@router.patch("/tasks/{task_id}", response=TaskOut, tags=["visits"])
+def update_task(request: HttpRequest, task_id: int, payload: TaskPatch):
+    """`{"done": true}` completes a task; a relationship task then counts as a contact."""
+    task = get_object_or_404(
+        Task.objects.visible_to(request.user).select_related("owner", "project"), pk=task_id
+    )
+    if payload.done:
+        services.complete_task(task=task, by=request.user)
+    else:
+        Task.objects.filter(pk=task.pk).update(done=False, done_at=None)
+        task.refresh_from_db()
+    return task

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("拜访与用氧调查")
+
+    def ready(self) -> None:
+        from .defaults import ensure_defaults
+
+        post_migrate.connect(ensure_defaults, sender=self, dispatch_uid="visits.defaults")

@@ -67,3 +67,70 @@ def load() -> int:
             save_record(record=survey, by=project.owner)
             created += 1
     return created
+
+
+@transaction.atomic
+def load_visits() -> int:
+    """A recorded visit with its follow-up tasks and a planned one, for open demo projects."""
+    from datetime import datetime, time
+
+    from . import services
+    from .models import ChecklistItem, Visit, VisitObjective
+
+    if Visit.objects.exists():
+        return 0
+    today = timezone.localdate()
+    objectives = list(VisitObjective.objects.filter(is_active=True))
+    checklist = list(ChecklistItem.objects.values_list("pk", flat=True))
+    created = 0
+    for i, project in enumerate(
+        Project.objects.filter(status="open")
+        .select_related("hospital", "owner")
+        .order_by("pk")[:10]
+    ):
+        rng = random.Random(f"visit{project.pk}")
+        people = list(project.contacts.all()[:3]) or list(project.hospital.contacts.all()[:2])
+        past = today - timedelta(days=rng.randint(3, 20))
+        visit = Visit(
+            hospital=project.hospital,
+            project=project,
+            owner=project.owner,
+            planned_at=timezone.make_aware(datetime.combine(past, time(9, 30))),
+            place=project.hospital.address,
+            questions="新院区供氧方案由谁拍板？现有液氧合同何时到期？",
+        )
+        services.plan_visit(
+            visit=visit, contacts=people, objectives=rng.sample(objectives, 4), by=project.owner
+        )
+        visit.visited_on = past
+        visit.opening = "感谢院长抽时间，介绍我们在省内的投放案例。"
+        visit.background = "医院液氧年费用逐年上升，设备科对供氧安全有顾虑。"
+        visit.appointment = "两周内带样板医院案例再来汇报。"
+        visit.outcome = "对投放模式有兴趣，需要院长办公会讨论。"
+        visit.learned = {o.code: "已了解，见拜访记录" for o in visit.objectives.all()[:2]}
+        tasks = services.proposed_tasks(visit, past)
+        services.record_visit(visit=visit, met=people, tasks=tasks, by=project.owner)
+        for task in tasks[: rng.randint(1, 3)]:
+            if task.due_date < today:
+                services.complete_task(task=task, by=project.owner)
+        created += 1
+        if i % 2 == 0:
+            upcoming = Visit(
+                hospital=project.hospital,
+                project=project,
+                owner=project.owner,
+                planned_at=timezone.make_aware(
+                    datetime.combine(today + timedelta(days=rng.randint(1, 6)), time(14, 0))
+                ),
+                place=project.hospital.address,
+                checklist=checklist[:5],
+                greeting="向院长问好，回顾上次交流。",
+                agenda="汇报样板医院运行数据，讨论投资期限与氧价。",
+                minutes_needed=40,
+            )
+            unknown = [o for o, known in services.coverage(project)[1] if not known]
+            services.plan_visit(
+                visit=upcoming, contacts=people, objectives=unknown[:5], by=project.owner
+            )
+            created += 1
+    return created

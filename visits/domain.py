@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop  # marks strings for the catalogue only
+
 LOX_NM3_PER_T = Decimal("700")
 LOX_NM3_PER_L = Decimal("0.798")
 CYLINDER_NM3 = Decimal("6")
@@ -49,3 +51,53 @@ def yearly_cost(nm3_per_month: Decimal | None, per_nm3: Decimal | None) -> Decim
     if nm3_per_month is None or per_nm3 is None:
         return None
     return nm3_per_month * 12 * per_nm3
+
+
+# Knowledge coverage ------------------------------------------------------------------------
+from dataclasses import dataclass  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What o2crm already knows about a project, as yes/no, gathered by services.coverage."""
+
+    motive: bool = False  # a survey says why (or how interested) they are
+    capacity: bool = False  # beds, ICU beds and operating rooms surveyed
+    growth: bool = False
+    current_source: bool = False  # consumption and price surveyed
+    psa_view: bool = False  # competitors recorded, or their view of PSA noted
+    finance: bool = False
+    procurement: bool = False
+    decision_makers: bool = False  # someone in the buying centre approves
+    agent_closeness: bool = False
+    needs: bool = False  # someone's personal or organisational needs are known
+    company_strength: bool = False
+    manager_quality: bool = False
+    next_step: bool = False  # a next step with a date was agreed
+
+
+def answered(facts: Facts, learned: set[str]) -> set[str]:
+    """Codes of the visit objectives answered by the facts or by what visits learned."""
+    return {code for code, known in vars(facts).items() if known} | set(learned)
+
+
+def coverage_percent(answered_codes: set[str], active_codes: list[str]) -> int:
+    if not active_codes:
+        return 100
+    return round(100 * len(answered_codes & set(active_codes)) / len(active_codes))
+
+
+# After-visit follow-up (拜访后跟踪): what the seed says to do, and by when.
+PROPOSED_TASKS = [
+    # key, level, title, days after the visit, follow-up channel when done
+    ("report_hq", "business", gettext_noop("向总部通报进度并确认下一步工作"), 1, "other"),
+    ("invite_visit", "business", gettext_noop("邀请用户参观公司或样板点"), 14, "reference_visit"),
+    ("mail_magazine", "business", gettext_noop("邮寄公司内刊"), 7, "mail"),
+    ("thank_call", "relationship", gettext_noop("拜访后回电或发短信致谢"), 1, "phone"),
+    ("invite_contacts", "relationship", gettext_noop("邀请拜访中结识的联系人"), 14, "dinner"),
+]
+
+
+def proposed_due(visited_on: date, days: int) -> date:
+    return visited_on + timedelta(days=days)

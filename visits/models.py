@@ -175,3 +175,181 @@ class OxygenSurvey(Versioned):
     def problem_labels(self) -> list[str]:
         labels = dict(Problem.choices)
         return [str(labels[p]) for p in self.problems if p in labels]
+
+
+class VisitObjective(models.Model):
+    """One of the visit objectives of process step 1.3 (拜访目的); admins edit the list."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    text = models.CharField(_("拜访目的"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("拜访目的")
+        verbose_name_plural = _("拜访目的")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ChecklistItem(models.Model):
+    """One item of the preparation checklist (拜访检测); admins edit the list."""
+
+    text = models.CharField(_("准备事项"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("拜访准备事项")
+        verbose_name_plural = _("拜访准备事项")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("计划中")
+    RECORDED = "recorded", _("已拜访")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> VisitQuerySet:
+        """A visit is seen by whoever sees its hospital (cold visits have no project)."""
+        return hospital_visibility(self, user, "hospital__")
+
+
+class Visit(Versioned):
+    hospital = models.ForeignKey(
+        Hospital, verbose_name=_("医院"), on_delete=models.CASCADE, related_name="visits"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    owner = models.ForeignKey(
+        User, verbose_name=_("拜访人"), on_delete=models.PROTECT, related_name="visits"
+    )
+    planned_at = models.DateTimeField(_("计划时间"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    contacts = models.ManyToManyField(
+        "hospitals.Contact", verbose_name=_("拜访对象"), blank=True, related_name="visits"
+    )
+    objectives = models.ManyToManyField(
+        VisitObjective, verbose_name=_("拜访目的"), blank=True, related_name="+"
+    )
+    greeting = models.TextField(_("开场白"), blank=True)
+    agenda = models.TextField(_("议程及对医院的价值"), blank=True)
+    minutes_needed = models.PositiveSmallIntegerField(_("所需时间（分钟）"), null=True, blank=True)
+    questions = models.TextField(_("要问的问题"), blank=True)
+    checklist = models.JSONField(_("已完成的准备"), default=list, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=VisitStatus, default=VisitStatus.PLANNED
+    )
+    # The record, once the visit has happened.
+    visited_on = models.DateField(_("拜访日期"), null=True, blank=True)
+    met = models.ManyToManyField(
+        "hospitals.Contact", verbose_name=_("见到的人"), blank=True, related_name="+"
+    )
+    opening = models.TextField(_("开场白"), blank=True)
+    agenda_statement = models.TextField(_("议程陈述"), blank=True)
+    positioning = models.TextField(_("定位陈述"), blank=True)
+    background = models.TextField(_("客户背景探询"), blank=True)
+    appointment = models.TextField(_("约定"), blank=True)
+    learned = models.JSONField(_("了解到的情况"), default=dict, blank=True)
+    outcome = models.TextField(_("拜访结果"), blank=True)
+    next_step = models.CharField(_("下一步"), max_length=200, blank=True)
+    next_step_date = models.DateField(_("下一步日期"), null=True, blank=True)
+    checkin_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_accuracy = models.PositiveIntegerField(null=True, blank=True)
+    checkin_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("拜访")
+        verbose_name_plural = _("拜访")
+        ordering = ["-planned_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "status", "planned_at"]),
+            models.Index(fields=["hospital", "planned_at"]),
+            models.Index(fields=["project", "planned_at"]),
+            models.Index(fields=["status", "planned_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} {timezone.localtime(self.planned_at):%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:visit-detail", args=[self.pk])
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.status == VisitStatus.RECORDED
+
+
+class TaskLevel(models.TextChoices):
+    BUSINESS = "business", _("业务层面")
+    RELATIONSHIP = "relationship", _("情感层面")
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> TaskQuerySet:
+        return hospital_visibility(self, user, "hospital__")
+
+
+class Task(models.Model):
+    """A follow-up to do after a visit (拜访后跟踪), or any dated to-do on a hospital."""
+
+    owner = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    hospital = models.ForeignKey(
+        Hospital, verbose_name=_("医院"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("拜访"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    title = models.CharField(_("事项"), max_length=200)
+    level = models.CharField(_("层面"), max_length=12, choices=TaskLevel)
+    channel = models.CharField(_("方式"), max_length=16, blank=True)
+    due_date = models.DateField(_("截止日期"))
+    done = models.BooleanField(_("已完成"), default=False)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("待办")
+        verbose_name_plural = _("待办")
+        ordering = ["done", "due_date", "pk"]
+        indexes = [
+            models.Index(fields=["owner", "done", "due_date"]),
+            models.Index(fields=["project", "done"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

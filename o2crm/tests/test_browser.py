@@ -217,3 +217,42 @@ def test_log_a_follow_up_from_the_due_list_and_move_a_card(page, hospital):
     assert page.locator("#stage-visit").locator(f"#card-{project.pk}").count() == 1
     shot(page, "board")
     assert project.stage_changes.filter(to_stage=stage("visit")).exists()
+
+
+def test_plan_brief_record_a_visit_and_complete_a_task(page, hospital):
+    from pipeline.models import Project
+    from pipeline.tests.factories import ProjectFactory
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    project.contacts.set(hospital.contacts.all())
+    log_in(page)
+
+    page.goto(page.base + project.get_absolute_url())
+    page.click("text=安排拜访")
+    page.fill("#id_planned_at", "2099-01-05T09:30")
+    page.check("input[name=contacts] >> nth=0")
+    page.fill("#id_questions", "新院区的供氧方案由谁拍板？")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("h1:has-text('浙江省人民医院')")
+
+    page.click("text=拜访简报")
+    assert "这次要问清楚" in page.text_content("main")
+    assert "新院区的供氧方案由谁拍板" in page.text_content("main")
+    shot(page, "visit-brief")
+    page.go_back()
+
+    page.click("text=记录拜访")
+    page.fill("#id_background", "院长关心供氧安全")
+    page.fill("#id_outcome", "同意考虑投放方案")
+    shot(page, "visit-record")
+    page.click("button:has-text('保存记录')")
+    assert "已记录拜访，并生成 5 项跟进待办" in page.text_content(".messages")
+
+    page.goto(page.base + "/tasks/")
+    row = page.locator(".task", has_text="拜访后回电或发短信致谢")
+    row.locator("button:has-text('完成')").click()
+    assert "已完成" in page.text_content(".messages")
+    shot(page, "tasks")
+    project = Project.objects.get(pk=project.pk)
+    assert project.last_business_contact_on is not None
+    assert project.last_relationship_contact_on is not None

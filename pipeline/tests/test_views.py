@@ -210,7 +210,7 @@ def test_the_project_page_runs_a_fixed_number_of_queries(
         project.contacts.add(ContactFactory(hospital=hospital))
     evaluate(project)
     evaluate(project)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(30):  # many sections, each a fixed query or two
         many = queries_for(lambda: client.get(project.get_absolute_url()))
     assert few == many
 

@@ -14,9 +14,10 @@ class Command(BaseCommand):
         created = demo.load()
         created["projects"] = pipeline_demo.load()
         created["surveys"] = visits_demo.load()
+        created["visits"] = visits_demo.load_visits()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
-            "{contacts} contacts, {projects} projects, {surveys} oxygen surveys "
+            "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits "
             "(existing rows left as they were)".format(**created)
         )
         self.stdout.write("")

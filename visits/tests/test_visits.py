@@ -1,0 +1,290 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from hospitals.models import Hospital
+from hospitals.tests.factories import ContactFactory, HospitalFactory
+from hospitals.tests.test_api import Api
+from pipeline.models import Project
+from pipeline.tests.factories import ProjectFactory, follow_up
+from visits import services
+from visits.models import Task, Visit, VisitObjective
+
+from .factories import SurveyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hospital(alice):
+    return HospitalFactory(owner=alice, name="浙江省人民医院")
+
+
+@pytest.fixture
+def president(hospital):
+    return ContactFactory(
+        hospital=hospital, name="周慧", title="院长", layer="decision", roles=["approve"]
+    )
+
+
+@pytest.fixture
+def project(hospital):
+    return ProjectFactory(hospital=hospital, informant_closeness=None)
+
+
+def plan(client, hospital, project, contacts, **extra):
+    data = {
+        "planned_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "院长办公室",
+        "project": project.pk if project else "",
+        "contacts": [c.pk for c in contacts],
+        "objectives": [
+            o.pk for o in VisitObjective.objects.filter(code__in=["capacity", "procurement"])
+        ],
+        "questions": "新院区的供氧方案由谁拍板？",
+    }
+    data.update(extra)
+    return client.post(reverse("visits:visit-create", args=[hospital.pk]), data)
+
+
+def test_plan_print_record_and_follow_up_a_visit(as_user, alice, hospital, president, project):
+    client = as_user(alice)
+    follow_up(project, kind="business", days_ago=10)
+    follow_up(project, kind="relationship", days_ago=10)
+    assert plan(client, hospital, project, [president]).status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.owner, visit.status) == (alice, "planned")
+
+    brief = client.get(reverse("visits:visit-brief", args=[visit.pk]))
+    body = brief.content.decode()
+    assert brief.status_code == 200
+    assert "周慧" in body and "院长" in body
+    assert "了解医院的采购和决策流程" in body  # unknown yet: a question to ask
+    assert "拜访检测" in body
+
+    response = client.post(
+        reverse("visits:visit-record", args=[visit.pk]),
+        {
+            "version": str(visit.version),
+            "visited_on": str(timezone.localdate()),
+            "met": [president.pk],
+            "background": "院长关心供氧安全",
+            "appointment": "下周三带案例再来",
+            "learned_procurement": "院长办公会决定，政府采购平台招标",
+            "outcome": "院长同意考虑投放方案",
+            **{f"task_{i}": "on" for i in range(5)},
+            **{f"task_{i}_due": str(timezone.localdate() + timedelta(days=3)) for i in range(5)},
+            "task_2": "",  # drop "mail the magazine"
+        },
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == "recorded" and visit.learned["procurement"]
+    assert Hospital.objects.get(pk=hospital.pk).last_visited_on == timezone.localdate()
+    assert Task.objects.count() == 4
+    project = Project.objects.get(pk=project.pk)
+    assert project.last_business_contact_on == timezone.localdate()  # recording counts
+    assert project.last_relationship_contact_on < timezone.localdate()
+
+    relationship = Task.objects.filter(level="relationship").first()
+    tasks_page = client.get(reverse("visits:task-list"))
+    assert relationship.title in tasks_page.content.decode()
+    client.post(reverse("visits:task-complete", args=[relationship.pk]))
+    project = Project.objects.get(pk=project.pk)
+    assert project.last_relationship_contact_on == timezone.localdate()
+    settings_today = project.cadence_status(project_settings(), timezone.localdate())
+    assert not settings_today.business.overdue and not settings_today.relationship.overdue
+
+
+def project_settings():
+    from pipeline.models import PipelineSettings
+
+    return PipelineSettings.current()
+
+
+def test_coverage_rises_as_the_survey_is_filled(hospital, project, president):
+    before, _items = services.coverage(project)
+    SurveyFactory(hospital=hospital, beds=1000, icu_beds=50, operating_rooms=20)
+    after_capacity, _ = services.coverage(project)
+    SurveyFactory(hospital=hospital, decision_process="院长办公会", annual_growth=8, budget="自筹")
+    project.contacts.add(president)
+    after_more, items = services.coverage(project)
+    assert before < after_capacity < after_more
+    known = {o.code for o, ok in items if ok}
+    assert {
+        "capacity",
+        "current_source",
+        "procurement",
+        "growth",
+        "finance",
+        "decision_makers",
+    } <= known
+    assert after_more == round(100 * len(known) / 13)
+
+
+def test_coverage_of_many_projects_takes_a_fixed_number_of_queries(
+    hospital, queries_for, django_assert_max_num_queries
+):
+    projects = [ProjectFactory(hospital=hospital) for _ in range(3)]
+    few = queries_for(lambda: services.coverages(projects))
+    projects += [ProjectFactory(hospital=HospitalFactory(owner=hospital.owner)) for _ in range(15)]
+    for p in projects:
+        SurveyFactory(hospital=p.hospital)
+    with django_assert_max_num_queries(8):
+        many = queries_for(lambda: services.coverages(projects))
+    assert few == many
+
+
+def test_a_cold_visit_has_no_project(as_user, alice, hospital, president):
+    assert plan(as_user(alice), hospital, None, [president]).status_code == 302
+    assert Visit.objects.get().project is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"planned_at": "2020-01-01T09:00"}, "planned_at"),
+        ({"planned_at": "明天"}, "planned_at"),
+        ({"minutes_needed": "-5"}, "minutes_needed"),
+    ],
+)
+def test_bad_plans_are_refused(as_user, alice, hospital, project, overrides, field):
+    response = plan(as_user(alice), hospital, project, [], **overrides)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert not Visit.objects.exists()
+
+
+def test_people_of_another_hospital_cannot_be_visited_here(as_user, alice, hospital, project):
+    stranger = ContactFactory(hospital=HospitalFactory(owner=alice))
+    response = plan(as_user(alice), hospital, project, [stranger])
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+
+
+def test_a_future_visit_date_is_refused(as_user, alice, hospital, project):
+    plan(as_user(alice), hospital, project, [])
+    visit = Visit.objects.get()
+    response = as_user(alice).post(
+        reverse("visits:visit-record", args=[visit.pk]),
+        {"version": "1", "visited_on": str(timezone.localdate() + timedelta(days=2))},
+    )
+    assert response.status_code == 400
+    assert Visit.objects.get().status == "planned"
+
+
+@pytest.mark.parametrize("who", ["bob", "carol"])
+def test_others_visits_are_not_found(as_user, alice, hospital, project, who, request):
+    plan(as_user(alice), hospital, project, [])
+    visit = Visit.objects.get()
+    client = as_user(request.getfixturevalue(who))
+    for name in ("visit-detail", "visit-brief", "visit-record"):
+        assert client.get(reverse(f"visits:{name}", args=[visit.pk])).status_code == 404
+
+
+def test_the_checklist_is_ticked_item_by_item(as_user, alice, hospital, project):
+    from visits.models import ChecklistItem
+
+    plan(as_user(alice), hospital, project, [])
+    visit = Visit.objects.get()
+    items = list(ChecklistItem.objects.all()[:2])
+    as_user(alice).post(
+        reverse("visits:visit-checklist", args=[visit.pk]), {"item": [i.pk for i in items]}
+    )
+    assert Visit.objects.get().checklist == sorted(i.pk for i in items)
+
+
+def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, project):
+    client = Api(alice)
+    response = client.post(
+        "/visits",
+        {
+            "hospital": hospital.pk,
+            "project": project.pk,
+            "planned_at": (timezone.now() + timedelta(days=1)).isoformat(),
+            "contacts": [president.pk],
+            "objectives": ["capacity", "procurement"],
+        },
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["project"], body["hospital"], body["contacts"], body["record"]) == (
+        project.pk,
+        hospital.pk,
+        [president.pk],
+        None,
+    )
+    assert sorted(body["objectives"]) == ["capacity", "procurement"]
+    recorded = client.post(
+        f"/visits/{body['id']}/record",
+        {
+            "met": [president.pk],
+            "learned": {"procurement": "招标"},
+            "tasks": ["report_hq", "thank_call"],
+        },
+    )
+    assert recorded.status_code == 200, recorded.json()
+    result = recorded.json()
+    assert result["visit"]["record"]["learned"]["procurement"] == "招标"
+    assert [(t["level"], t["done"]) for t in result["tasks"]] == [
+        ("business", False),
+        ("relationship", False),
+    ]
+    task = next(t for t in result["tasks"] if t["level"] == "relationship")
+    assert {"owner", "due_date", "level", "done"} <= set(task)
+    assert client.patch(f"/tasks/{task['id']}", {"done": True}).json()["done"] is True
+    assert Project.objects.get(pk=project.pk).last_relationship_contact_on == timezone.localdate()
+    item = client.get(f"/projects/{project.pk}").json()
+    assert 0 < item["coverage"] <= 100
+    assert client.get("/projects").json()["items"][0]["coverage"] == item["coverage"]
+
+
+def test_the_api_refuses_unknown_objectives(alice, hospital):
+    response = Api(alice).post(
+        "/visits",
+        {
+            "hospital": hospital.pk,
+            "planned_at": timezone.now().isoformat(),
+            "objectives": ["weather"],
+        },
+    )
+    assert response.status_code == 400
+    assert "objectives" in response.json()["errors"]
+
+
+def test_pages_run_a_fixed_number_of_queries(
+    as_user, alice, hospital, president, project, queries_for, django_assert_max_num_queries
+):
+    client = as_user(alice)
+    plan(client, hospital, project, [president])
+    visit = Visit.objects.get()
+    urls = [
+        reverse("visits:visit-list"),
+        reverse("visits:task-list"),
+        reverse("visits:visit-brief", args=[visit.pk]),
+    ]
+    few = [queries_for(lambda u=u: client.get(u)) for u in urls]
+    for i in range(10):
+        plan(client, hospital, project, [ContactFactory(hospital=hospital, name=f"人{i}")])
+        Task.objects.create(
+            owner=alice,
+            hospital=hospital,
+            project=project,
+            title="回电",
+            level="relationship",
+            due_date=timezone.localdate(),
+        )
+    with django_assert_max_num_queries(60):
+        many = [queries_for(lambda u=u: client.get(u)) for u in urls]
+    assert few == many
+
+
+def test_the_record_form_starts_from_the_plan(as_user, alice, hospital, president, project):
+    plan(as_user(alice), hospital, project, [president])
+    visit = Visit.objects.get()
+    form = as_user(alice).get(reverse("visits:visit-record", args=[visit.pk])).context["form"]
+    assert form.initial["visited_on"] == timezone.localdate()
+    assert form.initial["met"] == [president.pk]
+    assert len(form.task_fields()) == 5
