@@ -264,6 +264,7 @@ def test_pages_run_a_fixed_number_of_queries(
         reverse("visits:visit-list"),
         reverse("visits:task-list"),
         reverse("visits:visit-brief", args=[visit.pk]),
+        reverse("visits:visit-detail", args=[visit.pk]),
     ]
     few = [queries_for(lambda u=u: client.get(u)) for u in urls]
     for i in range(10):
