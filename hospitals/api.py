@@ -24,7 +24,7 @@ from .models import PERSONAL_FIELDS, Contact, Department, Hospital
 router = Router()
 
 
-def _expected_version(request: HttpRequest, payload_version: int | None) -> int | None:
+def expected_version(request: HttpRequest, payload_version: int | None) -> int | None:
     """The version the caller edited from: the body's `version`, else an If-Match header."""
     if payload_version is not None:
         return payload_version
@@ -32,13 +32,13 @@ def _expected_version(request: HttpRequest, payload_version: int | None) -> int 
     return int(header) if header.isdigit() else None
 
 
-def _run_form(form) -> Any:
+def run_form(form) -> Any:
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     return form.instance
 
 
-def _merge(instance, form_class, changes: dict, **form_kwargs) -> dict:
+def merge_form_data(instance, form_class, changes: dict, **form_kwargs) -> dict:
     """Current values of every form field, overlaid with the fields the caller sent."""
     names = list(form_class(instance=instance, **form_kwargs).fields)
     data = {k: v for k, v in model_to_dict(instance, fields=names).items() if v is not None}
@@ -147,12 +147,12 @@ def create_hospital(request: HttpRequest, payload: HospitalIn):
     changes = _hospital_changes(payload)
     hospital = Hospital(owner=request.user if request.user.role == "manager" else None)
     form = HospitalForm(
-        _merge(hospital, HospitalForm, changes, user=request.user),
+        merge_form_data(hospital, HospitalForm, changes, user=request.user),
         instance=hospital,
         user=request.user,
     )
-    _refuse_unsettable(form, changes, "owner")
-    hospital = _run_form(form)
+    refuse_unsettable(form, changes, "owner")
+    hospital = run_form(form)
     services.save_record(record=hospital, by=request.user)
     return Status(201, hospital)
 
@@ -166,18 +166,18 @@ def update_hospital(request: HttpRequest, hospital_id: int, payload: HospitalIn)
         raise PermissionError
     changes = _hospital_changes(payload)
     form = HospitalForm(
-        _merge(hospital, HospitalForm, changes, user=request.user),
+        merge_form_data(hospital, HospitalForm, changes, user=request.user),
         instance=hospital,
         user=request.user,
     )
-    _refuse_unsettable(form, changes, "owner")
-    _run_form(form)
-    expected = _expected_version(request, payload.version)
+    refuse_unsettable(form, changes, "owner")
+    run_form(form)
+    expected = expected_version(request, payload.version)
     services.save_record(record=hospital, by=request.user, expected_version=expected)
     return Hospital.objects.select_related("owner").get(pk=hospital.pk)
 
 
-def _refuse_unsettable(form, changes: dict, *names: str) -> None:
+def refuse_unsettable(form, changes: dict, *names: str) -> None:
     """A field the caller sent but may not set is an error, never silently dropped."""
     refused = {
         name: [_("您没有权限设置此字段。")]
@@ -233,7 +233,7 @@ def get_department(request: HttpRequest, department_id: int):
     return get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
 
 
-def _visible_hospital(request: HttpRequest, hospital_id: int | None) -> Hospital:
+def visible_hospital(request: HttpRequest, hospital_id: int | None) -> Hospital:
     if hospital_id is None:
         raise ValidationError({"hospital": _("这个字段是必填项。")})
     hospital = (
@@ -251,15 +251,15 @@ def _visible_hospital(request: HttpRequest, hospital_id: int | None) -> Hospital
 def create_department(request: HttpRequest, payload: DepartmentIn):
     if not request.user.has_perm("hospitals.add_department"):
         raise PermissionError
-    hospital = _visible_hospital(request, payload.hospital)
+    hospital = visible_hospital(request, payload.hospital)
     changes = payload.dict(exclude_unset=True)
     department = Department(hospital=hospital)
     form = DepartmentForm(
-        _merge(department, DepartmentForm, changes, hospital=hospital),
+        merge_form_data(department, DepartmentForm, changes, hospital=hospital),
         instance=department,
         hospital=hospital,
     )
-    department = _run_form(form)
+    department = run_form(form)
     services.save_record(record=department, by=request.user)
     return Status(201, department)
 
@@ -277,12 +277,12 @@ def update_department(request: HttpRequest, department_id: int, payload: Departm
     if changes.get("hospital") not in (None, department.hospital_id):
         raise ValidationError({"hospital": _("部门不能移到另一家医院。")})
     form = DepartmentForm(
-        _merge(department, DepartmentForm, changes, hospital=department.hospital),
+        merge_form_data(department, DepartmentForm, changes, hospital=department.hospital),
         instance=department,
         hospital=department.hospital,
     )
-    _run_form(form)
-    expected = _expected_version(request, payload.version)
+    run_form(form)
+    expected = expected_version(request, payload.version)
     services.save_record(record=department, by=request.user, expected_version=expected)
     return department
 
@@ -399,12 +399,12 @@ def get_contact(request: HttpRequest, contact_id: int):
 
 def _contact_form(request, contact: Contact, hospital: Hospital, changes: dict) -> ContactForm:
     form = ContactForm(
-        _merge(contact, ContactForm, changes, hospital=hospital, user=request.user),
+        merge_form_data(contact, ContactForm, changes, hospital=hospital, user=request.user),
         instance=contact,
         hospital=hospital,
         user=request.user,
     )
-    _refuse_unsettable(form, changes, *PERSONAL_FIELDS)
+    refuse_unsettable(form, changes, *PERSONAL_FIELDS)
     return form
 
 
@@ -412,9 +412,9 @@ def _contact_form(request, contact: Contact, hospital: Hospital, changes: dict) 
 def create_contact(request: HttpRequest, payload: ContactIn):
     if not request.user.has_perm("hospitals.add_contact"):
         raise PermissionError
-    hospital = _visible_hospital(request, payload.hospital)
+    hospital = visible_hospital(request, payload.hospital)
     contact = Contact(hospital=hospital)
-    contact = _run_form(_contact_form(request, contact, hospital, _contact_changes(payload)))
+    contact = run_form(_contact_form(request, contact, hospital, _contact_changes(payload)))
     services.save_record(record=contact, by=request.user)
     return Status(201, Contact.objects.with_owner().get(pk=contact.pk))
 
@@ -430,7 +430,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
         raise PermissionError
     if payload.hospital not in (None, contact.hospital_id):
         raise ValidationError({"hospital": _("联系人不能移到另一家医院。")})
-    _run_form(_contact_form(request, contact, contact.hospital, _contact_changes(payload)))
-    expected = _expected_version(request, payload.version)
+    run_form(_contact_form(request, contact, contact.hospital, _contact_changes(payload)))
+    expected = expected_version(request, payload.version)
     services.save_record(record=contact, by=request.user, expected_version=expected)
     return Contact.objects.with_owner().get(pk=contact.pk)

@@ -15,11 +15,11 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from accounts.models import User
 from hospitals.api import (
-    _expected_version,
-    _merge,
-    _refuse_unsettable,
-    _run_form,
-    _visible_hospital,
+    expected_version,
+    merge_form_data,
+    refuse_unsettable,
+    run_form,
+    visible_hospital,
 )
 from hospitals.services import EditConflict, save_record
 
@@ -232,17 +232,17 @@ def _project_changes(payload: ProjectIn) -> dict:
 def create_project(request: HttpRequest, payload: ProjectIn):
     if not request.user.has_perm("pipeline.add_project"):
         raise PermissionError
-    hospital = _visible_hospital(request, payload.hospital)
+    hospital = visible_hospital(request, payload.hospital)
     changes = _project_changes(payload)
     project = Project(hospital=hospital)
     form = ProjectForm(
-        _merge(project, ProjectForm, changes, hospital=hospital, user=request.user),
+        merge_form_data(project, ProjectForm, changes, hospital=hospital, user=request.user),
         instance=project,
         hospital=hospital,
         user=request.user,
     )
-    _refuse_unsettable(form, changes, "owner")
-    project = _run_form(form)
+    refuse_unsettable(form, changes, "owner")
+    project = run_form(form)
     contacts = list(form.cleaned_data["contacts"]) if "contacts" in changes else None
     services.create_project(project=project, by=request.user, contacts=contacts)
     return Status(201, _projects(request).get(pk=project.pk))
@@ -255,20 +255,22 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectIn):
     project = get_object_or_404(_projects(request), pk=project_id)
     if not request.user.has_perm("pipeline.change_project"):
         raise PermissionError
-    expected = _expected_version(request, payload.version)
+    expected = expected_version(request, payload.version)
     if expected is not None and expected != project.version:
         raise EditConflict(project)
     changes = _project_changes(payload)
     stage_pk = changes.pop("stage", None)
     if changes:
         form = ProjectForm(
-            _merge(project, ProjectForm, changes, hospital=project.hospital, user=request.user),
+            merge_form_data(
+                project, ProjectForm, changes, hospital=project.hospital, user=request.user
+            ),
             instance=project,
             hospital=project.hospital,
             user=request.user,
         )
-        _refuse_unsettable(form, changes, "owner")
-        _run_form(form)
+        refuse_unsettable(form, changes, "owner")
+        run_form(form)
         save_record(record=project, by=request.user)
         if "contacts" in changes:
             project.contacts.set(form.cleaned_data["contacts"])
@@ -372,7 +374,7 @@ def create_follow_up(request: HttpRequest, payload: FollowUpIn):
     data = payload.dict()
     data["date"] = data["date"] or timezone.localdate()
     form = FollowUpForm(data, project=project)
-    follow_up = _run_form(form)
+    follow_up = run_form(form)
     services.log_follow_up(
         follow_up=follow_up, contacts=list(form.cleaned_data["contacts"]), by=request.user
     )

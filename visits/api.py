@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from hospitals.api import _expected_version, _merge, _run_form, _visible_hospital
+from hospitals.api import expected_version, merge_form_data, run_form, visible_hospital
 from hospitals.services import save_record
 
 from . import domain, services
@@ -113,10 +113,10 @@ def _changes(payload: SurveyIn) -> dict:
 def create_survey(request: HttpRequest, payload: SurveyIn):
     if not request.user.has_perm("visits.add_oxygensurvey"):
         raise PermissionError
-    hospital = _visible_hospital(request, payload.hospital)
+    hospital = visible_hospital(request, payload.hospital)
     survey = OxygenSurvey(hospital=hospital, created_by=request.user)
-    data = _merge(survey, SurveyForm, _changes(payload), hospital=hospital)
-    survey = _run_form(SurveyForm(data, instance=survey, hospital=hospital))
+    data = merge_form_data(survey, SurveyForm, _changes(payload), hospital=hospital)
+    survey = run_form(SurveyForm(data, instance=survey, hospital=hospital))
     save_record(record=survey, by=request.user)
     return Status(201, survey)
 
@@ -128,9 +128,9 @@ def update_survey(request: HttpRequest, survey_id: int, payload: SurveyIn):
     )
     if not request.user.has_perm("visits.change_oxygensurvey"):
         raise PermissionError
-    data = _merge(survey, SurveyForm, _changes(payload), hospital=survey.hospital)
-    _run_form(SurveyForm(data, instance=survey, hospital=survey.hospital))
-    expected = _expected_version(request, payload.version)
+    data = merge_form_data(survey, SurveyForm, _changes(payload), hospital=survey.hospital)
+    run_form(SurveyForm(data, instance=survey, hospital=survey.hospital))
+    expected = expected_version(request, payload.version)
     save_record(record=survey, by=request.user, expected_version=expected)
     return survey
 
@@ -260,7 +260,7 @@ def get_visit(request: HttpRequest, visit_id: int):
 def create_visit(request: HttpRequest, payload: VisitIn):
     if not request.user.has_perm("visits.add_visit"):
         raise PermissionError
-    hospital = _visible_hospital(request, payload.hospital)
+    hospital = visible_hospital(request, payload.hospital)
     data = payload.dict()
     codes = data.pop("objectives")
     objectives = list(VisitObjective.objects.filter(code__in=codes, is_active=True))
@@ -271,7 +271,7 @@ def create_visit(request: HttpRequest, payload: VisitIn):
         )
     data["objectives"] = [o.pk for o in objectives]
     form = VisitPlanForm(data, hospital=hospital)
-    visit = _run_form(form)
+    visit = run_form(form)
     visit.owner = request.user
     services.plan_visit(
         visit=visit,
@@ -297,7 +297,7 @@ def record_visit(request: HttpRequest, visit_id: int, payload: RecordIn):
     for i, task in enumerate(form.proposals):
         form.data[f"task_{i}"] = keep is None or keys[i] in keep
         form.data[f"task_{i}_due"] = task.due_date
-    _run_form(form)
+    run_form(form)
     tasks = form.apply()
     services.record_visit(
         visit=visit, met=list(form.cleaned_data["met"]), tasks=tasks, by=request.user
