@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if envbool("O2CRM_BENCH", False):  # server time and query count headers for bench/run.py
+    MIDDLEWARE.insert(0, "o2crm.bench.timing_middleware")
+
 ROOT_URLCONF = "o2crm.urls"
 WSGI_APPLICATION = "o2crm.wsgi.application"
 

@@ -1,0 +1,307 @@
+#!/usr/bin/env python
+"""Benchmark every page of o2crm under gunicorn against a generated database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/o2crm_bench \
+        .venv/bin/python bench/run.py --generate 40000 --requests 20
+
+See bench/README.md. Prints a table and writes bench/results/<db>-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+# The one list of what the benchmark requests; {hospital}, {contact}, {project}, {visit} are
+# filled per role with a row that role may see.
+PAGES = [
+    ("home", "/"),
+    ("hospital list", "/hospitals/"),
+    ("hospital list by beds", "/hospitals/?sort=-beds"),
+    ("hospital list filtered", "/hospitals/?grade=3A&status=operating"),
+    ("hospital pinyin search", "/hospitals/?q=zhongxin"),
+    ("search (pinyin)", "/search/?q=zhang"),
+    ("search (initials)", "/search/?q=rmyy"),
+    ("hospital detail", "/hospitals/{hospital}/"),
+    ("hospital history", "/hospitals/{hospital}/history/"),
+    ("contact list", "/contacts/"),
+    ("contact detail", "/contacts/{contact}/"),
+    ("project board", "/projects/board/"),
+    ("project board class A", "/projects/board/?project_class=A"),
+    ("project list", "/projects/"),
+    ("project list by value", "/projects/?status=&sort=-value"),
+    ("待跟进 due list", "/projects/due/"),
+    ("project detail", "/projects/{project}/"),
+    ("visits", "/visits/"),
+    ("visit brief", "/visits/{visit}/brief/"),
+    ("my tasks", "/tasks/"),
+    ("surveys", "/surveys/"),
+    ("api hospitals search", "/api/v1/hospitals?q=zx"),
+    ("api contacts", "/api/v1/contacts"),
+    ("api projects", "/api/v1/projects"),
+    ("api follow-ups", "/api/v1/followups"),
+    ("api visits", "/api/v1/visits"),
+    ("api surveys", "/api/v1/surveys"),
+]
+CEILING = "/healthz"
+PASSWORD = "o2crm-bench"
+
+
+def env_for_server(port: int) -> dict:
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "O2CRM_BENCH": "1",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def manage(*args: str, env: dict | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, env=env or os.environ)
+    return time.perf_counter() - started
+
+
+def fresh_database() -> None:
+    """Empty the DATABASE_URL database: delete an SQLite file, recreate a PostgreSQL one."""
+    url = os.environ.get("DATABASE_URL", "")
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme.startswith("sqlite"):
+        Path(parsed.path).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def sample_rows() -> dict:
+    """Usernames of the three roles and, for each, rows they may see (read with Django)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2crm.settings")
+    import django
+
+    django.setup()
+    from accounts.models import Team, User
+    from hospitals.models import Contact, Hospital
+    from pipeline.models import Project
+    from visits.models import Visit
+
+    team = Team.objects.exclude(leader=None).order_by("pk").first()
+    leader = team.leader
+    manager = User.objects.filter(team=team).exclude(pk=leader.pk).order_by("pk").first()
+    director = User.objects.get(username="director")
+    out = {}
+    for role, user in (("manager", manager), ("leader", leader), ("director", director)):
+        hospital = Hospital.objects.visible_to(user).order_by("pk").first()
+        project = Project.objects.visible_to(user).order_by("pk").first()
+        out[role] = {
+            "username": user.username,
+            "hospital": hospital.pk,
+            "contact": Contact.objects.visible_to(user).order_by("pk").first().pk,
+            "project": project.pk,
+            "visit": Visit.objects.visible_to(user).order_by("pk").first().pk,
+        }
+    out["counts"] = {
+        "hospitals": Hospital.objects.count(),
+        "contacts": Contact.objects.count(),
+        "projects": Project.objects.count(),
+        "follow_ups": __import__("pipeline.models", fromlist=["FollowUp"]).FollowUp.objects.count(),
+        "users": User.objects.count(),
+    }
+    from django.db import connection
+
+    out["vendor"] = connection.vendor
+    return out
+
+
+class Session:
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, dict, bytes, float]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, timeout=120) as r:
+                body = r.read()
+                return r.status, dict(r.headers), body, time.perf_counter() - started
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read(), time.perf_counter() - started
+
+    def log_in(self, username: str) -> None:
+        _, _, body, _ = self.get("/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD}
+        ).encode()
+        request = urllib.request.Request(
+            self.base + "/accounts/login/", data=data, headers={"Referer": self.base + "/"}
+        )
+        with self.opener.open(request, timeout=60) as r:
+            if "/accounts/login/" in r.url:
+                raise SystemExit(f"could not log in as {username}")
+
+
+def measure(session: Session, path: str, n: int) -> dict:
+    session.get(path)  # warm up
+    times, queries, size, status = [], set(), 0, None
+    for _ in range(n):
+        status, headers, body, _elapsed = session.get(path)
+        times.append(float(headers.get("X-Server-Time-Ms", "nan")))
+        queries.add(int(headers.get("X-Query-Count", "-1")))
+        size = len(body)
+    times.sort()
+    return {
+        "status": status,
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+        "queries": max(queries),
+        "bytes": size,
+    }
+
+
+def worker_peak_mb(master_pid: int) -> float:
+    peaks = []
+    for line in subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True
+    ).stdout.split():
+        status = Path(f"/proc/{line}/status").read_text()
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if found:
+            peaks.append(int(found.group(1)) / 1024)
+    return round(max(peaks), 1) if peaks else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--generate",
+        type=int,
+        metavar="HOSPITALS",
+        help="recreate the database and generate this many hospitals first",
+    )
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("set DATABASE_URL to the database to benchmark")
+
+    generator_seconds = None
+    if args.generate:
+        fresh_database()
+        manage("migrate", "--noinput", "-v0")
+        generator_seconds = round(
+            manage("generate_scale", "--hospitals", str(args.generate), "--seed", "1"), 1
+        )
+    rows = sample_rows()
+    server_env = env_for_server(args.port)
+    manage("collectstatic", "--noinput", "-v0", env=server_env)
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "o2crm.wsgi",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env,
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + CEILING, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        results, ceiling = [], None
+        for role in ("manager", "leader", "director"):
+            session = Session(base)
+            session.log_in(rows[role]["username"])
+            if ceiling is None:
+                ceiling = measure(session, CEILING, args.requests * 2)
+            for name, template in PAGES:
+                path = template.format(**rows[role])
+                result = measure(session, path, args.requests)
+                result.update(page=name, path=path, role=role)
+                result["ratio"] = round(result["median_ms"] / max(ceiling["median_ms"], 0.01), 1)
+                results.append(result)
+                print(
+                    f"{role:9} {name:26} {result['status']} median {result['median_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f}  queries {result['queries']:3}  {result['bytes'] / 1024:7.1f} KiB  x{result['ratio']}",
+                    flush=True,
+                )
+        director = Session(base)
+        director.log_in(rows["director"]["username"])
+        status, headers, body, elapsed = director.get("/hospitals/export/")
+        export = {
+            "status": status,
+            "seconds": round(elapsed, 2),
+            "bytes": len(body),
+            "server_ms": float(headers.get("X-Server-Time-Ms", "nan")),
+        }
+        peak = worker_peak_mb(gunicorn.pid)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+    report = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "db": rows["vendor"],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "data": rows["counts"],
+        "generator_seconds": generator_seconds,
+        "requests_per_page": args.requests,
+        "gunicorn_workers": args.workers,
+        "ceiling": ceiling,
+        "pages": results,
+        "export_hospitals_xlsx": export,
+        "worker_peak_mb": peak,
+    }
+    out = ROOT / "bench" / "results" / f"{rows['vendor']}-{report['date']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    slow = [r for r in results if r["median_ms"] > 100 or r["p95_ms"] > 250]
+    print(
+        f"\nceiling median {ceiling['median_ms']} ms; worker peak {peak} MB; export {export['seconds']} s"
+    )
+    print(f"generator {generator_seconds} s; pages over target: {len(slow)} of {len(results)}")
+    print(f"written {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

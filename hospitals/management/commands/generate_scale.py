@@ -1,0 +1,378 @@
+"""Fill a database with national-scale, reproducible data for the benchmark (bench/README.md).
+
+    python manage.py generate_scale --hospitals 40000 --seed 1
+
+Everything else scales with --hospitals: per 40,000 hospitals come 500 sales users in 50
+teams, 100,000 contacts, 160,000 departments, 50,000 projects, 1,000,000 follow-ups over five
+years, 20,000 surveys, 40,000 visits and tasks. Rows go in with bulk inserts (no history
+rows); names are Chinese and pinyin keys are computed as the app computes them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from accounts.models import Role, Team, User
+from accounts.services import assign_role, sync_role_groups
+from hospitals import domain
+from hospitals.models import GRADE_RANK, PROVINCES, Contact, Department, Hospital, Layer
+from pipeline.models import FollowUp, Project, Stage, StageChange
+from visits.models import OxygenSurvey, Task, Visit
+
+PASSWORD = "o2crm-bench"
+CITY_WORDS = "东西南北中新安平宁康泰华兴盛永昌广丰和清源江山河湖阳城州"
+SUFFIXES = [
+    ("人民医院", "general", "3A"), ("第一人民医院", "general", "3A"), ("第二人民医院", "general", "3B"),
+    ("中心医院", "general", "3A"), ("中医院", "tcm", "3B"), ("妇幼保健院", "maternal_child", "2A"),
+    ("第三人民医院", "general", "2A"), ("骨科医院", "specialty", "2B"), ("肿瘤医院", "specialty", "3A"),
+    ("儿童医院", "specialty", "3A"), ("中西医结合医院", "tcm", "2A"), ("康复医院", "specialty", "2B"),
+]  # fmt: skip
+DEPARTMENTS = ["院办", "设备科", "后勤保障部", "医务部", "护理部", "重症医学科"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢钟陆汪金夏方"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国志海燕红梅晓东振文斌俊雪宏立新春玉峰慧"
+HOME_DEPARTMENT = {
+    "院长": "院办",
+    "副院长": "院办",
+    "后勤主任": "后勤保障部",
+    "医务部主任": "医务部",
+}
+TITLES = [
+    ("院长", Layer.DECISION, ["approve"]), ("副院长", Layer.DECISION, ["approve"]),
+    ("设备科科长", Layer.FUNCTIONAL, ["apply", "procure"]), ("后勤主任", Layer.FUNCTIONAL, ["apply"]),
+    ("医务部主任", Layer.FUNCTIONAL, ["verify"]), ("ICU主任", Layer.BASE, ["verify"]),
+    ("工程师", Layer.BASE, ["procure", "informant"]),
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Generate national-scale demo data (bulk inserts); see bench/README.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--hospitals", type=int, default=40_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--batch", type=int, default=5_000)
+
+    def handle(self, *args, hospitals: int, seed: int, batch: int, **options):
+        if hospitals < 10:
+            raise CommandError("--hospitals must be at least 10")
+        if Hospital.objects.exists():
+            raise CommandError("the database already has hospitals: generate into an empty one")
+        self.rng = random.Random(seed)
+        self.batch = batch
+        self.pinyin_cache: dict[str, tuple[str, str]] = {}
+        self.started = time.perf_counter()
+        sync_role_groups()
+        n = hospitals
+        users = self.users(max(10, n // 80))
+        self.hospitals(n, users)
+        self.departments_and_contacts()
+        self.projects(n * 5 // 4)
+        self.follow_ups(n * 25)
+        self.visits_and_surveys(n)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        self.say(f"done in {time.perf_counter() - self.started:.0f} s")
+
+    def say(self, message: str) -> None:
+        self.stdout.write(f"[{time.perf_counter() - self.started:7.1f}s] {message}")
+        self.stdout.flush()
+
+    def keys(self, text: str) -> tuple[str, str]:
+        if text not in self.pinyin_cache:
+            self.pinyin_cache[text] = domain.pinyin_keys(text)
+        return self.pinyin_cache[text]
+
+    def insert(self, model, rows, label: str) -> None:
+        rows = list(rows)
+        for i in range(0, len(rows), self.batch):
+            model.objects.bulk_create(rows[i : i + self.batch])
+        self.say(f"{len(rows):>9,} {label}")
+
+    # People -------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def users(self, count: int) -> list[User]:
+        teams = [Team(name=f"销售{i + 1:02d}组") for i in range(max(1, count // 10))]
+        Team.objects.bulk_create(teams)
+        teams = list(Team.objects.order_by("pk"))
+        people = []
+        for i in range(count):
+            people.append(
+                User(
+                    username=f"m{i + 1:04d}",
+                    name=self.rng.choice(SURNAMES)
+                    + self.rng.choice(GIVEN)
+                    + self.rng.choice(GIVEN),
+                    role=Role.MANAGER,
+                    team=teams[i % len(teams)],
+                )
+            )
+        hashed = make_password(PASSWORD)  # hashing once: 500 hashes would take minutes
+        for user in people:
+            user.password = hashed
+        User.objects.bulk_create(people)
+        managers = list(User.objects.filter(username__startswith="m").order_by("username"))
+        for user in managers:
+            assign_role(user=user, role=Role.MANAGER)
+        for team in teams:  # the first member of each team leads it
+            team.leader = next(u for u in managers if u.team_id == team.pk)
+            team.save(update_fields=["leader"])
+        for username, role in (("director", Role.DIRECTOR), ("assistant", Role.ASSISTANT)):
+            user, _ = User.objects.get_or_create(username=username, defaults={"name": username})
+            user.set_password(PASSWORD)
+            user.save()
+            assign_role(user=user, role=role)
+        self.say(f"{count:>9,} sales managers in {len(teams)} teams, a director and an assistant")
+        return managers
+
+    # Hospitals ----------------------------------------------------------------------------
+
+    def hospitals(self, count: int, owners: list[User]) -> None:
+        rng = self.rng
+        per_province = max(1, count // len(PROVINCES) + 1)
+        rows, seen = [], set()
+        for province in PROVINCES:
+            stem = province.rstrip("省市").replace("自治区", "").replace("特别行政区", "")[:2]
+            cities = [
+                stem + rng.choice(CITY_WORDS) + "市" for _ in range(max(3, per_province // 25))
+            ]
+            for _ in range(per_province):
+                if len(rows) >= count:
+                    break
+                city = rng.choice(cities)
+                suffix, kind, grade = rng.choice(SUFFIXES)
+                name = city.removesuffix("市") + suffix
+                n = 2
+                while (province, city, name) in seen:
+                    name = f"{city.removesuffix('市')}第{n}{suffix.removeprefix('第一')}"
+                    n += 1
+                seen.add((province, city, name))
+                beds = rng.choice([300, 500, 800, 1200, 1800, 2500, 3500])
+                full, initials = self.keys(name)
+                rows.append(
+                    Hospital(
+                        name=name,
+                        pinyin=full,
+                        initials=initials,
+                        search_text=" ".join((name.lower(), full, initials)),
+                        province=province,
+                        city=city,
+                        grade=grade,
+                        grade_rank=GRADE_RANK[grade],
+                        hospital_type=kind,
+                        status=rng.choices(
+                            ["operating", "new", "relocating", "expanding"], [85, 5, 5, 5]
+                        )[0],
+                        beds=beds,
+                        icu_beds=beds // 20,
+                        operating_rooms=max(4, beds // 40),
+                        hyperbaric_chambers=rng.choice([0, 0, 1]),
+                        owner=owners[len(rows) % len(owners)] if rng.random() < 0.97 else None,
+                    )
+                )
+        self.insert(Hospital, rows, "hospitals")
+
+    def departments_and_contacts(self) -> None:
+        rng = self.rng
+        hospital_ids = list(Hospital.objects.values_list("pk", flat=True))
+        self.insert(
+            Department,
+            (
+                Department(hospital_id=h, name=d, sort_order=i)
+                for h in hospital_ids
+                for i, d in enumerate(DEPARTMENTS[:4])
+            ),
+            "departments",
+        )
+        departments = {
+            (h, n): pk for pk, h, n in Department.objects.values_list("pk", "hospital_id", "name")
+        }
+        rows = []
+        for h in hospital_ids:
+            for _ in range(rng.choice([2, 2, 3, 3, 3])):
+                title, layer, roles = rng.choice(TITLES)
+                name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN[:10]])
+                full, initials = self.keys(name)
+                rows.append(
+                    Contact(
+                        hospital_id=h,
+                        department_id=departments.get(
+                            (
+                                h,
+                                {
+                                    "院长": "院办",
+                                    "副院长": "院办",
+                                    "设备科科长": "设备科",
+                                    "后勤主任": "后勤保障部",
+                                    "医务部主任": "医务部",
+                                }.get(title, "设备科"),
+                            )
+                        ),
+                        name=name,
+                        pinyin=full,
+                        initials=initials,
+                        search_text=" ".join((name, full, initials)),
+                        title=title,
+                        layer=layer,
+                        roles=roles,
+                        influence=rng.randint(1, 5),
+                        attitude=rng.choice(["support", "neutral", "oppose", "unknown"]),
+                        closeness=rng.randint(1, 5),
+                        mobile=f"13{rng.randint(100000000, 999999999)}",
+                    )
+                )
+        self.insert(Contact, rows, "contacts")
+
+    # Pipeline -----------------------------------------------------------------------------
+
+    def projects(self, count: int) -> None:
+        rng = self.rng
+        stages = list(Stage.objects.order_by("order"))
+        owned = list(Hospital.objects.exclude(owner=None).values_list("pk", "owner_id"))
+        today = timezone.localdate()
+        rows = []
+        for i in range(count):
+            hospital_id, owner_id = rng.choice(owned)
+            status = rng.choices(["open", "won", "lost", "abandoned"], [70, 10, 15, 5])[0]
+            stage = stages[-1] if status == "won" else rng.choice(stages[:-1])
+            created = timezone.now() - timedelta(days=rng.randint(1, 5 * 365))
+            rows.append(
+                Project(
+                    hospital_id=hospital_id,
+                    owner_id=owner_id,
+                    name=f"制氧站投放项目{i + 1}",
+                    source=rng.choice(["relationship", "promotion", "cold_visit", "other"]),
+                    entry_path=rng.choice(["mid", "top"]),
+                    need=rng.choice(["new", "relocating", "expanding", "replace"]),
+                    planned_purchase_date=today + timedelta(days=rng.randint(-60, 720)),
+                    estimated_volume=rng.randint(50_000, 800_000),
+                    contract_value=Decimal(rng.randint(10, 300) * 100_000),
+                    stage=stage,
+                    status=status,
+                    close_reason="" if status in ("open", "won") else "价格",
+                    closed_at=None if status == "open" else created + timedelta(days=180),
+                    created_at=created,
+                )
+            )
+        # spread creation over five years: bulk_create would stamp them all "now" otherwise
+        field = Project._meta.get_field("created_at")
+        field.auto_now_add = False
+        try:
+            self.insert(Project, rows, "projects")
+        finally:
+            field.auto_now_add = True
+        changes = []
+        for pk, stage_id, created, owner_id in Project.objects.values_list(
+            "pk", "stage_id", "created_at", "owner_id"
+        ):
+            changes.append(
+                StageChange(
+                    project_id=pk,
+                    from_stage=None,
+                    to_stage_id=stages[0].pk,
+                    changed_at=created,
+                    changed_by_id=owner_id,
+                )
+            )
+            if stage_id != stages[0].pk:
+                changes.append(
+                    StageChange(
+                        project_id=pk,
+                        from_stage_id=stages[0].pk,
+                        to_stage_id=stage_id,
+                        changed_at=created + timedelta(days=30),
+                        changed_by_id=owner_id,
+                    )
+                )
+        self.insert(StageChange, changes, "stage changes")
+
+    def follow_ups(self, count: int) -> None:
+        rng = self.rng
+        projects = list(Project.objects.values_list("pk", "owner_id"))
+        today = timezone.localdate()
+        done = 0
+        while done < count:
+            size = min(self.batch * 4, count - done)
+            rows = []
+            for _ in range(size):
+                pk, owner_id = rng.choice(projects)
+                day = today - timedelta(days=int(rng.expovariate(1 / 200)) % (5 * 365))
+                rows.append(
+                    FollowUp(
+                        project_id=pk,
+                        date=day,
+                        channel=rng.choice(["visit", "phone", "wechat", "dinner"]),
+                        kind=rng.choice(["business", "business", "relationship"]),
+                        summary="与设备科沟通用氧情况",
+                        created_by_id=owner_id,
+                        created_at=timezone.make_aware(datetime.combine(day, datetime.min.time())),
+                    )
+                )
+            FollowUp.objects.bulk_create(rows, batch_size=self.batch)
+            done += size
+            self.say(f"{done:>9,} follow-ups")
+        for kind, field in (
+            ("business", "last_business_contact_on"),
+            ("relationship", "last_relationship_contact_on"),
+        ):
+            latest = (
+                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind)
+                .order_by("-date")
+                .values("date")[:1]
+            )
+            Project.objects.update(**{field: Subquery(latest)})
+        self.say("cadence clocks set from the follow-ups")
+
+    def visits_and_surveys(self, n: int) -> None:
+        rng = self.rng
+        projects = list(
+            Project.objects.filter(status="open").values_list("pk", "hospital_id", "owner_id")[:n]
+        )
+        now = timezone.now()
+        self.insert(
+            OxygenSurvey,
+            (
+                OxygenSurvey(
+                    hospital_id=h, project_id=p, date=now.date() - timedelta(days=rng.randint(0, 700)),
+                    beds=rng.choice([500, 800, 1200]), icu_beds=30, operating_rooms=20,
+                    consumption_value=Decimal(rng.randint(5, 60)), consumption_unit="t_lox",
+                    price_value=Decimal(rng.choice([1800, 2200, 2600])), price_unit="per_t", created_by_id=o,
+                )
+                for p, h, o in projects[: n // 2]
+            ),
+            "oxygen surveys",
+        )  # fmt: skip
+        self.insert(
+            Visit,
+            (
+                Visit(
+                    hospital_id=h, project_id=p, owner_id=o,
+                    planned_at=now + timedelta(days=rng.randint(-300, 30)),
+                    status=rng.choice(["planned", "recorded"]),
+                )
+                for p, h, o in projects
+            ),
+            "visits",
+        )  # fmt: skip
+        self.insert(
+            Task,
+            (
+                Task(
+                    owner_id=o, hospital_id=h, project_id=p, title="拜访后回电或发短信致谢",
+                    level="relationship", channel="phone",
+                    due_date=now.date() + timedelta(days=rng.randint(-30, 30)), done=rng.random() < 0.5,
+                )
+                for p, h, o in projects
+            ),
+            "tasks",
+        )  # fmt: skip
