@@ -24,13 +24,20 @@ def _surveys(request):
     )
 
 
-@require_GET
-@login_required
-def survey_list(request: HtmxHttpRequest) -> HttpResponse:
+def _filtered_surveys(request) -> tuple:
+    """The surveys the list shows and the export writes: visible ones, newest first, of the
+    hospitals matching ?q= (name, pinyin or initials)."""
     qs = _surveys(request).order_by("-date", "-pk")
     q = request.GET.get("q", "").strip()[:50]
     if q:
         qs = qs.filter(hospital__in=Hospital.objects.search(q).values("pk"))
+    return qs, q
+
+
+@require_GET
+@login_required
+def survey_list(request: HtmxHttpRequest) -> HttpResponse:
+    qs, q = _filtered_surveys(request)
     ctx = {"page": _page(request, qs), "q": q, "query_without_page": _query_without_page(request)}
     return render(request, "visits/survey_list.html", ctx)
 
@@ -38,10 +45,7 @@ def survey_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def survey_export(request: HtmxHttpRequest) -> HttpResponse:
-    qs = _surveys(request).order_by("-date", "-pk")
-    q = request.GET.get("q", "").strip()[:50]
-    if q:
-        qs = qs.filter(hospital__in=Hospital.objects.search(q).values("pk"))
+    qs, _q = _filtered_surveys(request)
     return xlsx_response(exports.surveys_workbook(qs), _("用氧情况调查"))
 
 
