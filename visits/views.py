@@ -192,7 +192,7 @@ def visit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "contacts": visit.contacts.select_related("department"),
         "objectives": visit.objectives.all(),
         "met": visit.met.all(),
-        "tasks": visit.tasks.order_by("done", "due_date"),
+        "tasks": visit.tasks.select_related("hospital").order_by("done", "due_date"),
     }
     return render(request, "visits/visit_detail.html", ctx)
 

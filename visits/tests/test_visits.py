@@ -273,6 +273,7 @@ def test_pages_run_a_fixed_number_of_queries(
             owner=alice,
             hospital=hospital,
             project=project,
+            visit=visit,  # the visit page lists its own tasks
             title="回电",
             level="relationship",
             due_date=timezone.localdate(),
