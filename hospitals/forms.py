@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -28,6 +31,24 @@ def assignable_owners(user: User):
     if user.led_team_ids:
         return managers.filter(Q(team__in=user.led_team_ids) | Q(pk=user.pk))
     return None
+
+
+class QuickSelect(forms.Select):
+    """A plain <select> rendered in Python. Django renders every <option> through a template
+    (~40 µs each): the director's filter of 500 managers cost 20 ms on every list page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (v, mark_safe(" selected") if str(v) in chosen else "", label)
+                for v, label in self.choices
+            ),
+        )
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
 class VersionedForm(forms.ModelForm):
@@ -154,7 +175,10 @@ class HospitalFilterForm(forms.Form):
     }
     q = forms.CharField(label=_("搜索"), required=False, max_length=50)
     province = forms.ChoiceField(
-        label=_("省份"), required=False, choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES]
+        label=_("省份"),
+        required=False,
+        choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES],
+        widget=QuickSelect,
     )
     city = forms.CharField(label=_("城市"), required=False, max_length=30)
     grade = forms.ChoiceField(
@@ -164,7 +188,11 @@ class HospitalFilterForm(forms.Form):
         label=_("状态"), required=False, choices=[("", _("全部状态")), *HospitalStatus.choices]
     )
     owner = forms.ModelChoiceField(
-        label=_("负责人"), required=False, queryset=User.objects.none(), empty_label=_("全部负责人")
+        label=_("负责人"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("全部负责人"),
+        widget=QuickSelect,
     )
     sort = forms.ChoiceField(
         label=_("排序"),

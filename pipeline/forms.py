@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
-from hospitals.forms import VersionedForm, assignable_owners
+from hospitals.forms import QuickSelect, VersionedForm, assignable_owners
 from hospitals.models import PROVINCES, Contact, Hospital
 
 from .models import (
@@ -256,7 +256,11 @@ class ProjectFilterForm(forms.Form):
     }
     q = forms.CharField(label=_("搜索"), required=False, max_length=50)
     owner = forms.ModelChoiceField(
-        label=_("负责人"), required=False, queryset=User.objects.none(), empty_label=_("全部负责人")
+        label=_("负责人"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("全部负责人"),
+        widget=QuickSelect,
     )
     team = forms.ModelChoiceField(
         label=_("团队"), required=False, queryset=Team.objects.all(), empty_label=_("全部团队")
@@ -265,7 +269,10 @@ class ProjectFilterForm(forms.Form):
         label=_("分类"), required=False, choices=[("", _("全部分类")), *ProjectClass.choices]
     )
     province = forms.ChoiceField(
-        label=_("省份"), required=False, choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES]
+        label=_("省份"),
+        required=False,
+        choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES],
+        widget=QuickSelect,
     )
     stage = forms.ModelChoiceField(
         label=_("阶段"),

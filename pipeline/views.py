@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
 from hospitals.services import EditConflict, save_record
 from hospitals.views import HtmxHttpRequest, _done, _page, _query_without_page
@@ -32,7 +33,7 @@ from .forms import (
 )
 from .models import PipelineSettings, Project, ProjectCompetitor, Stage, Status
 
-CARDS_PER_STAGE = 12
+CARDS_PER_STAGE = 8
 
 
 def _flags(project: Project, settings: PipelineSettings, today, contacts=None) -> list[str]:
@@ -114,8 +115,12 @@ def project_board(request: HtmxHttpRequest) -> HttpResponse:
             )
     prefetch_related_objects(cards, "contacts")
     _decorate(cards, settings, today, flags=True)
+    # Each card's move menu differs only in the selected stage: render the few variants once.
+    menu = QuickSelect(choices=[(s.pk, s.name) for s in stages])
+    menus = {s.pk: menu.render("stage", s.pk, {"aria-label": _("移到阶段")}) for s in stages}
     by_stage = defaultdict(list)
     for card in cards:
+        card.move_menu = menus.get(card.stage_id, "")
         by_stage[card.stage_id].append(card)
     columns = [
         {
