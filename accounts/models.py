@@ -86,6 +86,9 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
         ordering = ["username"]
 
+    # the fields __str__ reads: load just these for menus of users
+    LABEL_FIELDS = ("id", "username", "name", "first_name", "last_name")
+
     def __str__(self) -> str:
         return self.name or self.get_full_name() or self.username
 

@@ -91,7 +91,7 @@ class HospitalForm(VersionedForm):
         if owners is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = owners.order_by("username")
+            self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
             # A team leader who cleared the owner would lose sight of the hospital themselves.
             self.fields["owner"].required = not user.has_perm("hospitals.assign_owner")
 
@@ -211,7 +211,7 @@ class HospitalFilterForm(forms.Form):
         owners = User.objects.filter(is_active=True, role=Role.MANAGER)
         if not user.sees_all:
             owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
-        self.fields["owner"].queryset = owners.order_by("username")
+        self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}

@@ -87,7 +87,7 @@ class ProjectForm(VersionedForm):
             if not self.instance.pk:
                 self.instance.owner = user
         else:
-            self.fields["owner"].queryset = owners.order_by("username")
+            self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
             if not self.instance.pk and user.role == Role.MANAGER:
                 self.initial.setdefault("owner", user.pk)
         if self.instance.pk:
@@ -263,7 +263,11 @@ class ProjectFilterForm(forms.Form):
         widget=QuickSelect,
     )
     team = forms.ModelChoiceField(
-        label=_("团队"), required=False, queryset=Team.objects.all(), empty_label=_("全部团队")
+        label=_("团队"),
+        required=False,
+        queryset=Team.objects.all(),
+        empty_label=_("全部团队"),
+        widget=QuickSelect,
     )
     project_class = forms.ChoiceField(
         label=_("分类"), required=False, choices=[("", _("全部分类")), *ProjectClass.choices]
@@ -303,7 +307,7 @@ class ProjectFilterForm(forms.Form):
         if not user.sees_all:
             owners = owners.filter(pk__in=user.overseen_user_ids)
             self.fields["team"].queryset = Team.objects.filter(pk__in=user.led_team_ids)
-        self.fields["owner"].queryset = owners.order_by("username")
+        self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
         if not user.sees_all and not user.led_team_ids:
             del self.fields["owner"], self.fields["team"]
         if not with_status:

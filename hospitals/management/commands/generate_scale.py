@@ -79,8 +79,10 @@ class Command(BaseCommand):
         self.follow_ups(n * 25)
         self.visits_and_surveys(n)
         if connection.vendor == "postgresql":
+            # what autovacuum does to a live database: statistics, and the visibility map
+            # that lets covering indexes answer counts without reading the table
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         self.say(f"done in {time.perf_counter() - self.started:.0f} s")
 
     def say(self, message: str) -> None:
