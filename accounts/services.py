@@ -27,6 +27,10 @@ _WORK_PIPELINE = [
     "visits.view_task",
     "visits.add_task",
     "visits.change_task",
+    "proposals.view_proposal",
+    "proposals.add_proposal",
+    "proposals.change_proposal",
+    "proposals.view_economicssettings",
 ]
 _CONFIGURE_PIPELINE = [
     f"pipeline.{action}_{model}"
@@ -45,7 +49,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pipeline.change_competitor",
         "pipeline.view_competitor",
     ],
-    Role.DIRECTOR: [*_EDIT_MASTER_DATA, "hospitals.assign_owner", *_WORK_PIPELINE],
+    Role.DIRECTOR: [
+        *_EDIT_MASTER_DATA,
+        "hospitals.assign_owner",
+        *_WORK_PIPELINE,
+        "proposals.approve_proposal",
+    ],
     Role.ADMIN: [
         *_EDIT_MASTER_DATA,
         "hospitals.delete_hospital",
@@ -63,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_territory",
         *_WORK_PIPELINE,
         *_CONFIGURE_PIPELINE,
+        "proposals.add_economicssettings",
     ],
 }
 

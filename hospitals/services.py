@@ -24,7 +24,8 @@ class EditConflict(Exception):
 
     def __init__(self, current: Hospital | Department | Contact):
         self.current = current
-        last = current.history.select_related("history_user").first()
+        history = getattr(current, "history", None)  # models without history: no name
+        last = history.select_related("history_user").first() if history else None
         self.changed_by = last.history_user if last else None
         self.changed_at = last.history_date if last else current.updated_at
         super().__init__(self.message)

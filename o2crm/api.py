@@ -22,6 +22,7 @@ from accounts.models import ApiToken
 from hospitals.api import router as hospitals_router
 from hospitals.services import EditConflict
 from pipeline.api import router as pipeline_router
+from proposals.api import router as proposals_router
 from visits.api import router as visits_router
 
 
@@ -156,3 +157,4 @@ def create_token(request: HttpRequest, credentials: Credentials):
 api.add_router("/", hospitals_router)
 api.add_router("/", pipeline_router)
 api.add_router("/", visits_router)
+api.add_router("/", proposals_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hospitals",
     "pipeline",
     "visits",
+    "proposals",
     "reports",
 ]
 
@@ -148,6 +149,12 @@ LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["o2crm.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+
+# Covering indexes (INCLUDE) serve PostgreSQL; SQLite keeps the key columns and that is enough.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# The company that places the plants: the "乙方" of every proposal document.
+O2CRM_COMPANY_NAME = os.environ.get("O2CRM_COMPANY_NAME", "浙江氧源医疗气体有限公司")
 USE_I18N = True
 USE_TZ = True
 

@@ -99,7 +99,7 @@ def project_board(request: HtmxHttpRequest) -> HttpResponse:
         row["stage"]: row
         for row in base.order_by()
         .values("stage")
-        .annotate(n=Count("pk"), value=Sum("contract_value"))
+        .annotate(n=Count("*"), value=Sum("contract_value"))
     }
     stages = list(Stage.objects.filter(is_active=True))
     # One short indexed query per stage (LIMIT on (status, stage, updated_at)) instead of a
@@ -233,6 +233,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "visits": visits,
         "earlier": surveys[1] if len(surveys) > 1 else None,
         "timeline": _timeline(project),
+        "proposals": project.proposals.filter(superseded=False).order_by("-created_at")[:5],
         "move_form": MoveForm(initial={"stage": project.stage_id, "version": project.version}),
         "close_form": CloseForm(initial={"version": project.version}),
         "competitor_form": CompetitorForm(project=project),

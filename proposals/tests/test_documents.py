@@ -1,0 +1,79 @@
+"""The generated files, opened and read back."""
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from hospitals.tests.factories import HospitalFactory
+from pipeline.tests.factories import ProjectFactory
+from proposals.models import Mode
+from proposals.tests.factories import make_proposal
+
+
+@pytest.fixture
+def proposal(alice):
+    hospital = HospitalFactory(owner=alice, name="绍兴市立医院")
+    project = ProjectFactory(hospital=hospital)
+    return make_proposal(project, minimum_monthly_m3=8000, mode_other="")
+
+
+def word_text(content: bytes) -> str:
+    doc = Document(io.BytesIO(content))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+INTERNAL_WORDS = ("IRR", "内部收益率", "净现值", "NPV", "保本价", "投资额")
+
+
+def test_word_document_for_the_hospital(as_user, alice, proposal):
+    response = as_user(alice).get(f"/api/v1/proposals/{proposal.pk}/document.docx")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    text = word_text(response.content)
+    doc = Document(io.BytesIO(response.content))
+    assert "初步投资合作建议书" in text
+    assert f"编号：{proposal.number}" in text
+    assert "致：绍兴市立医院" in text
+    assert "5.00 元/m³" in text  # the price
+    assert "每月 8,000 m³" in text  # the minimum volume
+    assert "93%" in text and "仅供双方洽谈参考" in text  # the oxygen note and "preliminary"
+    assert f"¥{proposal.results['hospital_saving_total']:,.0f}" in text
+    assert "刘晓燕" in text  # the manager as contact
+    assert len(doc.inline_shapes) == 1  # the saving chart
+    for word in INTERNAL_WORDS:
+        assert word not in text, word
+    assert f"{proposal.results['capex']:,.0f}" not in text
+
+
+def test_term_end_wording_follows_the_mode(as_user, alice, proposal):
+    proposal.mode = Mode.TRANSFER
+    proposal.save()
+    text = word_text(as_user(alice).get(f"/api/v1/proposals/{proposal.pk}/document.docx").content)
+    assert "期满后设备无偿移交甲方" in text
+
+
+def test_pdf_for_sending(as_user, alice, proposal):
+    response = as_user(alice).get(f"/api/v1/proposals/{proposal.pk}/document.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "初步投资合作建议书" in text and "绍兴市立医院" in text
+    assert "5.00 元/m3" in text  # "³" is set as a superscript 3 (the CID font lacks the glyph)
+    for word in INTERNAL_WORDS:
+        assert word not in text, word
+
+
+def test_internal_sheet_has_the_investor_figures(as_user, alice, proposal):
+    response = as_user(alice).get(f"/api/v1/proposals/{proposal.pk}/internal.xlsx")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    values = {row[0]: row[1] for row in ws.iter_rows(min_row=4, max_row=17, values_only=True)}
+    assert values["内部收益率 IRR"] == pytest.approx(proposal.results["irr"])
+    assert values["净现值 NPV（元）"] == pytest.approx(proposal.results["npv"])
+    assert values["保本价（目标 IRR，元/m³）"] == pytest.approx(proposal.results["price_floor"])
+    assert values["投资额（元）"] == proposal.results["capex"]
