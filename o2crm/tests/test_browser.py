@@ -256,3 +256,53 @@ def test_plan_brief_record_a_visit_and_complete_a_task(page, hospital):
     project = Project.objects.get(pk=project.pk)
     assert project.last_business_contact_on is not None
     assert project.last_relationship_contact_on is not None
+
+
+def test_compute_a_placement_save_submit_and_approve_a_proposal(page, hospital, director):
+    from decimal import Decimal
+
+    from pipeline.tests.factories import ProjectFactory, evaluate
+    from proposals.models import Proposal
+    from visits.tests.factories import SurveyFactory
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    evaluate(project, "pursue")
+    SurveyFactory(
+        hospital=hospital,
+        beds=300,
+        icu_beds=12,
+        operating_rooms=8,
+        consumption_value=Decimal("12.5"),
+        consumption_unit="t_lox",
+        price_value=Decimal("1800"),
+        price_unit="per_t",
+    )
+    log_in(page)
+    page.goto(page.base + project.get_absolute_url())
+    page.click("text=投放测算")
+    # prefilled from the survey: the reference's worked example, no mutual price
+    results = page.locator("#results")
+    assert "不存在双方都受益的价格" in results.text_content()
+    with page.expect_response(lambda r: "/economics/?" in r.url):
+        page.fill("#id_price", "2.40")
+    # IRR updated in place (the swap follows the response)
+    page.wait_for_function("document.querySelector('#results').textContent.includes('3.5%')")
+    shot(page, "calculator")
+    page.click("button:has-text('保存为建议书草稿')")
+    page.wait_for_url("**/proposals/*/")
+    proposal = Proposal.objects.get()
+    assert proposal.price == Decimal("2.40")
+    page.click("button:has-text('提交审批')")
+    assert "已提交审批" in page.text_content(".messages")
+
+    # the director must give a reason to approve a price below the floor
+    page.context.clear_cookies()
+    log_in(page, "director")
+    page.goto(page.base + proposal.get_absolute_url())
+    assert "低于保本价" in page.text_content("#workflow")
+    page.fill("#id_override_reason", "区域首个示范项目")
+    page.click("button:has-text('批准')")
+    assert "已批准" in page.text_content(".messages")
+    shot(page, "proposal")
+    proposal.refresh_from_db()
+    assert proposal.state == "approved" and proposal.override_reason == "区域首个示范项目"

@@ -205,3 +205,12 @@ def _settings_form(settings) -> dict:
         else:
             form[key] = str(value)
     return form
+
+
+@pytest.mark.parametrize(
+    "value, text", [(1050000, "¥1,050,000"), (-213133.2, "-¥213,133"), (-0.2, "¥0"), (None, "—")]
+)
+def test_money_puts_the_sign_before_the_yuan(value, text):
+    from proposals.templatetags.money import yuan
+
+    assert yuan(value) == text

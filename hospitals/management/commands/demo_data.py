@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from hospitals import demo
 from pipeline import demo as pipeline_demo
+from proposals import demo as proposals_demo
 from visits import demo as visits_demo
 
 
@@ -15,9 +16,11 @@ class Command(BaseCommand):
         created["projects"] = pipeline_demo.load()
         created["surveys"] = visits_demo.load()
         created["visits"] = visits_demo.load_visits()
+        created["proposals"] = proposals_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
-            "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits "
+            "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
+            "{proposals} proposals "
             "(existing rows left as they were)".format(**created)
         )
         self.stdout.write("")
