@@ -27,8 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
-# The one list of what the benchmark requests; {hospital}, {contact}, {project}, {visit} are
-# filled per role with a row that role may see.
+# The calculator page gets the reference's worked example, as its form sends it.
+CALCULATOR_CASE = urllib.parse.urlencode(
+    {
+        "dept_general_ward": 280, "dept_icu": 12, "dept_operating_room": 8,
+        "consumption_kind": "lox_t_per_year", "consumption_value": 150,
+        "baseline_kind": "cny_per_t_lox", "baseline_value": 1800,
+        "price": "2.40", "term_years": 10, "mode": "keep",
+    }
+)  # fmt: skip
+# The one list of what the benchmark requests; {hospital}, {contact}, {project}, {visit},
+# {proposal} are filled per role with a row that role may see.
 PAGES = [
     ("home", "/"),
     ("hospital list", "/hospitals/"),
@@ -51,12 +60,16 @@ PAGES = [
     ("visit brief", "/visits/{visit}/brief/"),
     ("my tasks", "/tasks/"),
     ("surveys", "/surveys/"),
+    ("economics calculator", "/projects/{project}/economics/?" + CALCULATOR_CASE),
+    ("proposal list", "/proposals/"),
+    ("proposal detail", "/proposals/{proposal}/"),
     ("api hospitals search", "/api/v1/hospitals?q=zx"),
     ("api contacts", "/api/v1/contacts"),
     ("api projects", "/api/v1/projects"),
     ("api follow-ups", "/api/v1/followups"),
     ("api visits", "/api/v1/visits"),
     ("api surveys", "/api/v1/surveys"),
+    ("api proposals", "/api/v1/proposals"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"
@@ -109,6 +122,7 @@ def sample_rows() -> dict:
     from accounts.models import Team, User
     from hospitals.models import Contact, Hospital
     from pipeline.models import Project
+    from proposals.models import Proposal
     from visits.models import Visit
 
     team = Team.objects.exclude(leader=None).order_by("pk").first()
@@ -125,6 +139,7 @@ def sample_rows() -> dict:
             "contact": Contact.objects.visible_to(user).order_by("pk").first().pk,
             "project": project.pk,
             "visit": Visit.objects.visible_to(user).order_by("pk").first().pk,
+            "proposal": Proposal.objects.visible_to(user).order_by("pk").first().pk,
         }
     out["counts"] = {
         "hospitals": Hospital.objects.count(),

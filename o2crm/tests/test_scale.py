@@ -7,6 +7,7 @@ from django.test import Client
 from accounts.models import Team, User
 from hospitals.models import Contact, Hospital
 from pipeline.models import FollowUp, Project, StageChange
+from proposals.models import NumberCounter, Proposal
 from visits.models import OxygenSurvey, Task, Visit
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,8 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     assert OxygenSurvey.objects.exists() and Visit.objects.exists() and Task.objects.exists()
     assert User.objects.filter(username__startswith="m").count() == 10
     assert Team.objects.exclude(leader=None).count() == Team.objects.count()
+    assert Proposal.objects.count() == 4  # one per 20 hospitals
+    assert NumberCounter.objects.get().last == 4
     assert "follow-ups" in capsys.readouterr().out
     # rows are usable as the app makes them: searchable, with cadence clocks set
     name = Hospital.objects.order_by("pk").first().name
@@ -33,6 +36,8 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
 def test_the_generator_is_reproducible():
     call_command("generate_scale", "--hospitals", "30", "--seed", "7")
     first = list(Hospital.objects.order_by("pk").values_list("name", "beds"))
+    Proposal.objects.all().delete()
+    NumberCounter.objects.all().delete()
     Project.objects.all().delete()
     Hospital.objects.all().delete()
     User.objects.all().delete()
@@ -57,6 +62,25 @@ def test_generated_users_can_log_in_and_see_their_pages(client):
     )
     for path in ("/", "/hospitals/", "/projects/board/", "/projects/due/", "/visits/"):
         assert client.get(path).status_code == 200, path
+
+
+def test_every_benchmark_page_answers_for_every_role():
+    """bench/run.py's one list of pages, on generated data: each answers 200 for each role."""
+    import importlib.util
+
+    from django.conf import settings
+
+    spec = importlib.util.spec_from_file_location("bench_run", settings.BASE_DIR / "bench/run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    call_command("generate_scale", "--hospitals", "200", "--seed", "2")
+    rows = bench.sample_rows()
+    for role in ("manager", "leader", "director"):
+        client = Client()
+        client.force_login(User.objects.get(username=rows[role]["username"]))
+        for name, template in bench.PAGES:
+            path = template.format(**rows[role])
+            assert client.get(path).status_code == 200, (role, name)
 
 
 def test_healthz_answers_a_constant(db):

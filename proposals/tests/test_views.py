@@ -214,3 +214,14 @@ def test_money_puts_the_sign_before_the_yuan(value, text):
     from proposals.templatetags.money import yuan
 
     assert yuan(value) == text
+
+
+def test_calculator_has_a_fixed_number_of_queries(as_user, alice, project, queries_for):
+    client = as_user(alice)
+    url = f"/projects/{project.pk}/economics/"
+    SurveyFactory(hospital=project.hospital)
+    few = queries_for(lambda: client.get(url, CASE))
+    for _ in range(4):
+        SurveyFactory(hospital=project.hospital)
+        make_proposal(project)
+    assert queries_for(lambda: client.get(url, CASE)) == few

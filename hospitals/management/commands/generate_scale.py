@@ -78,6 +78,7 @@ class Command(BaseCommand):
         self.projects(n * 5 // 4)
         self.follow_ups(n * 25)
         self.visits_and_surveys(n)
+        self.proposals(n // 20)
         if connection.vendor == "postgresql":
             # what autovacuum does to a live database: statistics, and the visibility map
             # that lets covering indexes answer counts without reading the table
@@ -378,3 +379,55 @@ class Command(BaseCommand):
             ),
             "tasks",
         )  # fmt: skip
+
+    def proposals(self, n: int) -> None:
+        """初步投资合作建议书 on LOX surveys, numbered, in every state; a few hundred distinct
+        cases computed by the real domain code and reused."""
+        from proposals import domain
+        from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
+
+        rng = self.rng
+        settings = EconomicsSettings.current()
+        resolved = settings.resolved()
+        projects = list(
+            Project.objects.filter(status="open", stage__order__gte=30).values_list(
+                "pk", "owner_id"
+            )[:n]
+        )
+        cases = {}
+        for beds, tonnes, price in {
+            (b, t, p)
+            for b in (500, 800, 1200)
+            for t in range(60, 400, 40)
+            for p in (1800, 2200, 2600)
+        }:
+            inputs = domain.Inputs(
+                departments={"general_ward": beds - 30, "icu": 30, "operating_room": 20},
+                lox_t_per_year=tonnes,
+                cny_per_t_lox=price,
+                term_years=10,
+            )
+            cases[beds, tonnes, price] = (inputs, domain.compute(inputs, resolved))
+        keys = list(cases)
+        year = timezone.localdate().year
+        states = [
+            State.DRAFT,
+            State.PENDING,
+            State.APPROVED,
+            State.SENT,
+            State.ACCEPTED,
+            State.RETURNED,
+        ]
+
+        def rows():
+            for i, (project, owner) in enumerate(projects, start=1):
+                inputs, result = cases[rng.choice(keys)]
+                yield Proposal(
+                    number=f"JY-{year}-{i:04d}", project_id=project, created_by_id=owner,
+                    state=rng.choice(states), term_years=10, price=Decimal(str(round(result.price, 2))),
+                    valid_until=timezone.localdate() + timedelta(days=rng.randint(-60, 30)),
+                    settings=settings, inputs=domain.to_json(inputs), results=result.as_dict(),
+                )  # fmt: skip
+
+        self.insert(Proposal, rows(), "proposals")
+        NumberCounter.objects.update_or_create(year=year, defaults={"last": len(projects)})
