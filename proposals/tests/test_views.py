@@ -219,6 +219,7 @@ def test_money_puts_the_sign_before_the_yuan(value, text):
 def test_calculator_has_a_fixed_number_of_queries(as_user, alice, project, queries_for):
     client = as_user(alice)
     url = f"/projects/{project.pk}/economics/"
+    EconomicsSettings.current()  # the first use writes the default settings row
     SurveyFactory(hospital=project.hospital)
     few = queries_for(lambda: client.get(url, CASE))
     for _ in range(4):
