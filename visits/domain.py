@@ -1,9 +1,9 @@
 """Oxygen quantities as hospitals report them, brought to Nm³ (0 °C, 1 atm) for comparison.
 
 Factors from ../shared/domain/oxygen-reference.md §4.2: 1 t LOX ≈ 700 Nm³ (1000 / 1.429), 1 L
-LOX ≈ 0.798 Nm³ (1.141 kg / 1.429 kg/Nm³), one 40 L cylinder at 15 MPa ≈ 6 Nm³. The
-placement-economics issue makes these settings editable and versioned; until then they are
-the reference defaults here.
+LOX ≈ 0.798 Nm³ (1.141 kg / 1.429 kg/Nm³), one 40 L cylinder at 15 MPa ≈ 6 Nm³. These are
+the reference defaults, for showing surveys; the economics calculator uses the versioned
+settings of proposals/ (docs/decisions/0008).
 """
 
 from __future__ import annotations
