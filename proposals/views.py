@@ -219,7 +219,7 @@ def proposal_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 terms={k: v for k, v in terms.cleaned_data.items() if v not in (None, "")},
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, list(error.messages))
         else:
             messages.success(request, _("已保存建议书 %(n)s（草稿）。") % {"n": proposal.number})
             return redirect(proposal)
@@ -249,13 +249,17 @@ def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     inputs=inputs,
                     overrides=overrides,
-                    terms={k: terms.cleaned_data[k] for k in TermsForm.Meta.fields},
+                    terms={
+                        k: terms.cleaned_data[k]
+                        for k in TermsForm.Meta.fields
+                        if not (k == "valid_until" and terms.cleaned_data[k] is None)
+                    },
                     expected_version=int(request.POST.get("version") or proposal.version),
                 )
             except EditConflict as conflict:
                 form.add_error(None, conflict.message)
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, list(error.messages))
             else:
                 messages.success(request, _("已保存修改。"))
                 return redirect(proposal)

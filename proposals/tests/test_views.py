@@ -226,3 +226,49 @@ def test_calculator_has_a_fixed_number_of_queries(as_user, alice, project, queri
         SurveyFactory(hospital=project.hospital)
         make_proposal(project)
     assert queries_for(lambda: client.get(url, CASE)) == few
+
+
+def test_edit_a_draft_in_the_calculator(as_user, alice, project):
+    proposal = make_proposal(project)
+    client = as_user(alice)
+    page = client.get(f"/proposals/{proposal.pk}/edit/").content.decode()
+    assert 'name="price" value="5.0"' in page
+    data = {
+        **CASE,
+        "price": "2.80",
+        "version": str(proposal.version),
+        "meter_reading_day": "10",
+        "payment_days": "30",
+        "invoice_terms": "按月",
+        "backup": "液氧",
+    }
+    assert client.post(f"/proposals/{proposal.pk}/edit/", data).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.price == Decimal("2.80") and proposal.meter_reading_day == 10
+    assert proposal.results["price"] == pytest.approx(2.80)
+
+
+def test_a_stale_edit_is_refused_and_keeps_the_input(as_user, alice, leader, project):
+    proposal = make_proposal(project)
+    data = {
+        **CASE,
+        "price": "2.80",
+        "version": str(proposal.version),
+        "meter_reading_day": "1",
+        "payment_days": "30",
+        "invoice_terms": "按月",
+        "backup": "液氧",
+    }
+    as_user(leader).post(f"/proposals/{proposal.pk}/edit/", {**data, "price": "3.10"})
+    response = as_user(alice).post(f"/proposals/{proposal.pk}/edit/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "保存未成功" in html and 'value="2.80"' in html
+    proposal.refresh_from_db()
+    assert proposal.price == Decimal("3.10")
+
+
+def test_a_submitted_proposal_cannot_be_edited(as_user, alice, project):
+    proposal = services.submit(proposal=make_proposal(project), by=alice)
+    response = as_user(alice).get(f"/proposals/{proposal.pk}/edit/", follow=True)
+    assert "只有草稿或已退回的建议书可以修改" in response.content.decode()
