@@ -213,6 +213,32 @@ def worker_peak_mb(master_pid: int) -> float:
     return round(max(peaks), 1) if peaks else float("nan")
 
 
+def markdown_table(data: dict) -> str:
+    """The results as the table in bench/README.md, ⚠ where a page misses its target."""
+    by_page: dict[str, dict] = {}
+    for r in data["pages"]:
+        by_page.setdefault(r["page"], {})[r["role"]] = r
+
+    def cell(r: dict) -> str:
+        over = r["median_ms"] > 100 or r["p95_ms"] > 250
+        return f"{r['median_ms']:.0f} / {r['p95_ms']:.0f}" + (" ⚠" if over else "")
+
+    roles = ("manager", "leader", "director")
+    lines = [
+        "| page | manager median / p95 ms | leader median / p95 ms | director median / p95 ms | queries (m/l/d) |",
+        "|---|---|---|---|---|",
+    ]
+    for page, rows in by_page.items():
+        queries = "/".join(str(rows[role]["queries"]) for role in roles)
+        lines.append(
+            f"| {page} | " + " | ".join(cell(rows[role]) for role in roles) + f" | {queries} |"
+        )
+    missed = sum(1 for r in data["pages"] if r["median_ms"] > 100 or r["p95_ms"] > 250)
+    lines.append("")
+    lines.append(f"{missed} of {len(data['pages'])} page × role measurements miss a target.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -224,7 +250,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--table", metavar="RESULTS_JSON", help="print a results file as bench/README.md's table"
+    )
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text())))
+        return
     if not os.environ.get("DATABASE_URL"):
         raise SystemExit("set DATABASE_URL to the database to benchmark")
 

@@ -105,12 +105,13 @@ class Proposal(Versioned):
     minimum_monthly_m3 = models.PositiveIntegerField(_("保底月用量（m³）"), null=True, blank=True)
     meter_reading_day = models.PositiveSmallIntegerField(_("每月抄表日"), default=1)
     invoice_terms = models.CharField(
-        _("开票方式"), max_length=100, default=_("按月抄表，次月开具增值税发票")
+        _("开票方式"), max_length=100, default="按月抄表，次月开具增值税发票"
     )
     payment_days = models.PositiveSmallIntegerField(_("付款期限（天）"), default=30)
     backup = models.CharField(
-        _("备用气源安排"), max_length=200, default=_("保留现有液氧/钢瓶汇流排作为备用气源")
+        _("备用气源安排"), max_length=200, default="保留现有液氧/钢瓶汇流排作为备用气源"
     )
+    # (the two defaults above are the document's Chinese, whatever the UI language)
     valid_until = models.DateField(_("有效期至"))
     remarks = models.TextField(_("其他说明"), blank=True)
     settings = models.ForeignKey(
