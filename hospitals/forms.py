@@ -51,6 +51,20 @@ class QuickSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
+def owner_filter_field() -> forms.TypedChoiceField:
+    """The owner menu of list filters: choices from two columns, not 500 user objects."""
+    return forms.TypedChoiceField(
+        label=_("负责人"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+
+
+def set_owner_choices(field: forms.TypedChoiceField, owners) -> None:
+    field.choices = [("", _("全部负责人"))] + [
+        (pk, name or username)
+        for pk, name, username in owners.order_by("username").values_list("pk", "name", "username")
+    ]
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the user started from, so a stale save can be refused."""
 
@@ -187,13 +201,7 @@ class HospitalFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部状态")), *HospitalStatus.choices]
     )
-    owner = forms.ModelChoiceField(
-        label=_("负责人"),
-        required=False,
-        queryset=User.objects.none(),
-        empty_label=_("全部负责人"),
-        widget=QuickSelect,
-    )
+    owner = owner_filter_field()
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
@@ -211,15 +219,17 @@ class HospitalFilterForm(forms.Form):
         owners = User.objects.filter(is_active=True, role=Role.MANAGER)
         if not user.sees_all:
             owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
-        self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
+        set_owner_choices(self.fields["owner"], owners)
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
             qs = qs.search(data["q"])
-        for field in ("province", "grade", "status", "owner"):
+        for field in ("province", "grade", "status"):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
+        if data.get("owner"):
+            qs = qs.filter(owner_id=data["owner"])
         if data.get("city"):
             qs = qs.filter(city__startswith=data["city"].strip())
         return qs.order_by(*self.SORTS.get(data.get("sort") or "name", self.SORTS["name"]))

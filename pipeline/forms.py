@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
-from hospitals.forms import QuickSelect, VersionedForm, assignable_owners
+from hospitals.forms import (
+    QuickSelect,
+    VersionedForm,
+    assignable_owners,
+    owner_filter_field,
+    set_owner_choices,
+)
 from hospitals.models import PROVINCES, Contact, Hospital
 
 from .models import (
@@ -255,13 +261,7 @@ class ProjectFilterForm(forms.Form):
         "stage": ("stage__order", "-updated_at"),
     }
     q = forms.CharField(label=_("搜索"), required=False, max_length=50)
-    owner = forms.ModelChoiceField(
-        label=_("负责人"),
-        required=False,
-        queryset=User.objects.none(),
-        empty_label=_("全部负责人"),
-        widget=QuickSelect,
-    )
+    owner = owner_filter_field()
     team = forms.ModelChoiceField(
         label=_("团队"),
         required=False,
@@ -307,7 +307,7 @@ class ProjectFilterForm(forms.Form):
         if not user.sees_all:
             owners = owners.filter(pk__in=user.overseen_user_ids)
             self.fields["team"].queryset = Team.objects.filter(pk__in=user.led_team_ids)
-        self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
+        set_owner_choices(self.fields["owner"], owners)
         if not user.sees_all and not user.led_team_ids:
             del self.fields["owner"], self.fields["team"]
         if not with_status:
@@ -319,7 +319,7 @@ class ProjectFilterForm(forms.Form):
             term = data["q"].strip().lower()
             qs = qs.filter(Q(name__icontains=term) | Q(hospital__search_text__contains=term))
         if data.get("owner"):
-            qs = qs.filter(owner=data["owner"])
+            qs = qs.filter(owner_id=data["owner"])
         if data.get("team"):
             qs = qs.filter(owner__team=data["team"])
         if data.get("province"):

@@ -12,8 +12,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hospitals.forms import QuickSelect
@@ -50,10 +53,31 @@ def _flags(project: Project, settings: PipelineSettings, today, contacts=None) -
     )
 
 
+def clock_html(clock: domain.Clock, label: str) -> str:
+    """One contact clock as the lists show it ("业务 3天前 · 逾期"). Built in Python: as a
+    template include it cost ~0.3 ms a clock, and a page shows up to a hundred."""
+    if clock.last:
+        title = _("最近一次") + " " + date_format(clock.last, "SHORT_DATE_FORMAT")
+        if clock.days_since == 0:
+            text = _("今天")
+        else:
+            n = clock.days_since
+            text = ngettext("%(n)s天前", "%(n)s天前", n) % {"n": n}
+    else:
+        title, text = _("从未联络，自立项起算"), _("未联络")
+    if clock.overdue:
+        text += " · " + _("逾期")
+    late = " late" if clock.overdue else ""
+    return format_html('<span class="clock{}" title="{}">{} {}</span>', late, title, label, text)
+
+
 def _decorate(projects, settings, today, flags: bool = False):
-    """Attach cadence (and red flags) to rows already loaded: plain Python, no queries."""
+    """Attach cadence, its two clocks (and red flags) to rows already loaded: no queries."""
+    business, relationship = _("业务"), _("情感")
     for p in projects:
         p.cadence = p.cadence_status(settings, today)
+        p.business_clock = clock_html(p.cadence.business, business)
+        p.relationship_clock = clock_html(p.cadence.relationship, relationship)
         if flags:
             p.flags = _flags(p, settings, today)
     return projects
