@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -39,16 +39,13 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (v, mark_safe(" selected") if str(v) in chosen else "", label)
-                for v, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in self.choices
         )
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # all text escaped
 
 
 def owner_filter_field() -> forms.TypedChoiceField:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum, prefetch_related_objects
 from django.db.models.functions import Least
 from django.http import HttpResponse
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
 from hospitals.services import EditConflict, save_record
-from hospitals.views import HtmxHttpRequest, _done, _page, _query_without_page
+from hospitals.views import PAGE_SIZE, HtmxHttpRequest, _done, _page, _query_without_page
 
 from . import domain, services
 from .forms import (
@@ -37,6 +38,7 @@ from .forms import (
 from .models import PipelineSettings, Project, ProjectCompetitor, Stage, Status
 
 CARDS_PER_STAGE = 8
+OWNERS_SHOWN = 20  # rows of the 待跟进 per-manager table
 
 
 def _flags(project: Project, settings: PipelineSettings, today, contacts=None) -> list[str]:
@@ -194,15 +196,23 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
         )
         .order_by("-overdue", "owner__username")
     )
-    page = _page(
-        request,
-        qs.select_related("hospital", "owner", "stage").order_by("first_due", "pk"),
-    )
+    # Sort only ids (sorting whole joined rows spilled to disk at 20k due projects), then load
+    # the page's rows; the per-manager counts add up to the total, so nothing counts again.
+    paginator = Paginator(qs.order_by("first_due", "pk").values_list("pk", flat=True), PAGE_SIZE)
+    paginator.count = sum(row["due"] for row in per_owner)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = Project.objects.select_related("hospital", "owner", "stage").in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids]
     _decorate(page.object_list, settings, today)
     ctx = {
         "form": form,
         "page": page,
-        "per_owner": per_owner if len(per_owner) > 1 or request.user.sees_all else [],
+        # the most overdue managers first; the filter above narrows to one manager or team
+        "per_owner": per_owner[:OWNERS_SHOWN]
+        if len(per_owner) > 1 or request.user.sees_all
+        else [],
+        "owners_hidden": max(len(per_owner) - OWNERS_SHOWN, 0),
         "today": today,
         "query_without_page": _query_without_page(request),
     }

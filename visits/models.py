@@ -284,6 +284,10 @@ class Visit(Versioned):
             models.Index(fields=["hospital", "planned_at"]),
             models.Index(fields=["project", "planned_at"]),
             models.Index(fields=["status", "planned_at"]),
+            # the list of recorded visits, newest first
+            models.Index(fields=["owner", "status", "visited_on", "id"]),
+            models.Index(fields=["status", "visited_on", "id"]),
+            models.Index(fields=["planned_at", "id"]),  # the API's list, everyone's
         ]
 
     def __str__(self) -> str:

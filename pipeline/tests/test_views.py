@@ -152,6 +152,22 @@ def test_the_due_list_scopes_and_counts_per_manager(as_user, alice, bob, carol, 
     assert len(as_user(director).get(DUE).context["page"].object_list) == 3
 
 
+def test_the_director_sees_the_most_overdue_managers_and_the_full_count(
+    as_user, alice, bob, carol, director, monkeypatch
+):
+    monkeypatch.setattr("pipeline.views.OWNERS_SHOWN", 2)
+    for owner, n in ((alice, 1), (bob, 3), (carol, 2)):
+        for _ in range(n):
+            follow_up(ProjectFactory(hospital=HospitalFactory(owner=owner)), days_ago=40)
+    response = as_user(director).get(DUE)
+    shown = [r["owner__username"] for r in response.context["per_owner"]]
+    assert shown == ["bob", "carol"]  # most overdue first, capped
+    assert "另有 1 位销售经理" in response.content.decode()
+    page = response.context["page"]
+    assert page.paginator.count == 6 and len(page.object_list) == 6
+    assert [p.owner.username for p in page.object_list].count("bob") == 3
+
+
 def test_the_due_list_runs_a_fixed_number_of_queries(
     as_user, alice, hospital, queries_for, django_assert_max_num_queries
 ):

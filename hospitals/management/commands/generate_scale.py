@@ -359,11 +359,13 @@ class Command(BaseCommand):
             Visit,
             (
                 Visit(
-                    hospital_id=h, project_id=p, owner_id=o,
-                    planned_at=now + timedelta(days=rng.randint(-300, 30)),
-                    status=rng.choice(["planned", "recorded"]),
+                    hospital_id=h, project_id=p, owner_id=o, planned_at=planned, status=status,
+                    visited_on=planned.date() if status == "recorded" else None,
                 )
                 for p, h, o in projects
+                for planned, status in [(
+                    now - timedelta(days=rng.randint(1, 300)), "recorded"
+                ) if rng.random() < 0.5 else (now + timedelta(days=rng.randint(0, 30)), "planned")]
             ),
             "visits",
         )  # fmt: skip
