@@ -176,13 +176,18 @@ def content(p: Proposal) -> list[Block]:
     ]
     if p.remarks:
         blocks.append(Block("para", p.remarks))
-    blocks.append(
-        Block(
-            "note",
-            f"乙方联系人：{owner.name or owner.username}"
-            + (f"　电话：{owner.phone}" if owner.phone else ""),
-        )
+    ours = f"乙方联系人：{owner.name or owner.username}" + (
+        f"　电话：{owner.phone}" if owner.phone else ""
     )
+    theirs = p.project.entry_contact
+    if theirs is not None:
+        ours = (
+            f"甲方联系人：{theirs.name}"
+            + (f"（{theirs.title}）" if theirs.title else "")
+            + "　"
+            + ours
+        )
+    blocks.append(Block("note", ours))
     return blocks
 
 

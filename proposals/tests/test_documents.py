@@ -7,7 +7,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from hospitals.tests.factories import HospitalFactory
+from hospitals.tests.factories import ContactFactory, HospitalFactory
 from pipeline.tests.factories import ProjectFactory
 from proposals.models import Mode
 from proposals.tests.factories import make_proposal
@@ -16,7 +16,8 @@ from proposals.tests.factories import make_proposal
 @pytest.fixture
 def proposal(alice):
     hospital = HospitalFactory(owner=alice, name="绍兴市立医院")
-    project = ProjectFactory(hospital=hospital)
+    director = ContactFactory(hospital=hospital, name="钱文华", title="设备科科长")
+    project = ProjectFactory(hospital=hospital, entry_contact=director)
     return make_proposal(project, minimum_monthly_m3=8000, mode_other="")
 
 
@@ -44,7 +45,7 @@ def test_word_document_for_the_hospital(as_user, alice, proposal):
     assert "每月 8,000 m³" in text  # the minimum volume
     assert "93%" in text and "仅供双方洽谈参考" in text  # the oxygen note and "preliminary"
     assert f"¥{proposal.results['hospital_saving_total']:,.0f}" in text
-    assert "刘晓燕" in text  # the manager as contact
+    assert "乙方联系人：刘晓燕" in text and "甲方联系人：钱文华（设备科科长）" in text
     assert len(doc.inline_shapes) == 1  # the saving chart
     for word in INTERNAL_WORDS:
         assert word not in text, word
