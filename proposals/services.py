@@ -81,6 +81,13 @@ def inputs_from_survey(survey: OxygenSurvey | None) -> domain.Inputs:
     return inputs
 
 
+def survey_overrides(survey: OxygenSurvey | None) -> dict:
+    """Settings the survey knows better than the defaults: the hospital's own growth (§4.5)."""
+    if survey is None or survey.annual_growth is None:
+        return {}
+    return {"growth": float(survey.annual_growth) / 100}
+
+
 def newest_survey(project: Project) -> OxygenSurvey | None:
     return (
         OxygenSurvey.objects.filter(hospital=project.hospital_id).order_by("-date", "-pk").first()

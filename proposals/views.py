@@ -188,7 +188,7 @@ def calculator(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = EconomicsForm(request.GET, settings=settings)
     else:
         inputs = services.inputs_from_survey(survey)
-        initial = EconomicsForm.initial_from(inputs, {}, settings)
+        initial = EconomicsForm.initial_from(inputs, services.survey_overrides(survey), settings)
         data = {k: v for k, v in initial.items() if v is not None}
         form = EconomicsForm(
             data if "baseline_value" in data else None, settings=settings, initial=initial

@@ -40,12 +40,14 @@ def test_calculator_is_prefilled_from_the_survey(as_user, alice, project):
         consumption_unit="t_lox",
         price_value=Decimal("1800"),
         price_unit="per_t",
+        annual_growth=Decimal("5"),
     )
     page = as_user(alice).get(f"/projects/{project.pk}/economics/")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'name="dept_general_ward" value="288"' in html
     assert 'name="consumption_value" value="150.0"' in html
+    assert 'name="s_growth" value="0.05"' in html  # the hospital's own growth, 5 %
     assert "逐年现金流" in html and "<svg" in html  # results computed on first load
 
 
