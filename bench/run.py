@@ -63,6 +63,8 @@ PAGES = [
     ("economics calculator", "/projects/{project}/economics/?" + CALCULATOR_CASE),
     ("proposal list", "/proposals/"),
     ("proposal detail", "/proposals/{proposal}/"),
+    ("pipeline chart", "/reports/funnel/"),
+    ("sources report", "/reports/sources/"),
     ("api hospitals search", "/api/v1/hospitals?q=zx"),
     ("api contacts", "/api/v1/contacts"),
     ("api projects", "/api/v1/projects"),
@@ -70,6 +72,8 @@ PAGES = [
     ("api visits", "/api/v1/visits"),
     ("api surveys", "/api/v1/surveys"),
     ("api proposals", "/api/v1/proposals"),
+    ("api funnel", "/api/v1/reports/funnel"),
+    ("api sources", "/api/v1/reports/sources"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"

@@ -23,6 +23,7 @@ from hospitals.api import router as hospitals_router
 from hospitals.services import EditConflict
 from pipeline.api import router as pipeline_router
 from proposals.api import router as proposals_router
+from reports.api import router as reports_router
 from visits.api import router as visits_router
 
 
@@ -158,3 +159,4 @@ api.add_router("/", hospitals_router)
 api.add_router("/", pipeline_router)
 api.add_router("/", visits_router)
 api.add_router("/", proposals_router)
+api.add_router("/", reports_router)

@@ -2,11 +2,17 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hospitals.models import Contact, Hospital, HospitalStatus
 from pipeline.models import PipelineSettings, Project
+
+from . import queries
+from .charts import funnel_svg
+from .forms import ReportFilterForm
 
 RECENT = 8
 
@@ -48,3 +54,48 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": recent_rows,
     }
     return render(request, "reports/home.html", ctx)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def _report(request: HttpRequest, report: str, build, template: str, chart=None) -> HttpResponse:
+    """A report page: the filter, the rows of reports/queries.py, the workbook link."""
+    form = ReportFilterForm(request.GET, user=request.user, report=report)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "data": None}, status=400)
+    data = build(request.user, form.scope())
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    ctx = {
+        "form": form,
+        "data": data,
+        "chart": chart(data) if chart else None,
+        "tables": [
+            (_("信息来源"), data.get("by_source")),
+            (_("推广活动"), data.get("by_event")),
+            (_("切入方式"), data.get("by_entry_path")),
+        ]
+        if report == "sources"
+        else [],
+        "xlsx_url": f"{reverse('api:' + report + '_report')}?{query.urlencode()}",
+    }
+    return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def funnel(request: HttpRequest) -> HttpResponse:
+    """销售管道图: open projects by stage, and conversion between stages over the period."""
+
+    def chart(data):
+        return funnel_svg(data["stages"], title=_("销售管道图"), unit="¥", wan=_("万"))
+
+    return _report(request, "funnel", queries.funnel, "reports/funnel.html", chart)
+
+
+@require_GET
+@login_required
+def sources(request: HttpRequest) -> HttpResponse:
+    """来源与切入分析: by source (关系引导/推广反馈/陌生拜访), promotion event and entry path."""
+    return _report(request, "sources", queries.sources, "reports/sources.html")

@@ -29,32 +29,48 @@ def workbook(
     *, title: str, subtitle: str, columns: Sequence[Column], rows: Iterable[Sequence]
 ) -> bytes:
     """Written row by row (openpyxl's write-only mode): memory stays flat for 40,000 rows."""
+    return workbook_sheets(title=title, subtitle=subtitle, sheets=[(title, columns, rows)])
+
+
+def workbook_sheets(
+    *, title: str, subtitle: str, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence]]]
+) -> bytes:
+    """One sheet per (name, columns, rows), each laid out as `workbook` lays out its one."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    for i, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = column.width
-    ws.freeze_panes = "B4"
-    ws.append([_cell(ws, title, font=Font(size=14, bold=True))])
-    ws.append([_cell(ws, subtitle, font=Font(color="666666"))])
-    header_fill = PatternFill("solid", fgColor="E6F3F6")
-    center = Alignment(horizontal="center", vertical="center")
-    ws.append(
-        [
-            _cell(ws, c.title, font=Font(bold=True), fill=header_fill, alignment=center)
-            for c in columns
-        ]
-    )
-    formats = [c.number_format for c in columns]
-    count = 0
-    for row in rows:
+    for name, columns, rows in sheets:
+        ws = wb.create_sheet(name[:31])
+        for i, column in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = column.width
+        ws.freeze_panes = "B4"
         ws.append(
             [
-                _cell(ws, value, number_format=fmt) if fmt and value is not None else value
-                for value, fmt in zip(row, formats, strict=False)
+                _cell(
+                    ws,
+                    title if len(sheets) == 1 else f"{title} · {name}",
+                    font=Font(size=14, bold=True),
+                )
             ]
         )
-        count += 1
-    ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{count + 3}"
+        ws.append([_cell(ws, subtitle, font=Font(color="666666"))])
+        header_fill = PatternFill("solid", fgColor="E6F3F6")
+        center = Alignment(horizontal="center", vertical="center")
+        ws.append(
+            [
+                _cell(ws, c.title, font=Font(bold=True), fill=header_fill, alignment=center)
+                for c in columns
+            ]
+        )
+        formats = [c.number_format for c in columns]
+        count = 0
+        for row in rows:
+            ws.append(
+                [
+                    _cell(ws, value, number_format=fmt) if fmt and value is not None else value
+                    for value, fmt in zip(row, formats, strict=False)
+                ]
+            )
+            count += 1
+        ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{max(count, 1) + 3}"
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

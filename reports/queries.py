@@ -1,0 +1,213 @@
+"""The report queries: one function per report, each starting from `Project.visible_to`, each
+returning plain rows that the page, the JSON and the Excel workbook all print unchanged (so
+their numbers cannot differ). A fixed number of SQL queries per report, whatever the rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from pipeline.models import EntryPath, Project, Source, Stage, StageChange, Status
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose projects and which period a report covers (all optional but the period)."""
+
+    start: date
+    end: date  # inclusive
+    owner: int | None = None
+    team: int | None = None
+    province: str = ""
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "owner": self.owner,
+            "team": self.team,
+            "province": self.province,
+        }
+
+
+def projects(user: User, scope: Scope) -> QuerySet[Project]:
+    qs = Project.objects.visible_to(user)
+    if scope.owner:
+        qs = qs.filter(owner_id=scope.owner)
+    if scope.team:
+        qs = qs.filter(owner__team_id=scope.team)
+    if scope.province:
+        qs = qs.filter(hospital__province=scope.province)
+    return qs
+
+
+def _money(value) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal("1"))
+
+
+# 销售管道图 -------------------------------------------------------------------------------
+
+
+def funnel(user: User, scope: Scope) -> dict:
+    """Open projects by stage now (count, value, weighted value) and, over the period, how
+    many entered each stage and how many of those moved on to a later stage."""
+    stages = list(Stage.objects.filter(is_active=True).order_by("order"))
+    qs = projects(user, scope)
+    open_rows = {
+        row["stage"]: row
+        for row in qs.open()
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("*"), value=Sum("contract_value"))
+    }
+    changes = StageChange.objects.filter(
+        project__in=qs.values("pk"), changed_at__gte=scope.since, changed_at__lt=scope.until
+    )
+    entered = dict(
+        changes.order_by()
+        .values("to_stage")
+        .annotate(n=Count("project", distinct=True))
+        .values_list("to_stage", "n")
+    )
+    # of the projects that entered a stage in the period, how many left it for a later one
+    # (in the period, after entering): a cohort, so a rate never passes 100 %
+    entries = changes.filter(
+        project=OuterRef("project"),
+        to_stage=OuterRef("from_stage"),
+        changed_at__lte=OuterRef("changed_at"),
+    )
+    moved_on = dict(
+        changes.filter(from_stage__isnull=False, to_stage__order__gt=F("from_stage__order"))
+        .filter(Exists(entries))
+        .order_by()
+        .values("from_stage")
+        .annotate(n=Count("project", distinct=True))
+        .values_list("from_stage", "n")
+    )
+    rows = []
+    for s in stages:
+        row = open_rows.get(s.pk, {})
+        value = _money(row.get("value"))
+        n_entered = entered.get(s.pk, 0)
+        n_moved = moved_on.get(s.pk, 0)
+        rows.append(
+            {
+                "stage": s.code,
+                "name": s.name,
+                "probability": s.probability,
+                "count": row.get("n", 0),
+                "value": value,
+                "weighted": _money(value * s.probability / 100),
+                "entered": n_entered,
+                "moved_on": n_moved,
+                "conversion": round(n_moved / n_entered, 4) if n_entered else None,
+            }
+        )
+    return {
+        "scope": scope.as_dict(),
+        "stages": rows,
+        "total": {
+            "count": sum(r["count"] for r in rows),
+            "value": sum((r["value"] for r in rows), Decimal(0)),
+            "weighted": sum((r["weighted"] for r in rows), Decimal(0)),
+        },
+    }
+
+
+# 来源与切入分析 ---------------------------------------------------------------------------
+
+
+def _outcomes(qs: QuerySet[Project], field: str) -> list[dict]:
+    won = Q(status=Status.WON)
+    rows = (
+        qs.order_by()
+        .values(field)
+        .annotate(
+            projects=Count("*"),
+            won=Count("pk", filter=won),
+            lost=Count("pk", filter=Q(status__in=[Status.LOST, Status.ABANDONED])),
+            value=Avg("contract_value"),
+            won_value=Sum("contract_value", filter=won),
+            days_to_win=Avg(F("closed_at") - F("created_at"), filter=won),
+        )
+        .order_by(field)
+    )
+    out = []
+    for row in rows:
+        closed = row["won"] + row["lost"]
+        days = row["days_to_win"]
+        out.append(
+            {
+                "key": row[field],
+                "projects": row["projects"],
+                "won": row["won"],
+                "lost": row["lost"],
+                "win_rate": round(row["won"] / closed, 4) if closed else None,
+                "average_value": _money(row["value"]) if row["value"] is not None else None,
+                "won_value": _money(row["won_value"]),
+                "days_to_win": round(days.total_seconds() / 86400, 1) if days else None,
+            }
+        )
+    return out
+
+
+def sources(user: User, scope: Scope) -> dict:
+    """Projects created in the period, by source (promotion split by event) and entry path:
+    how many, how many won and lost, win rate (won ÷ closed), average value, days to win; and
+    the period's lost reasons."""
+    qs = projects(user, scope).filter(created_at__gte=scope.since, created_at__lt=scope.until)
+    labels = dict(Source.choices)
+    by_source = _outcomes(qs, "source")
+    for row in by_source:
+        row["label"] = str(labels.get(row["key"], row["key"]))
+    events = _outcomes(qs.filter(source=Source.PROMOTION), "source_event")
+    from pipeline.models import PromotionEvent
+
+    event_labels = dict(PromotionEvent.choices)
+    for row in events:
+        row["label"] = str(event_labels.get(row["key"], row["key"] or "—"))
+    paths = _outcomes(qs, "entry_path")
+    path_labels = dict(EntryPath.choices)
+    for row in paths:
+        row["label"] = str(path_labels.get(row["key"], row["key"]))
+    lost = [
+        {
+            "project": p.pk,
+            "hospital": p.hospital.name,
+            "owner": str(p.owner),
+            "status": p.status,
+            "closed_on": timezone.localdate(p.closed_at).isoformat() if p.closed_at else None,
+            "reason": p.close_reason,
+        }
+        for p in projects(user, scope)
+        .filter(
+            status__in=[Status.LOST, Status.ABANDONED],
+            closed_at__gte=scope.since,
+            closed_at__lt=scope.until,
+        )
+        .select_related("hospital", "owner")
+        .order_by("-closed_at", "-pk")[:LOST_REASONS]
+    ]
+    return {
+        "scope": scope.as_dict(),
+        "by_source": by_source,
+        "by_event": events,
+        "by_entry_path": paths,
+        "lost_reasons": lost,
+    }
+
+
+LOST_REASONS = 50

@@ -1,0 +1,137 @@
+"""The pipeline chart and the source analysis: the numbers, who sees them, and that the page,
+the JSON and the workbook agree."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from hospitals.tests.factories import HospitalFactory
+from pipeline import services
+from pipeline.tests.factories import ProjectFactory, evaluate, stage
+
+pytestmark = pytest.mark.django_db
+
+
+def project(owner, code="lead", value=1_000_000, **kwargs):
+    p = ProjectFactory(hospital=HospitalFactory(owner=owner), contract_value=value, **kwargs)
+    if code != "lead":
+        evaluate(p, "pursue")
+        services.move_stage(project=p, stage=stage(code), by=owner)
+    return p
+
+
+@pytest.fixture
+def pipeline(alice, bob, carol):
+    project(alice, "lead", 1_000_000)
+    project(alice, "proposal", 2_000_000)
+    project(bob, "proposal", 3_000_000, source="promotion", source_event="seminar")
+    project(carol, "negotiation", 4_000_000, entry_path="mid")
+    lost = project(alice, "visit", 5_000_000, source="cold_visit")
+    services.close_project(project=lost, status="lost", reason="竞争对手报价更低", by=alice)
+    won = project(bob, "contract", 6_000_000)
+    services.close_project(project=won, status="won", reason="", by=bob)
+
+
+def by_stage(data):
+    return {row["stage"]: row for row in data["stages"]}
+
+
+def test_funnel_counts_open_projects_with_weighted_value(as_user, director, pipeline):
+    data = as_user(director).get("/api/v1/reports/funnel").json()
+    rows = by_stage(data)
+    assert rows["lead"]["count"] == 1 and rows["proposal"]["count"] == 2
+    assert Decimal(rows["proposal"]["value"]) == 5_000_000
+    assert Decimal(rows["proposal"]["weighted"]) == 2_500_000  # 50 %
+    assert Decimal(rows["negotiation"]["weighted"]) == 2_800_000  # 70 %
+    assert data["total"]["count"] == 4  # the lost and the won one are not open
+    assert Decimal(data["total"]["weighted"]) == sum(Decimal(r["weighted"]) for r in rows.values())
+
+
+def test_conversion_follows_the_projects_that_entered_a_stage(as_user, director, pipeline):
+    rows = by_stage(as_user(director).get("/api/v1/reports/funnel").json())
+    # all six entered 信息收集; five moved on; the lost one moved into 拜访交流 and stopped
+    assert rows["qualify"]["entered"] == 0  # moved straight from 信息收集 to later stages
+    assert rows["visit"]["entered"] == 1 and rows["visit"]["moved_on"] == 0
+    assert rows["proposal"]["entered"] == 2 and rows["proposal"]["moved_on"] == 0
+    for row in rows.values():
+        assert row["conversion"] is None or 0 <= row["conversion"] <= 1
+
+
+def test_a_manager_sees_only_their_pipeline(as_user, alice, leader, pipeline):
+    mine = as_user(alice).get("/api/v1/reports/funnel").json()
+    assert mine["total"]["count"] == 2
+    team = as_user(leader).get("/api/v1/reports/funnel").json()
+    assert team["total"]["count"] == 3  # alice's two and bob's one; not carol's
+    # naming someone outside their team is refused, not silently widened
+    response = as_user(alice).get("/api/v1/reports/funnel?owner=carol")
+    assert response.status_code == 400 and "owner" in response.json()["errors"]
+
+
+def test_funnel_filters_by_owner_for_the_director(as_user, director, bob, pipeline):
+    data = as_user(director).get("/api/v1/reports/funnel?owner=bob").json()
+    assert data["total"]["count"] == 1
+    assert data["scope"]["owner"] == bob.pk
+
+
+def test_funnel_page_json_and_workbook_agree(as_user, director, pipeline):
+    client = as_user(director)
+    data = client.get("/api/v1/reports/funnel").json()
+    page = client.get("/reports/funnel/")
+    html = page.content.decode()
+    assert page.context["data"]["total"]["count"] == data["total"]["count"]
+    assert "<svg" in html and "方案建议" in html
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/funnel?format=xlsx").content))
+    ws = book.active
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    for row in data["stages"]:
+        assert rows[row["name"]][2] == row["count"]
+        assert Decimal(str(rows[row["name"]][4])) == Decimal(row["weighted"])
+    assert rows["合计"][2] == data["total"]["count"]
+    assert Decimal(str(rows["合计"][3])) == Decimal(data["total"]["value"])
+
+
+def test_sources_win_rate_and_lost_reasons(as_user, director, pipeline):
+    data = as_user(director).get("/api/v1/reports/sources").json()
+    sources = {r["key"]: r for r in data["by_source"]}
+    assert sources["relationship"]["projects"] == 4
+    assert sources["relationship"]["won"] == 1 and sources["relationship"]["win_rate"] == 1.0
+    assert sources["cold_visit"]["lost"] == 1 and sources["cold_visit"]["win_rate"] == 0.0
+    assert sources["promotion"]["win_rate"] is None  # nothing closed yet
+    assert [r["key"] for r in data["by_event"]] == ["seminar"]
+    paths = {r["key"]: r["projects"] for r in data["by_entry_path"]}
+    assert paths == {"mid": 1, "top": 5}
+    assert data["lost_reasons"][0]["reason"] == "竞争对手报价更低"
+
+
+def test_sources_counts_projects_created_in_the_period(as_user, director, pipeline):
+    later = (timezone.localdate() + timedelta(days=1)).isoformat()
+    data = as_user(director).get(f"/api/v1/reports/sources?start={later}&end={later}").json()
+    assert data["by_source"] == []
+    bad = as_user(director).get(f"/api/v1/reports/sources?start={later}&end=2020-01-01")
+    assert bad.status_code == 400 and "end" in bad.json()["errors"]
+
+
+def test_sources_workbook_reads_back(as_user, director, pipeline):
+    client = as_user(director)
+    data = client.get("/api/v1/reports/sources").json()
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/sources?format=xlsx").content))
+    assert book.sheetnames == ["信息来源", "推广活动", "切入方式", "丢单原因"]
+    rows = {r[0]: r for r in book["信息来源"].iter_rows(min_row=4, values_only=True)}
+    for row in data["by_source"]:
+        assert rows[row["label"]][1:4] == (row["projects"], row["won"], row["lost"])
+
+
+def test_report_pages_have_a_fixed_number_of_queries(as_user, director, alice, queries_for):
+    client = as_user(director)
+    project(alice, "proposal")
+    few = {
+        u: queries_for(lambda u=u: client.get(u)) for u in ("/reports/funnel/", "/reports/sources/")
+    }
+    for code in ("visit", "proposal", "negotiation", "lead"):
+        project(alice, code)
+    for url, n in few.items():
+        assert queries_for(lambda url=url: client.get(url)) == n, url
