@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from hospitals.models import Contact, Hospital, HospitalStatus
 from pipeline.models import PipelineSettings, Project
+from proposals.models import Proposal, State
 
 from . import queries
 from .charts import funnel_svg
@@ -52,6 +53,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "n_contacts": Contact.objects.visible_to(request.user).count(),
         "explicit_need": explicit_need,
         "recent": recent_rows,
+        # the director's queue: proposals waiting for a decision
+        "n_pending_proposals": Proposal.objects.visible_to(request.user)
+        .filter(state=State.PENDING, superseded=False)
+        .count()
+        if request.user.has_perm("proposals.approve_proposal")
+        else 0,
     }
     return render(request, "reports/home.html", ctx)
 

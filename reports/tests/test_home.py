@@ -36,7 +36,7 @@ def test_home_runs_a_fixed_number_of_queries(
     few = queries_for(lambda: client.get(reverse("home")))
     for _ in range(20):
         HospitalFactory(status="relocating")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         many = queries_for(lambda: client.get(reverse("home")))
     assert few == many
 
@@ -51,3 +51,16 @@ def test_home_counts_my_overdue_projects(as_user, alice, carol):
     response = as_user(alice).get(reverse("home"))
     assert (response.context["n_overdue"], response.context["n_open_projects"]) == (1, 2)
     assert "联络逾期的项目" in response.content.decode()
+
+
+def test_the_director_sees_proposals_waiting_for_approval(as_user, alice, director):
+    from pipeline.tests.factories import ProjectFactory
+    from proposals import services as proposal_services
+    from proposals.tests.factories import make_proposal
+
+    project = ProjectFactory(hospital=HospitalFactory(owner=alice))
+    proposal_services.submit(proposal=make_proposal(project), by=alice)
+    make_proposal(project)  # a draft: not the director's business yet
+    assert as_user(director).get(reverse("home")).context["n_pending_proposals"] == 1
+    assert "有 1 份建议书等待您审批" in as_user(director).get(reverse("home")).content.decode()
+    assert as_user(alice).get(reverse("home")).context["n_pending_proposals"] == 0
