@@ -173,7 +173,14 @@ def _calculator(request, project: Project, form: EconomicsForm, terms: TermsForm
         try:
             ctx.update(_results_context(inputs, overrides, form.settings_row))
         except domain.InputError as error:
-            ctx["error"] = f"{error.field}: {error.message}"
+            # name the field the user typed into, when there is one
+            name = {"price": "price", "term_years": "term_years"}.get(error.field)
+            if error.field.startswith("settings."):
+                name = "s_" + error.field.split(".")[1]
+            if name in form.fields:
+                form.add_error(name, error.message)
+            else:
+                ctx["error"] = f"{error.field}: {error.message}"
     return ctx
 
 

@@ -274,3 +274,24 @@ def test_a_submitted_proposal_cannot_be_edited(as_user, alice, project):
     proposal = services.submit(proposal=make_proposal(project), by=alice)
     response = as_user(alice).get(f"/proposals/{proposal.pk}/edit/", follow=True)
     assert "只有草稿或已退回的建议书可以修改" in response.content.decode()
+
+
+def test_a_case_setting_out_of_range_is_named_on_its_field(as_user, alice, project):
+    html = (
+        as_user(alice)
+        .get(f"/projects/{project.pk}/economics/", {**CASE, "s_availability": "1.5"})
+        .content.decode()
+    )
+    assert 'href="#id_s_availability"' in html and "超出允许范围" in html
+    assert "逐年现金流" not in html
+
+
+def test_errors_show_in_the_results_as_the_user_types(as_user, alice, project):
+    response = as_user(alice).get(
+        f"/projects/{project.pk}/economics/",
+        {**CASE, "dept_icu": "-1"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert 'href="#id_dept_icu"' in html
