@@ -5,20 +5,9 @@ import pytest
 
 from proposals import domain
 from proposals.domain import InputError, Inputs, compute, default_settings
+from proposals.tests.factories import example_inputs as example  # the §9 worked example
 
 S = default_settings()
-
-
-def example(**changes) -> Inputs:
-    """§9: 280 ward beds, 12 ICU beds, 8 ORs; LOX 150 t/yr at 1,800 CNY/t; P = 2.40; 10 yr."""
-    fields = {
-        "departments": {"general_ward": 280, "icu": 12, "operating_room": 8},
-        "lox_t_per_year": 150,
-        "cny_per_t_lox": 1800,
-        "price": 2.40,
-        "term_years": 10,
-    }
-    return Inputs(**{**fields, **changes})
 
 
 # §3 design flow --------------------------------------------------------------------------------
