@@ -65,6 +65,7 @@ PAGES = [
     ("proposal detail", "/proposals/{proposal}/"),
     ("pipeline chart", "/reports/funnel/"),
     ("sources report", "/reports/sources/"),
+    ("forecast", "/reports/forecast/"),
     ("api hospitals search", "/api/v1/hospitals?q=zx"),
     ("api contacts", "/api/v1/contacts"),
     ("api projects", "/api/v1/projects"),
@@ -74,6 +75,7 @@ PAGES = [
     ("api proposals", "/api/v1/proposals"),
     ("api funnel", "/api/v1/reports/funnel"),
     ("api sources", "/api/v1/reports/sources"),
+    ("api forecast", "/api/v1/reports/forecast"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"

@@ -70,6 +70,7 @@ class ProjectOut(Schema):
     project_class: str
     class_override: str
     planned_purchase_date: dt.date | None
+    committed: bool
     source: str
     source_event: str
     source_event_name: str
@@ -145,6 +146,7 @@ class ProjectIn(Schema):
     need: str | None = None
     current_source: str | None = None
     planned_purchase_date: dt.date | None = None
+    committed: bool | None = None
     estimated_volume: int | None = None
     contract_value: float | None = None
     class_override: str | None = None

@@ -147,6 +147,8 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
         else "replace",
         current_source="none" if hospital.status == "new" else "liquid",
         planned_purchase_date=planned,
+        # in negotiation and due soon: the manager commits to it (成单预测's commit line)
+        committed=stage_code == "negotiation" and cls == "A",
         estimated_volume=volume,
         contract_value=Decimal(round(volume * 3.2 * 10, -4)),  # ten years at about ¥3.2/Nm³
         stage=stages["lead"],

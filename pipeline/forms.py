@@ -57,7 +57,7 @@ class ProjectForm(VersionedForm):
         fields = [
             "name", "owner", "source", "source_event", "source_event_name", "entry_path",
             "entry_contact", "informant", "informant_closeness", "need", "current_source",
-            "planned_purchase_date", "estimated_volume", "contract_value", "stage",
+            "planned_purchase_date", "committed", "estimated_volume", "contract_value", "stage",
             "class_override", "class_override_reason", "contacts", "notes",
         ]  # fmt: skip
         widgets = {

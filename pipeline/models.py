@@ -231,6 +231,11 @@ class Project(Versioned):
         _("现用氧源"), max_length=10, choices=OxygenSource, default=OxygenSource.LIQUID
     )
     planned_purchase_date = models.DateField(_("计划采购日期"), null=True, blank=True)
+    committed = models.BooleanField(
+        _("承诺成单"),
+        default=False,
+        help_text=_("负责人确认将在计划采购月成交：计入承诺预测（commit）。"),
+    )
     estimated_volume = models.PositiveIntegerField(_("预计用氧量（Nm³/年）"), null=True, blank=True)
     contract_value = models.DecimalField(
         _("预计合同金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -270,6 +275,7 @@ class Project(Versioned):
             models.Index(fields=["contract_value"]),
             models.Index(fields=["hospital", "status"]),
             models.Index(fields=["status", "planned_purchase_date"]),
+            models.Index(fields=["owner", "status", "planned_purchase_date"]),
             models.Index(fields=["status", "last_business_contact_on"]),
             models.Index(fields=["status", "last_relationship_contact_on"]),
             models.Index(fields=["updated_at"]),

@@ -51,3 +51,9 @@ def funnel(request: HttpRequest, params: Query[ReportParams]):
 def sources(request: HttpRequest, params: Query[ReportParams]):
     """来源与切入分析: projects created in the period by source, event and entry path."""
     return _answer(request, params, "sources", queries.sources)
+
+
+@router.get("/reports/forecast", response=dict[str, Any], url_name="forecast_report")
+def forecast(request: HttpRequest, params: Query[ReportParams]):
+    """成单预测: by month of planned purchase, weighted and committed, per manager and team."""
+    return _answer(request, params, "forecast", queries.forecast)

@@ -105,3 +105,30 @@ def response(report: str, data: dict) -> HttpResponse:
     title = str(TITLES[report])
     content = workbook_sheets(title=title, subtitle=_period(data), sheets=SHEETS[report](data))
     return xlsx_response(content, title)
+
+
+def forecast_sheets(data: dict) -> list:
+    months = data["months"]
+    money = [Column(m, 14, MONEY) for m in months]
+
+    def sheet(name: str, rows: list, label) -> tuple:
+        columns = [
+            Column(_("负责人") if label == "owner" else _("团队"), 14),
+            Column(_("口径"), 10),
+        ]
+        out = []
+        for r in rows:
+            person = r["name"] if label == "owner" else (r["team"] or "—")
+            for key, title in (("weighted", _("加权")), ("committed", _("承诺"))):
+                out.append([person, title, *[c[key] for c in r["months"]], r["total"][key]])
+        return (name, columns + money + [Column(_("合计"), 16, MONEY)], out)
+
+    total = {"team": _("合计"), **data["total"]}
+    return [
+        sheet(_("按负责人"), data["managers"], "owner"),
+        sheet(_("按团队"), data["teams"] + [total], "team"),
+    ]
+
+
+TITLES["forecast"] = gettext_lazy("成单预测")
+SHEETS["forecast"] = forecast_sheets

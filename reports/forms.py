@@ -14,7 +14,8 @@ from hospitals.models import PROVINCES
 from .queries import Scope
 
 # How far back each report looks unless the user says otherwise.
-DEFAULT_DAYS = {"funnel": 90, "sources": 365}
+DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365}
+FORWARD = {"forecast"}  # reports that look ahead from today
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,9 +40,15 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data, *, user: User, report: str, by_username: bool = False):
         # the default period shows in the date fields, not only in the title
         data = data.copy()
-        end = timezone.localdate()
+        today, days = timezone.localdate(), timedelta(days=DEFAULT_DAYS[report] - 1)
+        start, end = today - days, today
+        if report in FORWARD:  # this month and the eleven after it
+            start = month = today.replace(day=1)
+            for _month in range(12):
+                month = (month + timedelta(days=32)).replace(day=1)
+            end = month - timedelta(days=1)
+        data.setdefault("start", start.isoformat())
         data.setdefault("end", end.isoformat())
-        data.setdefault("start", (end - timedelta(days=DEFAULT_DAYS[report] - 1)).isoformat())
         super().__init__(data)
         self.report = report
         owners = User.objects.filter(is_active=True, role=Role.MANAGER)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -211,3 +212,96 @@ def sources(user: User, scope: Scope) -> dict:
 
 
 LOST_REASONS = 50
+
+
+# 成单预测 ---------------------------------------------------------------------------------------
+
+MAX_MONTHS = 24
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """First days of the months from start's month to end's month (at most MAX_MONTHS)."""
+    month, out = start.replace(day=1), []
+    while month <= end and len(out) < MAX_MONTHS:
+        out.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _cell(n=0, value=Decimal(0), weighted=Decimal(0), committed=Decimal(0)) -> dict:
+    return {"count": n, "value": value, "weighted": weighted, "committed": committed}
+
+
+def _add(into: dict, cell: dict) -> None:
+    for key in ("count", "value", "weighted", "committed"):
+        into[key] += cell[key]
+
+
+def forecast(user: User, scope: Scope) -> dict:
+    """Expected wins by month of planned purchase: open projects' value, value weighted by the
+    stage's win probability, and the value the managers marked as committed; per manager,
+    per team and in total."""
+    months = months_between(scope.start, scope.end)
+    if not months:
+        return {"scope": scope.as_dict(), "months": [], "managers": [], "teams": [], "total": {}}
+    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    rows = (
+        projects(user, scope)
+        .open()
+        .filter(planned_purchase_date__gte=months[0], planned_purchase_date__lt=after)
+        .annotate(month=TruncMonth("planned_purchase_date"))
+        .order_by()
+        .values("owner", "owner__username", "owner__name", "owner__team__name", "month")
+        .annotate(
+            n=Count("*"),
+            value=Sum("contract_value"),
+            # value × probability summed in SQL, exactly; the division by 100 below
+            weighted=Sum(
+                F("contract_value") * F("stage__probability"),
+                output_field=DecimalField(max_digits=20, decimal_places=2),
+            ),
+            committed=Sum("contract_value", filter=Q(committed=True)),
+        )
+    )
+    index = {m: i for i, m in enumerate(months)}
+    managers: dict[int, dict] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        person = managers.setdefault(
+            row["owner"],
+            {
+                "owner": row["owner__username"],
+                "name": row["owner__name"] or row["owner__username"],
+                "team": row["owner__team__name"] or "",
+                "months": [_cell() for _ in months],
+            },
+        )
+        cell = _cell(
+            row["n"],
+            _money(row["value"]),
+            _money((row["weighted"] or Decimal(0)) / 100),
+            _money(row["committed"]),
+        )
+        _add(person["months"][index[month]], cell)
+    people = sorted(managers.values(), key=lambda p: (p["team"], p["owner"]))
+    teams: dict[str, dict] = {}
+    total = {"months": [_cell() for _ in months], "total": _cell()}
+    for person in people:
+        person["total"] = _cell()
+        team = teams.setdefault(
+            person["team"],
+            {"team": person["team"], "months": [_cell() for _ in months], "total": _cell()},
+        )
+        for i, cell in enumerate(person["months"]):
+            _add(person["total"], cell)
+            _add(team["months"][i], cell)
+            _add(team["total"], cell)
+            _add(total["months"][i], cell)
+            _add(total["total"], cell)
+    return {
+        "scope": scope.as_dict(),
+        "months": [m.strftime("%Y-%m") for m in months],
+        "managers": people,
+        "teams": sorted(teams.values(), key=lambda t: t["team"]),
+        "total": total,
+    }

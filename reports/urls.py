@@ -7,4 +7,5 @@ app_name = "reports"
 urlpatterns = [
     path("reports/funnel/", views.funnel, name="report-funnel"),
     path("reports/sources/", views.sources, name="report-sources"),
+    path("reports/forecast/", views.forecast, name="report-forecast"),
 ]

@@ -85,9 +85,23 @@ def _report(request: HttpRequest, report: str, build, template: str, chart=None)
         ]
         if report == "sources"
         else [],
+        "groups": _forecast_groups(data) if report == "forecast" else [],
         "xlsx_url": f"{reverse('api:' + report + '_report')}?{query.urlencode()}",
     }
     return render(request, template, ctx)
+
+
+def _forecast_groups(data: dict) -> list[dict]:
+    teams = [{**t, "label": t["team"] or "—"} for t in data["teams"]]
+    total = {**data["total"], "label": _("合计")}
+    return [
+        {
+            "title": _("按负责人"),
+            "who": _("负责人"),
+            "rows": [{**p, "label": p["name"]} for p in data["managers"]],
+        },
+        {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
+    ]
 
 
 @require_GET
@@ -106,3 +120,10 @@ def funnel(request: HttpRequest) -> HttpResponse:
 def sources(request: HttpRequest) -> HttpResponse:
     """来源与切入分析: by source (关系引导/推广反馈/陌生拜访), promotion event and entry path."""
     return _report(request, "sources", queries.sources, "reports/sources.html")
+
+
+@require_GET
+@login_required
+def forecast(request: HttpRequest) -> HttpResponse:
+    """成单预测: expected wins by month of planned purchase, per manager, team and total."""
+    return _report(request, "forecast", queries.forecast, "reports/forecast.html")

@@ -135,3 +135,43 @@ def test_report_pages_have_a_fixed_number_of_queries(as_user, director, alice, q
         project(alice, code)
     for url, n in few.items():
         assert queries_for(lambda url=url: client.get(url)) == n, url
+
+
+def test_forecast_weighted_is_value_times_probability(as_user, director, alice, bob):
+    soon = timezone.localdate() + timedelta(days=40)
+    later = timezone.localdate() + timedelta(days=100)
+    a = project(alice, "proposal", 2_000_000, planned_purchase_date=soon)
+    project(alice, "negotiation", 1_000_000, planned_purchase_date=later)
+    project(bob, "lead", 3_000_000, planned_purchase_date=soon)
+    project(bob, "lead", 9_000_000, planned_purchase_date=soon + timedelta(days=800))  # too far
+    a.committed = True
+    a.save()
+    data = as_user(director).get("/api/v1/reports/forecast").json()
+    assert len(data["months"]) == 12
+    total = data["total"]["total"]
+    expected = Decimal(2_000_000 * 50 + 1_000_000 * 70 + 3_000_000 * 10) / 100
+    assert Decimal(total["weighted"]) == expected
+    assert Decimal(total["committed"]) == 2_000_000
+    assert total["count"] == 3
+    people = {p["owner"]: p for p in data["managers"]}
+    assert Decimal(people["alice"]["total"]["weighted"]) == 1_700_000
+    month = data["months"].index(soon.strftime("%Y-%m"))
+    assert Decimal(people["bob"]["months"][month]["weighted"]) == 300_000
+    # a manager sees only their own forecast
+    mine = as_user(alice).get("/api/v1/reports/forecast").json()
+    assert [p["owner"] for p in mine["managers"]] == ["alice"]
+
+
+def test_forecast_workbook_matches_the_json(as_user, director, alice):
+    project(alice, "proposal", 2_000_000, planned_purchase_date=timezone.localdate())
+    client = as_user(director)
+    data = client.get("/api/v1/reports/forecast").json()
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/forecast?format=xlsx").content))
+    assert book.sheetnames == ["按负责人", "按团队"]
+    rows = list(book["按负责人"].iter_rows(min_row=4, values_only=True))
+    weighted = next(r for r in rows if r[1] == "加权")
+    assert Decimal(str(weighted[-1])) == Decimal(data["managers"][0]["total"]["weighted"])
+    page = client.get("/reports/forecast/")
+    assert page.context["data"]["total"]["total"]["weighted"] == Decimal(
+        data["total"]["total"]["weighted"]
+    )
