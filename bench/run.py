@@ -269,7 +269,8 @@ def main() -> None:
     generator_seconds = None
     if args.generate:
         fresh_database()
-        manage("migrate", "--noinput", "-v0")
+    manage("migrate", "--noinput", "-v0")  # also brings an older generated database up to date
+    if args.generate:
         generator_seconds = round(
             manage("generate_scale", "--hospitals", str(args.generate), "--seed", "1"), 1
         )

@@ -228,13 +228,7 @@ def months_between(start: date, end: date) -> list[date]:
     return out
 
 
-def _cell(n=0, value=Decimal(0), weighted=Decimal(0), committed=Decimal(0)) -> dict:
-    return {"count": n, "value": value, "weighted": weighted, "committed": committed}
-
-
-def _add(into: dict, cell: dict) -> None:
-    for key in ("count", "value", "weighted", "committed"):
-        into[key] += cell[key]
+KEYS = ("count", "value", "weighted", "committed")
 
 
 def forecast(user: User, scope: Scope) -> dict:
@@ -251,7 +245,7 @@ def forecast(user: User, scope: Scope) -> dict:
         .filter(planned_purchase_date__gte=months[0], planned_purchase_date__lt=after)
         .annotate(month=TruncMonth("planned_purchase_date"))
         .order_by()
-        .values("owner", "owner__username", "owner__name", "owner__team__name", "month")
+        .values_list("owner", "month")  # group on two small columns; names come after
         .annotate(
             n=Count("*"),
             value=Sum("contract_value"),
@@ -264,44 +258,54 @@ def forecast(user: User, scope: Scope) -> dict:
         )
     )
     index = {m: i for i, m in enumerate(months)}
-    managers: dict[int, dict] = {}
-    for row in rows:
-        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
-        person = managers.setdefault(
-            row["owner"],
+    zero = Decimal(0)
+    sums: dict[int, list[list]] = {}  # owner → per month [count, value, weighted, committed]
+    for owner, month, n, value, weighted, committed in rows:
+        month = month.date() if isinstance(month, datetime) else month
+        cells = sums.setdefault(owner, [[0, zero, zero, zero] for _ in months])
+        cell = cells[index[month]]
+        cell[0] += n
+        cell[1] += value or zero
+        cell[2] += (weighted or zero) / 100
+        cell[3] += committed or zero
+    people = {
+        pk: (username, name or username, team or "")
+        for pk, username, name, team in User.objects.filter(pk__in=list(sums)).values_list(
+            "pk", "username", "name", "team__name"
+        )
+    }
+
+    def as_cells(cells: list[list]) -> list[dict]:
+        return [dict(zip(KEYS, (c[0], *(_money(v) for v in c[1:])), strict=True)) for c in cells]
+
+    def summed(cells: list[list]) -> list:
+        return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
+
+    managers, teams, everyone = [], {}, [[0, zero, zero, zero] for _ in months]
+    for owner in sorted(sums, key=lambda pk: (people[pk][2], people[pk][0])):
+        username, name, team = people[owner]
+        cells = sums[owner]
+        managers.append(
             {
-                "owner": row["owner__username"],
-                "name": row["owner__name"] or row["owner__username"],
-                "team": row["owner__team__name"] or "",
-                "months": [_cell() for _ in months],
-            },
+                "owner": username,
+                "name": name,
+                "team": team,
+                "months": as_cells(cells),
+                "total": as_cells([summed(cells)])[0],
+            }
         )
-        cell = _cell(
-            row["n"],
-            _money(row["value"]),
-            _money((row["weighted"] or Decimal(0)) / 100),
-            _money(row["committed"]),
-        )
-        _add(person["months"][index[month]], cell)
-    people = sorted(managers.values(), key=lambda p: (p["team"], p["owner"]))
-    teams: dict[str, dict] = {}
-    total = {"months": [_cell() for _ in months], "total": _cell()}
-    for person in people:
-        person["total"] = _cell()
-        team = teams.setdefault(
-            person["team"],
-            {"team": person["team"], "months": [_cell() for _ in months], "total": _cell()},
-        )
-        for i, cell in enumerate(person["months"]):
-            _add(person["total"], cell)
-            _add(team["months"][i], cell)
-            _add(team["total"], cell)
-            _add(total["months"][i], cell)
-            _add(total["total"], cell)
+        team_cells = teams.setdefault(team, [[0, zero, zero, zero] for _ in months])
+        for into in (team_cells, everyone):
+            for acc, cell in zip(into, cells, strict=True):
+                for k in range(4):
+                    acc[k] += cell[k]
     return {
         "scope": scope.as_dict(),
         "months": [m.strftime("%Y-%m") for m in months],
-        "managers": people,
-        "teams": sorted(teams.values(), key=lambda t: t["team"]),
-        "total": total,
+        "managers": managers,
+        "teams": [
+            {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
+            for team, c in sorted(teams.items())
+        ],
+        "total": {"months": as_cells(everyone), "total": as_cells([summed(everyone)])[0]},
     }

@@ -91,16 +91,24 @@ def _report(request: HttpRequest, report: str, build, template: str, chart=None)
     return render(request, template, ctx)
 
 
+MANAGERS_SHOWN = 20  # the forecast page's managers table: the largest weighted first
+
+
 def _forecast_groups(data: dict) -> list[dict]:
     teams = [{**t, "label": t["team"] or "—"} for t in data["teams"]]
     total = {**data["total"], "label": _("合计")}
+    managers = data["managers"]
+    hidden = max(len(managers) - MANAGERS_SHOWN, 0)
+    if hidden:  # a national table of 500 managers helps nobody: filter by team to see all
+        managers = sorted(managers, key=lambda p: -p["total"]["weighted"])[:MANAGERS_SHOWN]
     return [
+        {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
         {
             "title": _("按负责人"),
             "who": _("负责人"),
-            "rows": [{**p, "label": p["name"]} for p in data["managers"]],
+            "rows": [{**p, "label": p["name"]} for p in managers],
+            "hidden": hidden,
         },
-        {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
     ]
 
 

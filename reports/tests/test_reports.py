@@ -175,3 +175,14 @@ def test_forecast_workbook_matches_the_json(as_user, director, alice):
     assert page.context["data"]["total"]["total"]["weighted"] == Decimal(
         data["total"]["total"]["weighted"]
     )
+
+
+def test_forecast_page_shows_the_largest_managers_first(as_user, director, alice, bob, monkeypatch):
+    monkeypatch.setattr("reports.views.MANAGERS_SHOWN", 1)
+    soon = timezone.localdate() + timedelta(days=10)
+    project(alice, "proposal", 1_000_000, planned_purchase_date=soon)
+    project(bob, "proposal", 5_000_000, planned_purchase_date=soon)
+    page = as_user(director).get("/reports/forecast/")
+    managers = page.context["groups"][1]
+    assert [r["owner"] for r in managers["rows"]] == ["bob"] and managers["hidden"] == 1
+    assert "另有 1 位销售经理" in page.content.decode()
