@@ -127,6 +127,22 @@ def _escalation(settings: EconomicsSettings, overrides: dict) -> Decimal:
     return Decimal(str(round(rate * 100, 2)))
 
 
+def _compute_into(
+    proposal: Proposal, inputs: domain.Inputs, overrides: dict, settings: EconomicsSettings
+) -> None:
+    """Compute the case on `settings` and set everything on the proposal that follows from
+    it: the frozen inputs and results, and the price, term, escalation and mode they give."""
+    result = compute_for(inputs, overrides, settings)
+    proposal.settings = settings
+    proposal.inputs = domain.to_json(inputs, overrides)
+    proposal.overrides = overrides
+    proposal.results = result.as_dict()
+    proposal.term_years = result.term_years
+    proposal.price = Decimal(str(round(result.price, 2)))
+    proposal.price_escalation = _escalation(settings, overrides)
+    proposal.mode = inputs.mode
+
+
 @transaction.atomic
 def create_proposal(
     *,
@@ -137,24 +153,15 @@ def create_proposal(
     terms: dict[str, Any],
 ) -> Proposal:
     """Save the calculator's case as a draft 建议书 with the next number."""
-    settings = EconomicsSettings.current()
-    result = compute_for(inputs, overrides or {}, settings)
     today = timezone.localdate()
     proposal = Proposal(
-        number=next_number(today),
         project=project,
         created_by=by,
-        settings=settings,
-        inputs=domain.to_json(inputs, overrides),
-        overrides=overrides or {},
-        results=result.as_dict(),
-        term_years=result.term_years,
-        price=Decimal(str(round(result.price, 2))),
-        price_escalation=_escalation(settings, overrides),
-        mode=inputs.mode,
         valid_until=terms.pop("valid_until", None) or today + timedelta(days=VALID_DAYS),
         **terms,
     )
+    _compute_into(proposal, inputs, overrides or {}, EconomicsSettings.current())
+    proposal.number = next_number(today)
     proposal.full_clean()
     proposal.save()
     ProposalEvent.objects.create(proposal=proposal, to_state=State.DRAFT, by=by)
@@ -165,36 +172,29 @@ def create_proposal(
 def revise(*, proposal: Proposal, by: User) -> Proposal:
     """A new draft revision of the same number, recomputed on today's settings; the earlier
     revision stays readable, marked superseded."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.superseded:
+    row = Proposal.objects.select_for_update().get(pk=proposal.pk)  # not the caller's object
+    if row.superseded:
         raise ValidationError(_("这一版已有新版本，请在最新版本上修订。"))
-    if proposal.state in (State.DRAFT, State.PENDING):
+    if row.state in (State.DRAFT, State.PENDING):
         raise ValidationError(_("草稿可以直接修改；待审批的建议书请等审批结果后再修订。"))
-    inputs, overrides = domain.parse_input(proposal.inputs)
-    settings = EconomicsSettings.current()
-    result = compute_for(inputs, overrides, settings)
-    Proposal.objects.filter(pk=proposal.pk).update(superseded=True)
-    proposal = Proposal.objects.get(pk=proposal.pk)  # a copy: the caller's row stays the old one
-    proposal.superseded = True  # (reset below for the new row)
-    proposal.pk = None
-    proposal._state.adding = True
-    proposal.revision += 1
-    proposal.version = 1
-    proposal.state = State.DRAFT
-    proposal.settings = settings
-    proposal.results = result.as_dict()
-    proposal.created_by = by
-    proposal.decided_by = proposal.decided_at = proposal.sent_at = None
-    proposal.override_reason = ""
-    proposal.superseded = False
-    proposal.save()
+    inputs, overrides = domain.parse_input(row.inputs)
+    Proposal.objects.filter(pk=row.pk).update(superseded=True)
+    row.pk, row._state.adding = None, True  # the locked row becomes the next revision
+    row.revision += 1
+    row.version = 1
+    row.state = State.DRAFT
+    row.created_by = by
+    row.decided_by = row.decided_at = row.sent_at = None
+    row.override_reason = ""
+    _compute_into(row, inputs, overrides, EconomicsSettings.current())
+    row.save()
     ProposalEvent.objects.create(
-        proposal=proposal,
+        proposal=row,
         to_state=State.DRAFT,
         by=by,
-        comment=_("由第 %(n)s 版修订") % {"n": proposal.revision - 1},
+        comment=_("由第 %(n)s 版修订") % {"n": row.revision - 1},
     )
-    return proposal
+    return row
 
 
 def _require(proposal: Proposal, *states: str) -> Proposal:
@@ -224,14 +224,7 @@ def update_terms(
 ) -> Proposal:
     """Edit a draft or returned proposal: new terms, recomputed on its settings version."""
     proposal = _require(proposal, State.DRAFT, State.RETURNED)
-    result = compute_for(inputs, overrides, proposal.settings)
-    proposal.inputs = domain.to_json(inputs, overrides)
-    proposal.overrides = overrides
-    proposal.results = result.as_dict()
-    proposal.term_years = result.term_years
-    proposal.price = Decimal(str(round(result.price, 2)))
-    proposal.price_escalation = _escalation(proposal.settings, overrides)
-    proposal.mode = inputs.mode
+    _compute_into(proposal, inputs, overrides, proposal.settings)
     for key, value in terms.items():
         setattr(proposal, key, value)
     return save_record(record=proposal, by=by, expected_version=expected_version)

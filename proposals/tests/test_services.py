@@ -150,3 +150,18 @@ def test_viable_inputs_are_viable():
 
     r = domain.compute(viable_inputs(), domain.default_settings())
     assert r.investor_viable and r.hospital_viable and r.mutual_price_exists
+
+
+def test_a_revision_takes_price_and_escalation_from_its_new_numbers(project, admin_user, director):
+    from proposals.tests.factories import example_inputs
+
+    proposal = make_proposal(project, inputs=example_inputs(price=None))  # price from c_b
+    services.return_proposal(
+        proposal=services.submit(proposal=proposal, by=project.owner), by=director, comment="重算"
+    )
+    values = dict(EconomicsSettings.current().values, price_escalation=0.02, target_saving=0.2)
+    services.save_settings(values=values, meta={}, note="", by=admin_user)
+    revised = services.revise(proposal=proposal, by=project.owner)
+    assert revised.price_escalation == Decimal("2.00")
+    assert revised.price == Decimal(str(round(1800 / 700 * 0.8, 2)))
+    assert float(revised.price) == pytest.approx(revised.results["price"], abs=0.005)
