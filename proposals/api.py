@@ -1,7 +1,6 @@
 """Placement economics and proposals in the JSON API (/api/v1/economics, /api/v1/proposals)."""
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -38,11 +37,7 @@ def economics_output(data: Any, settings: EconomicsSettings | None = None) -> di
 @router.post("/economics", response=dict[str, Any], tags=["proposals"])
 def economics(request: HttpRequest, payload: Body[dict[str, Any]]):
     """Compute a placement without saving anything. Keys as in issue #6 and README."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise ValidationError({"body": _("请求体不是有效的 JSON。")}) from error
-    return economics_output(data)
+    return economics_output(payload)
 
 
 # Proposals -------------------------------------------------------------------------------------

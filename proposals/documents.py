@@ -19,7 +19,7 @@ from django.utils.html import escape
 
 from reports.xlsx import XLSX
 
-from . import charts
+from . import charts, domain
 from .models import Mode, Proposal
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -65,11 +65,7 @@ class Block:
 
 
 def hospital_saving_series(results: dict) -> list[charts.Series]:
-    cumulative, total = [0.0], 0.0
-    for s in results["savings"]:
-        total += s
-        cumulative.append(total)
-    return [charts.Series("医院累计节约", cumulative, "#0f766e")]
+    return [charts.Series("医院累计节约", domain.running_total(results["savings"]), "#0f766e")]
 
 
 def content(p: Proposal) -> list[Block]:

@@ -6,8 +6,10 @@ number is shown. No ORM, no request: values in, values out.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import numpy_financial as npf
@@ -113,8 +115,6 @@ SETTING_KEYS = tuple(s.key for s in SETTINGS)
 
 def default_settings() -> dict[str, Any]:
     """A fresh copy of every §8 default (nested tables copied too)."""
-    import copy
-
     return {s.key: copy.deepcopy(s.default) for s in SETTINGS}
 
 
@@ -341,6 +341,11 @@ def payback(cash_flows: list[float]) -> float | None:
     return None
 
 
+def running_total(values: list[float]) -> list[float]:
+    """0 at t = 0, then the sum so far: the hospital's cumulative saving for t = 0..N."""
+    return list(accumulate(values, initial=0.0))
+
+
 def discounted(cash_flows: list[float], rate: float) -> list[float]:
     return [cf / (1 + rate) ** t for t, cf in enumerate(cash_flows)]
 
@@ -453,7 +458,7 @@ def compute(inputs: Inputs, settings: dict[str, Any]) -> Result:
     flows = [-capex] + [p * b - e - om for p, b, e in zip(prices, billed, electricity, strict=True)]
     if inputs.mode == PLACEMENT_KEEP:
         flows[-1] += s["residual_value"]
-    cumulative = [sum(flows[: t + 1]) for t in range(len(flows))]
+    cumulative = list(accumulate(flows))
 
     rate, rate_h = s["discount_rate"], s["discount_rate"]
     costs = [e + om for e in electricity]
@@ -546,9 +551,11 @@ def sensitivity(
     inputs: Inputs,
     settings: dict[str, Any],
     steps: tuple[float, ...] = (-0.2, -0.1, 0.0, 0.1, 0.2),
+    base: Result | None = None,
 ) -> list[dict[str, Any]]:
-    """IRR over price × consumption, each moved by `steps`: one row per consumption step."""
-    base = compute(inputs, settings)
+    """IRR over price × consumption, each moved by `steps`: one row per consumption step.
+    `base` is compute(inputs, settings) when the caller already has it."""
+    base = base or compute(inputs, settings)
     rows = []
     for dv in steps:
         cells = []

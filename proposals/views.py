@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,21 +36,23 @@ def _proposal(request, pk: int) -> Proposal:
     )
 
 
-def _results_context(inputs: domain.Inputs, overrides: dict, settings: EconomicsSettings):
-    """Everything the results panel shows, or the error that stops the computation."""
-    resolved = settings.resolved(overrides)
-    result = domain.compute(inputs, resolved)
-    saving = [0.0]
-    for s in result.savings:
-        saving.append(saving[-1] + s)
-    chart = charts.svg(
+def _chart(cumulative: list[float], savings: list[float]):
+    """The investor's cumulative cash flow and the hospital's cumulative saving, t = 0..N."""
+    return charts.svg(
         [
-            charts.Series(_("投资方累计现金流"), result.cumulative, "#2563eb"),
-            charts.Series(_("医院累计节约"), saving, "#0f766e"),
+            charts.Series(_("投资方累计现金流"), cumulative, "#2563eb"),
+            charts.Series(_("医院累计节约"), domain.running_total(savings), "#0f766e"),
         ],
         title=_("累计现金流与医院节约"),
         unit=_("万元"),
     )
+
+
+def _results_context(inputs: domain.Inputs, overrides: dict, settings: EconomicsSettings):
+    """Everything the results panel shows, or the error that stops the computation."""
+    resolved = settings.resolved(overrides)
+    result = domain.compute(inputs, resolved)
+    chart = _chart(result.cumulative, result.savings)
     years = [
         {
             "t": t,
@@ -66,7 +68,7 @@ def _results_context(inputs: domain.Inputs, overrides: dict, settings: Economics
         }
         for t in range(1, result.term_years + 1)
     ]
-    grid = domain.sensitivity(inputs, resolved, SENSITIVITY_STEPS)
+    grid = domain.sensitivity(inputs, resolved, SENSITIVITY_STEPS, base=result)
     for row in grid:
         for cell in row["cells"]:
             cell["irr_pct"] = None if cell["irr"] is None else cell["irr"] * 100
@@ -174,9 +176,9 @@ def _calculator(request, project: Project, form: EconomicsForm, terms: TermsForm
             ctx.update(_results_context(inputs, overrides, form.settings_row))
         except domain.InputError as error:
             # name the field the user typed into, when there is one
-            name = {"price": "price", "term_years": "term_years"}.get(error.field)
-            if error.field.startswith("settings."):
-                name = "s_" + error.field.split(".")[1]
+            group, _dot, key = error.field.partition(".")
+            prefix = {"settings": "s_", "departments": "dept_", "hyperbaric": "hbo_"}
+            name = prefix[group] + key.split(".")[0] if group in prefix else error.field
             if name in form.fields:
                 form.add_error(name, error.message)
             else:
@@ -307,21 +309,11 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
 def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
     r = proposal.results
-    saving = [0.0]
-    for s in r["savings"]:
-        saving.append(saving[-1] + s)
     ctx = {
         "proposal": proposal,
         "r": r,
         "flags": explain(domain.Result(**r), proposal.settings.resolved(proposal.overrides)),
-        "chart": charts.svg(
-            [
-                charts.Series(_("投资方累计现金流"), r["cumulative"], "#2563eb"),
-                charts.Series(_("医院累计节约"), saving, "#0f766e"),
-            ],
-            title=_("累计现金流与医院节约"),
-            unit=_("万元"),
-        ),
+        "chart": _chart(r["cumulative"], r["savings"]),
         "events": proposal.events.select_related("by"),
         "revisions": Proposal.objects.visible_to(request.user)
         .filter(number=proposal.number)
@@ -350,7 +342,7 @@ ACTIONS = {
 def proposal_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     proposal = _proposal(request, pk)
     if action not in ACTIONS:
-        raise PermissionDenied
+        raise Http404
     service, done = ACTIONS[action]
     form = DecisionForm(request.POST)
     form.is_valid()

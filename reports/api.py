@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from . import exports, queries
@@ -33,7 +34,7 @@ def _scope(request: HttpRequest, params: ReportParams, report: str) -> queries.S
 
 def _answer(request: HttpRequest, params: ReportParams, report: str, build) -> Any:
     if params.format not in (None, "", "json", "xlsx"):
-        raise ValidationError({"format": ["json / xlsx"]})
+        raise ValidationError({"format": [_("请用 json 或 xlsx。")]})
     scope = _scope(request, params, report)
     data = build(request.user, scope)
     if params.format == "xlsx":

@@ -13,7 +13,15 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
-from pipeline.models import EntryPath, Project, Source, Stage, StageChange, Status
+from pipeline.models import (
+    EntryPath,
+    Project,
+    PromotionEvent,
+    Source,
+    Stage,
+    StageChange,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,9 @@ def funnel(user: User, scope: Scope) -> dict:
 # 来源与切入分析 ---------------------------------------------------------------------------
 
 
-def _outcomes(qs: QuerySet[Project], field: str) -> list[dict]:
+def _outcomes(qs: QuerySet[Project], field: str, choices) -> list[dict]:
+    """Outcomes grouped by `field`, each row labelled from its `choices`."""
+    labels = dict(choices.choices)
     won = Q(status=Status.WON)
     rows = (
         qs.order_by()
@@ -153,6 +163,7 @@ def _outcomes(qs: QuerySet[Project], field: str) -> list[dict]:
         out.append(
             {
                 "key": row[field],
+                "label": str(labels.get(row[field], row[field] or "—")),
                 "projects": row["projects"],
                 "won": row["won"],
                 "lost": row["lost"],
@@ -170,20 +181,9 @@ def sources(user: User, scope: Scope) -> dict:
     how many, how many won and lost, win rate (won ÷ closed), average value, days to win; and
     the period's lost reasons."""
     qs = projects(user, scope).filter(created_at__gte=scope.since, created_at__lt=scope.until)
-    labels = dict(Source.choices)
-    by_source = _outcomes(qs, "source")
-    for row in by_source:
-        row["label"] = str(labels.get(row["key"], row["key"]))
-    events = _outcomes(qs.filter(source=Source.PROMOTION), "source_event")
-    from pipeline.models import PromotionEvent
-
-    event_labels = dict(PromotionEvent.choices)
-    for row in events:
-        row["label"] = str(event_labels.get(row["key"], row["key"] or "—"))
-    paths = _outcomes(qs, "entry_path")
-    path_labels = dict(EntryPath.choices)
-    for row in paths:
-        row["label"] = str(path_labels.get(row["key"], row["key"]))
+    by_source = _outcomes(qs, "source", Source)
+    events = _outcomes(qs.filter(source=Source.PROMOTION), "source_event", PromotionEvent)
+    paths = _outcomes(qs, "entry_path", EntryPath)
     lost = [
         {
             "project": p.pk,

@@ -66,8 +66,9 @@ def home(request: HttpRequest) -> HttpResponse:
 # Reports -------------------------------------------------------------------------------------
 
 
-def _report(request: HttpRequest, report: str, build, template: str, chart=None) -> HttpResponse:
-    """A report page: the filter, the rows of reports/queries.py, the workbook link."""
+def _report(request: HttpRequest, report: str, build, template: str, extra=None) -> HttpResponse:
+    """A report page: the filter, the rows of reports/queries.py, the workbook link, and what
+    `extra(data)` adds for this report's template."""
     form = ReportFilterForm(request.GET, user=request.user, report=report)
     if not form.is_valid():
         return render(request, template, {"form": form, "data": None}, status=400)
@@ -77,39 +78,10 @@ def _report(request: HttpRequest, report: str, build, template: str, chart=None)
     ctx = {
         "form": form,
         "data": data,
-        "chart": chart(data) if chart else None,
-        "tables": [
-            (_("信息来源"), data.get("by_source")),
-            (_("推广活动"), data.get("by_event")),
-            (_("切入方式"), data.get("by_entry_path")),
-        ]
-        if report == "sources"
-        else [],
-        "groups": _forecast_groups(data) if report == "forecast" else [],
         "xlsx_url": f"{reverse('api:' + report + '_report')}?{query.urlencode()}",
+        **(extra(data) if extra else {}),
     }
     return render(request, template, ctx)
-
-
-MANAGERS_SHOWN = 20  # the forecast page's managers table: the largest weighted first
-
-
-def _forecast_groups(data: dict) -> list[dict]:
-    teams = [{**t, "label": t["team"] or "—"} for t in data["teams"]]
-    total = {**data["total"], "label": _("合计")}
-    managers = data["managers"]
-    hidden = max(len(managers) - MANAGERS_SHOWN, 0)
-    if hidden:  # a national table of 500 managers helps nobody: filter by team to see all
-        managers = sorted(managers, key=lambda p: -p["total"]["weighted"])[:MANAGERS_SHOWN]
-    return [
-        {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
-        {
-            "title": _("按负责人"),
-            "who": _("负责人"),
-            "rows": [{**p, "label": p["name"]} for p in managers],
-            "hidden": hidden,
-        },
-    ]
 
 
 @require_GET
@@ -118,7 +90,8 @@ def funnel(request: HttpRequest) -> HttpResponse:
     """销售管道图: open projects by stage, and conversion between stages over the period."""
 
     def chart(data):
-        return funnel_svg(data["stages"], title=_("销售管道图"), unit="¥", wan=_("万"))
+        svg = funnel_svg(data["stages"], title=_("销售管道图"), unit="¥", wan=_("万"))
+        return {"chart": svg}
 
     return _report(request, "funnel", queries.funnel, "reports/funnel.html", chart)
 
@@ -127,11 +100,44 @@ def funnel(request: HttpRequest) -> HttpResponse:
 @login_required
 def sources(request: HttpRequest) -> HttpResponse:
     """来源与切入分析: by source (关系引导/推广反馈/陌生拜访), promotion event and entry path."""
-    return _report(request, "sources", queries.sources, "reports/sources.html")
+
+    def tables(data):
+        return {
+            "tables": [
+                (_("信息来源"), data["by_source"]),
+                (_("推广活动"), data["by_event"]),
+                (_("切入方式"), data["by_entry_path"]),
+            ]
+        }
+
+    return _report(request, "sources", queries.sources, "reports/sources.html", tables)
+
+
+MANAGERS_SHOWN = 20  # the forecast page's managers table: the largest weighted first
+
+
+def _forecast_groups(data: dict) -> dict:
+    teams = [{**t, "label": t["team"] or "—"} for t in data["teams"]]
+    total = {**data["total"], "label": _("合计")}
+    managers = data["managers"]
+    hidden = max(len(managers) - MANAGERS_SHOWN, 0)
+    if hidden:  # a national table of 500 managers helps nobody: filter by team to see all
+        managers = sorted(managers, key=lambda p: -p["total"]["weighted"])[:MANAGERS_SHOWN]
+    return {
+        "groups": [
+            {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
+            {
+                "title": _("按负责人"),
+                "who": _("负责人"),
+                "rows": [{**p, "label": p["name"]} for p in managers],
+                "hidden": hidden,
+            },
+        ]
+    }
 
 
 @require_GET
 @login_required
 def forecast(request: HttpRequest) -> HttpResponse:
     """成单预测: expected wins by month of planned purchase, per manager, team and total."""
-    return _report(request, "forecast", queries.forecast, "reports/forecast.html")
+    return _report(request, "forecast", queries.forecast, "reports/forecast.html", _forecast_groups)
