@@ -21,7 +21,7 @@ from hospitals.api import (
     run_form,
     visible_hospital,
 )
-from hospitals.services import EditConflict, save_record
+from hospitals.services import EditConflict
 
 from . import services
 from .forms import EvaluationForm, FollowUpForm, ProjectForm
@@ -273,7 +273,7 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectIn):
         )
         refuse_unsettable(form, changes, "owner")
         run_form(form)
-        save_record(record=project, by=request.user)
+        services.save_project(project=project, by=request.user)
         if "contacts" in changes:
             project.contacts.set(form.cleaned_data["contacts"])
     if stage_pk is not None:

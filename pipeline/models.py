@@ -145,6 +145,15 @@ class ProjectClass(models.TextChoices):
     B = "B", _("B类（远期）")
 
 
+def value_times_probability(probability: str = "stage__probability") -> models.Sum:
+    """Σ contract value × win probability (in %), exact in SQL: divide by 100 for the
+    weighted value. `probability` names the field or annotation that holds the percentage."""
+    return models.Sum(
+        F("contract_value") * F(probability),
+        output_field=models.DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ProjectQuerySet:
         """Projects follow the hospital rule, by the project's own owner (docs/decisions/0003)."""
@@ -471,3 +480,57 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_decision_display()}"
+
+
+class ForecastSnapshot(models.Model):
+    """The forecast as it stood at the start of a week (成单预测周快照): taken before the
+    week's first change to the pipeline, so a month's forecast can later be held against what
+    was won (docs/decisions/0010-weekly-summaries-and-snapshots.md)."""
+
+    week_start = models.DateField(_("周一"), unique=True)
+    taken_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    reconstructed = models.BooleanField(
+        _("由历史重建"),
+        default=False,
+        help_text=_("补建的快照：阶段取自阶段变更记录，金额和计划采购日期取当前值。"),
+    )
+
+    class Meta:
+        verbose_name = _("预测快照")
+        verbose_name_plural = _("预测快照")
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"{self.week_start:%G-W%V}"
+
+
+class ForecastSnapshotRowQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ForecastSnapshotRowQuerySet:
+        return hospital_visibility(self, user)
+
+
+class ForecastSnapshotRow(models.Model):
+    """One manager's forecast for one month of planned purchase, in one snapshot."""
+
+    snapshot = models.ForeignKey(ForecastSnapshot, on_delete=models.CASCADE, related_name="rows")
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("计划采购月份"))
+    count = models.PositiveIntegerField(_("项目数"))
+    value = models.DecimalField(_("金额（元）"), max_digits=16, decimal_places=2)
+    weighted = models.DecimalField(_("加权金额（元）"), max_digits=16, decimal_places=2)
+    committed = models.DecimalField(_("承诺金额（元）"), max_digits=16, decimal_places=2)
+
+    objects = ForecastSnapshotRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预测快照行")
+        verbose_name_plural = _("预测快照行")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "owner", "month"], name="forecast_row_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["snapshot", "month", "owner"])]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} {self.owner_id} {self.month:%Y-%m}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,16 +23,20 @@ from .models import (
     Evaluation,
     EvaluationQuestion,
     FollowUp,
+    ForecastSnapshot,
+    ForecastSnapshotRow,
     Project,
     Stage,
     StageChange,
     Status,
+    value_times_probability,
 )
 
 
 @transaction.atomic
 def create_project(*, project: Project, by: User, contacts: list[Contact] | None = None) -> Project:
     """Save a new project at its first stage (or the one given) and record that stage."""
+    ensure_forecast_snapshot()
     if project.stage_id is None:
         project.stage = Stage.objects.filter(is_active=True).order_by("order").first()
     check_stage_allowed(project=project, stage=project.stage)
@@ -42,6 +48,13 @@ def create_project(*, project: Project, by: User, contacts: list[Contact] | None
         project=project, from_stage=None, to_stage=project.stage, changed_by=by
     )
     return project
+
+
+@transaction.atomic
+def save_project(*, project: Project, by: User, expected_version: int | None = None) -> Project:
+    """Save an edited project (its planned date, value or commit may move the forecast)."""
+    ensure_forecast_snapshot()
+    return save_record(record=project, by=by, expected_version=expected_version)
 
 
 def latest_evaluation(project: Project) -> Evaluation | None:
@@ -77,6 +90,7 @@ def move_stage(
     if stage.pk == project.stage_id:
         return project
     check_stage_allowed(project=project, stage=stage)
+    ensure_forecast_snapshot()
     previous = project.stage
     project.stage = stage
     save_record(record=project, by=by, expected_version=expected_version)
@@ -96,6 +110,7 @@ def close_project(
         raise ValidationError(
             {"close_reason": _("丢单或放弃时必须填写原因。")}, code="reason_required"
         )
+    ensure_forecast_snapshot()
     project.status = status
     project.close_reason = reason
     project.closed_at = timezone.now()
@@ -104,6 +119,7 @@ def close_project(
 
 @transaction.atomic
 def reopen_project(*, project: Project, by: User) -> Project:
+    ensure_forecast_snapshot()
     project.status = Status.OPEN
     project.closed_at = None
     return save_record(record=project, by=by)
@@ -190,3 +206,78 @@ def evaluate(
 
 def today() -> date:
     return timezone.localdate()
+
+
+# 成单预测周快照 -------------------------------------------------------------------------------
+
+SNAPSHOT_MONTHS = 12
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def ensure_forecast_snapshot(day: date | None = None) -> ForecastSnapshot | None:
+    """Take this week's forecast snapshot if it is not there yet. Called before every write
+    that can move the forecast, so the snapshot holds the pipeline as the week began."""
+    monday = week_start(day or timezone.localdate())
+    if ForecastSnapshot.objects.filter(week_start=monday).exists():
+        return None
+    return take_forecast_snapshot(monday=monday)
+
+
+@transaction.atomic
+def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> ForecastSnapshot | None:
+    """Store every manager's open pipeline by month of planned purchase for the 12 months from
+    `monday`'s month: count, value, weighted by stage probability, committed.
+
+    `reconstruct` rebuilds a past week from the records: the projects open at that Monday, at
+    the stage the stage changes say they had; value, planned date and commit are today's."""
+    snapshot, created = ForecastSnapshot.objects.get_or_create(
+        week_start=monday, defaults={"reconstructed": reconstruct}
+    )
+    if not created:
+        return None
+    first = monday.replace(day=1)
+    after = first
+    for _month in range(SNAPSHOT_MONTHS):
+        after = (after + timedelta(days=32)).replace(day=1)
+    qs = Project.objects.filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
+    if reconstruct:
+        moment = timezone.make_aware(datetime.combine(monday, time.min))
+        then = StageChange.objects.filter(project=OuterRef("pk"), changed_at__lt=moment)
+        qs = qs.filter(created_at__lt=moment).filter(
+            Q(closed_at__isnull=True, status=Status.OPEN) | Q(closed_at__gte=moment)
+        )
+        probability = Coalesce(
+            Subquery(then.order_by("-changed_at", "-pk").values("to_stage__probability")[:1]),
+            F("stage__probability"),
+        )
+    else:
+        qs = qs.open()
+        probability = F("stage__probability")
+    rows = (
+        qs.annotate(month=TruncMonth("planned_purchase_date"), probability=probability)
+        .order_by()
+        .values_list("owner", "month")
+        .annotate(
+            n=Count("*"),
+            value=Sum("contract_value"),
+            weighted=value_times_probability("probability"),
+            committed=Sum("contract_value", filter=Q(committed=True)),
+        )
+    )
+    zero = Decimal(0)
+    ForecastSnapshotRow.objects.bulk_create(
+        ForecastSnapshotRow(
+            snapshot=snapshot,
+            owner_id=owner,
+            month=month.date() if isinstance(month, datetime) else month,
+            count=n,
+            value=value or zero,
+            weighted=((weighted or zero) / 100).quantize(Decimal("0.01")),
+            committed=committed or zero,
+        )
+        for owner, month, n, value, weighted, committed in rows
+    )
+    return snapshot

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
-from hospitals.services import EditConflict, save_record
+from hospitals.services import EditConflict
 from hospitals.views import PAGE_SIZE, HtmxHttpRequest, _done, _page, _query_without_page
 
 from . import domain, services
@@ -384,7 +384,9 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     template = "pipeline/project_form.html"
     if request.method == "POST" and form.is_valid():
         try:
-            save_record(record=project, by=request.user, expected_version=form.expected_version)
+            services.save_project(
+                project=project, by=request.user, expected_version=form.expected_version
+            )
         except EditConflict as conflict:
             form.add_error(None, conflict.message)
             return render(request, template, ctx, status=409)
