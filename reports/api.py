@@ -6,11 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from . import exports, queries
-from .forms import ReportFilterForm
+from . import exports, monthly, queries, services, weekly
+from .forms import MonthlyForm, ReportFilterForm, WeekForm
 
 router = Router(tags=["reports"])
 
@@ -33,8 +34,7 @@ def _scope(request: HttpRequest, params: ReportParams, report: str) -> queries.S
 
 
 def _answer(request: HttpRequest, params: ReportParams, report: str, build) -> Any:
-    if params.format not in (None, "", "json", "xlsx"):
-        raise ValidationError({"format": [_("请用 json 或 xlsx。")]})
+    _format(params.format)
     scope = _scope(request, params, report)
     data = build(request.user, scope)
     if params.format == "xlsx":
@@ -58,3 +58,122 @@ def sources(request: HttpRequest, params: Query[ReportParams]):
 def forecast(request: HttpRequest, params: Query[ReportParams]):
     """成单预测: by month of planned purchase, weighted and committed, per manager and team."""
     return _answer(request, params, "forecast", queries.forecast)
+
+
+@router.get("/reports/discipline", response=dict[str, Any], url_name="discipline_report")
+def discipline(request: HttpRequest, params: Query[ReportParams]):
+    """联络达标: per manager and team, the share of A and B projects contacted within cadence."""
+    return _answer(request, params, "discipline", queries.discipline)
+
+
+def _format(value: str | None) -> None:
+    if value not in (None, "", "json", "xlsx"):
+        raise ValidationError({"format": [_("请用 json 或 xlsx。")]})
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise ValidationError(dict(form.errors.items()))
+    return form.cleaned_data
+
+
+# 业务进展汇总表 ---------------------------------------------------------------------------
+
+
+class WeekParams(Schema):
+    user: str | None = None  # a username; yourself when left out
+    week: str | None = None  # 2026-W48; this week when left out
+    format: str | None = None
+
+
+def _week_of(request: HttpRequest, username: str | None, week: str | None):
+    monday = _valid(WeekForm({"week": week or ""}, user=request.user))["week"]
+    if not username:
+        return request.user, monday
+    # one rule: the managers whose weeks this user may read; anyone else is not found
+    return get_object_or_404(weekly.managers_visible_to(request.user), username=username), monday
+
+
+@router.get("/reports/weekly", response=dict[str, Any], url_name="weekly_report")
+def weekly_summary(request: HttpRequest, params: Query[WeekParams]):
+    """业务进展汇总表 of one manager and ISO week: live until submitted, frozen after."""
+    _format(params.format)
+    owner, monday = _week_of(request, params.user, params.week)
+    data = weekly.report(owner, monday)
+    if params.format == "xlsx":
+        return exports.response("weekly", data)
+    return data
+
+
+class SubmitWeek(Schema):
+    user: str
+    week: str
+    remark: str | None = None
+    version: int | None = None  # the version you reviewed; a newer one is refused (409)
+
+
+@router.post("/reports/weekly/submit", response=dict[str, Any], url_name="weekly_submit")
+def weekly_submit(request: HttpRequest, body: SubmitWeek):
+    """Submit (and so freeze) your week. Only the manager themself may submit it."""
+    owner, monday = _week_of(request, body.user, body.week)
+    services.submit_week(
+        owner=owner,
+        monday=monday,
+        by=request.user,
+        remark=body.remark,
+        expected_version=body.version,
+    )
+    return weekly.report(owner, monday)
+
+
+class OverviewParams(Schema):
+    week: str | None = None
+    team: int | None = None
+
+
+@router.get("/reports/weekly/overview", response=dict[str, Any], url_name="weekly_overview")
+def weekly_overview(request: HttpRequest, params: Query[OverviewParams]):
+    """Who has submitted the week: per team, and each manager (of `team`) with the time."""
+    data = params.dict()
+    cleaned = _valid(WeekForm({k: v for k, v in data.items() if v is not None}, user=request.user))
+    result = weekly.overview(request.user, cleaned["week"], cleaned.get("team"))
+    result["managers"] = [
+        {
+            "user": m.username,
+            "name": str(m),
+            "team": m.team.name if m.team_id else "",
+            "submitted_at": m.submitted_at.isoformat() if m.submitted_at else None,
+        }
+        for m in result["managers"]
+    ]
+    return result
+
+
+# 月度销售项目汇报表 -----------------------------------------------------------------------
+
+
+class MonthParams(Schema):
+    month: str | None = None  # 2026-11; this month when left out
+    owner: str | None = None
+    team: int | None = None
+    province: str | None = None
+    page: int | None = None  # the JSON comes 50 projects a page; the workbook has them all
+    format: str | None = None
+
+
+@router.get("/reports/monthly", response=dict[str, Any], url_name="monthly_report")
+def monthly_report(request: HttpRequest, params: Query[MonthParams]):
+    """月度销售项目汇报表: every project open in the month, with subtotals per manager and team."""
+    _format(params.format)
+    data = {
+        k: v
+        for k, v in params.dict().items()
+        if v not in (None, "") and k not in ("format", "page")
+    }
+    form = MonthlyForm(data, user=request.user, by_username=True)
+    _valid(form)
+    if params.format == "xlsx":
+        return exports.response("monthly", monthly.monthly(request.user, form.scope(), page=None))
+    result = monthly.monthly(request.user, form.scope(), page=params.page or 1)
+    result.pop("page_obj")
+    return result

@@ -34,3 +34,78 @@ def funnel_svg(rows: list[dict], *, title: str, unit: str, wan: str) -> SafeStri
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # all text above went through escape()
+
+
+# Fonts with Chinese glyphs where the usual systems keep them (Debian's fonts-noto-cjk first).
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+
+
+def _font(size: int):
+    """A Chinese-capable font, or None when the machine has none."""
+    from PIL import ImageFont
+
+    for path in CJK_FONTS:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return None
+
+
+def funnel_png(rows: list[dict], *, unit: str, wan: str) -> bytes:
+    """The funnel of funnel_svg as a PNG, for the workbook. With no Chinese font on the
+    machine the stages are numbered (1 = the first row of the table beside the picture)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    scale = 2
+    most = max([r["count"] for r in rows] + [1])
+    height = ROW * len(rows) + 8
+    plot = WIDTH - LABEL - 150
+    image = Image.new("RGB", (WIDTH * scale, height * scale), "white")
+    draw = ImageDraw.Draw(image, "RGBA")
+    font = _font(13 * scale)
+    small = _font(12 * scale)
+    if font is None:
+        font = small = ImageFont.load_default(size=12 * scale)
+        unit, wan = "", "w"  # Latin only: the default font has no ¥ or 万
+    for i, r in enumerate(rows):
+        y = (4 + i * ROW) * scale
+        width = max(plot * r["count"] / most, 2 if r["count"] else 0)
+        x = LABEL + (plot - width) / 2
+        shade = int(255 * (0.35 + 0.65 * (i + 1) / len(rows)))
+        label = r["name"] if _font(13) else str(i + 1)
+        middle = y + (ROW // 2) * scale
+        draw.text(((LABEL - 8) * scale, middle), label, fill="#111827", font=font, anchor="rm")
+        if width:
+            draw.rounded_rectangle(
+                [x * scale, y + 4 * scale, (x + width) * scale, y + (ROW - 4) * scale],
+                radius=4 * scale,
+                fill=(11, 110, 131, shade),
+            )
+        draw.text(
+            ((LABEL + plot / 2) * scale, middle),
+            f"{r['count']:,}",
+            fill="#ffffff" if r["count"] else "#374151",
+            font=small,
+            anchor="mm",
+        )
+        draw.text(
+            ((LABEL + plot + 10) * scale, middle),
+            f"{unit}{r['value'] / 10000:,.0f}{wan} / {r['weighted'] / 10000:,.0f}{wan}",
+            fill="#374151",
+            font=small,
+            anchor="lm",
+        )
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.db.models import Q
@@ -10,19 +10,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team, User
 from hospitals.forms import QuickSelect, owner_filter_field, set_owner_choices
 from hospitals.models import PROVINCES
+from pipeline.services import week_start
 
+from .models import week_monday
 from .queries import Scope
 
 # How far back each report looks unless the user says otherwise.
-DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365}
+DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365, "discipline": 30}
 FORWARD = {"forecast"}  # reports that look ahead from today
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ReportFilterForm(forms.Form):
-    """Whose projects and which period: the same for the page, the JSON and the workbook."""
+class PeopleFilter(forms.Form):
+    """Whose rows: a manager, a team, a province; the choices are the people and teams the
+    user may see (the API names people by username, the pages by id)."""
 
     owner = owner_filter_field()
     team = forms.TypedChoiceField(
@@ -34,6 +37,36 @@ class ReportFilterForm(forms.Form):
         choices=[("", _("全部省份"))] + [(p, p) for p in PROVINCES],
         widget=QuickSelect,
     )
+
+    def __init__(self, data, *, user: User, by_username: bool = False):
+        super().__init__(data)
+        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
+        teams = Team.objects.all()
+        if not user.sees_all:
+            owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
+            teams = teams.filter(pk__in=user.led_team_ids)
+        if by_username:
+            self.fields["owner"] = forms.ChoiceField(label=_("负责人"), required=False)
+            self.fields["owner"].choices = [("", "")] + [
+                (u, u) for u in owners.values_list("username", flat=True)
+            ]
+            self._owner_ids = dict(owners.values_list("username", "pk"))
+        else:
+            set_owner_choices(self.fields["owner"], owners)
+        self.fields["team"].choices = [("", _("全部团队"))] + list(
+            teams.order_by("name").values_list("pk", "name")
+        )
+
+    def owner_id(self) -> int | None:
+        owner = self.cleaned_data.get("owner") or None
+        if owner and hasattr(self, "_owner_ids"):
+            return self._owner_ids[owner]
+        return owner
+
+
+class ReportFilterForm(PeopleFilter):
+    """Whose projects and which period: the same for the page, the JSON and the workbook."""
+
     start = forms.DateField(label=_("开始日期"), required=False, widget=DATE)
     end = forms.DateField(label=_("结束日期"), required=False, widget=DATE)
 
@@ -49,24 +82,8 @@ class ReportFilterForm(forms.Form):
             end = month - timedelta(days=1)
         data.setdefault("start", start.isoformat())
         data.setdefault("end", end.isoformat())
-        super().__init__(data)
+        super().__init__(data, user=user, by_username=by_username)
         self.report = report
-        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
-        teams = Team.objects.all()
-        if not user.sees_all:
-            owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
-            teams = teams.filter(pk__in=user.led_team_ids)
-        if by_username:  # the API names people by username
-            self.fields["owner"] = forms.ChoiceField(label=_("负责人"), required=False)
-            self.fields["owner"].choices = [("", "")] + [
-                (u, u) for u in owners.values_list("username", flat=True)
-            ]
-            self._owner_ids = dict(owners.values_list("username", "pk"))
-        else:
-            set_owner_choices(self.fields["owner"], owners)
-        self.fields["team"].choices = [("", _("全部团队"))] + list(
-            teams.order_by("name").values_list("pk", "name")
-        )
 
     def clean(self):
         data = super().clean()
@@ -79,13 +96,107 @@ class ReportFilterForm(forms.Form):
         data = self.cleaned_data
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS[self.report] - 1)
-        owner = data.get("owner") or None
-        if owner and hasattr(self, "_owner_ids"):
-            owner = self._owner_ids[owner]
         return Scope(
             start=start,
             end=end,
-            owner=owner,
+            owner=self.owner_id(),
             team=data.get("team"),
             province=data.get("province") or "",
         )
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month"})
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        try:
+            year, month = value.split("-")
+            if len(year) != 4:
+                raise ValueError(value)
+            return date(int(year), int(month), 1)
+        except ValueError:
+            raise forms.ValidationError(
+                _("请按 年-月 填写月份，例如 2026-11。"), code="bad_month"
+            ) from None
+
+
+class MonthlyForm(PeopleFilter):
+    month = MonthField(label=_("月份"), required=False)
+
+    def __init__(self, data, **kwargs):
+        data = data.copy()
+        data.setdefault("month", timezone.localdate().strftime("%Y-%m"))
+        super().__init__(data, **kwargs)
+
+    def clean_month(self):
+        month = self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+        if month > timezone.localdate():
+            raise forms.ValidationError(_("这个月还没有开始。"), code="future_month")
+        return month
+
+    def scope(self):
+        from .monthly import MonthScope
+
+        data = self.cleaned_data
+        return MonthScope(
+            month=data["month"],
+            owner=self.owner_id(),
+            team=data.get("team"),
+            province=data.get("province") or "",
+        )
+
+
+class WeekField(forms.CharField):
+    """An ISO week as YYYY-Www (what <input type="week"> sends), cleaned to its Monday."""
+
+    widget = forms.TextInput(attrs={"type": "week"})
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        try:
+            return week_monday(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("请按 年-W周 填写周，例如 2026-W48。"), code="bad_week"
+            ) from None
+
+
+class WeekForm(forms.Form):
+    week = WeekField(label=_("周"), required=False)
+    team = forms.TypedChoiceField(
+        label=_("团队"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+
+    def __init__(self, data, *, user: User):
+        super().__init__(data)
+        teams = Team.objects.all()
+        if not user.sees_all:
+            teams = teams.filter(pk__in=user.led_team_ids)
+        self.fields["team"].choices = [("", _("全部团队"))] + list(
+            teams.order_by("name").values_list("pk", "name")
+        )
+
+    def clean_week(self):
+        monday = self.cleaned_data["week"] or week_start(timezone.localdate())
+        if monday > week_start(timezone.localdate()):
+            raise forms.ValidationError(_("这一周还没有开始。"), code="future_week")
+        return monday
+
+
+class RemarkForm(forms.Form):
+    remark = forms.CharField(
+        label=_("本周说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("需要说明的情况、需要的支持（可不填）")}
+        ),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

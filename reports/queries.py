@@ -8,19 +8,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
 from pipeline.models import (
+    ContactKind,
     EntryPath,
+    FollowUp,
+    ForecastSnapshot,
+    ForecastSnapshotRow,
+    PipelineSettings,
     Project,
     PromotionEvent,
     Source,
     Stage,
     StageChange,
     Status,
+    value_times_probability,
 )
 
 
@@ -63,6 +69,16 @@ def projects(user: User, scope: Scope) -> QuerySet[Project]:
     return qs
 
 
+def people_named(ids) -> dict[int, tuple[str, str, str]]:
+    """pk → (username, name, team name) for the owners a report lists: one query."""
+    return {
+        pk: (username, name or username, team or "")
+        for pk, username, name, team in User.objects.filter(pk__in=list(ids)).values_list(
+            "pk", "username", "name", "team__name"
+        )
+    }
+
+
 def _money(value) -> Decimal:
     return (value or Decimal(0)).quantize(Decimal("1"))
 
@@ -70,9 +86,10 @@ def _money(value) -> Decimal:
 # 销售管道图 -------------------------------------------------------------------------------
 
 
-def funnel(user: User, scope: Scope) -> dict:
+def funnel(user: User, scope: Scope, conversion: bool = True) -> dict:
     """Open projects by stage now (count, value, weighted value) and, over the period, how
-    many entered each stage and how many of those moved on to a later stage."""
+    many entered each stage and how many of those moved on to a later stage (left out with
+    conversion=False, for the 工作台's picture)."""
     stages = list(Stage.objects.filter(is_active=True).order_by("order"))
     qs = projects(user, scope)
     open_rows = {
@@ -85,6 +102,8 @@ def funnel(user: User, scope: Scope) -> dict:
     changes = StageChange.objects.filter(
         project__in=qs.values("pk"), changed_at__gte=scope.since, changed_at__lt=scope.until
     )
+    if not conversion:
+        changes = changes.none()
     entered = dict(
         changes.order_by()
         .values("to_stage")
@@ -237,7 +256,14 @@ def forecast(user: User, scope: Scope) -> dict:
     per team and in total."""
     months = months_between(scope.start, scope.end)
     if not months:
-        return {"scope": scope.as_dict(), "months": [], "managers": [], "teams": [], "total": {}}
+        return {
+            "scope": scope.as_dict(),
+            "months": [],
+            "managers": [],
+            "teams": [],
+            "total": {},
+            "accuracy": accuracy(user, scope),
+        }
     after = (months[-1] + timedelta(days=32)).replace(day=1)
     rows = (
         projects(user, scope)
@@ -250,10 +276,7 @@ def forecast(user: User, scope: Scope) -> dict:
             n=Count("*"),
             value=Sum("contract_value"),
             # value × probability summed in SQL, exactly; the division by 100 below
-            weighted=Sum(
-                F("contract_value") * F("stage__probability"),
-                output_field=DecimalField(max_digits=20, decimal_places=2),
-            ),
+            weighted=value_times_probability(),
             committed=Sum("contract_value", filter=Q(committed=True)),
         )
     )
@@ -268,12 +291,7 @@ def forecast(user: User, scope: Scope) -> dict:
         cell[1] += value or zero
         cell[2] += (weighted or zero) / 100
         cell[3] += committed or zero
-    people = {
-        pk: (username, name or username, team or "")
-        for pk, username, name, team in User.objects.filter(pk__in=list(sums)).values_list(
-            "pk", "username", "name", "team__name"
-        )
-    }
+    people = people_named(list(sums))
 
     def as_cells(cells: list[list]) -> list[dict]:
         return [dict(zip(KEYS, (c[0], *(_money(v) for v in c[1:])), strict=True)) for c in cells]
@@ -308,4 +326,222 @@ def forecast(user: User, scope: Scope) -> dict:
             for team, c in sorted(teams.items())
         ],
         "total": {"months": as_cells(everyone), "total": as_cells([summed(everyone)])[0]},
+        "accuracy": accuracy(user, scope),
+    }
+
+
+# 预测准确度 ---------------------------------------------------------------------------------------
+
+ACCURACY_MONTHS = 6
+
+
+def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
+    """For each of the last six whole months: what the forecast said for it when the month
+    began (the newest weekly snapshot on or before its first day) against what was won in it;
+    and per manager over those months. Province does not apply: snapshots are per manager."""
+    this_month = (today or timezone.localdate()).replace(day=1)
+    months, month = [], this_month
+    for _i in range(ACCURACY_MONTHS):
+        month = (month - timedelta(days=1)).replace(day=1)
+        months.insert(0, month)
+    taken = list(
+        ForecastSnapshot.objects.filter(week_start__lte=months[-1])
+        .order_by("week_start")
+        .values_list("pk", "week_start")
+    )
+    chosen = {}
+    for m in months:
+        before = [t for t in taken if t[1] <= m]
+        if before:
+            chosen[m] = before[-1]
+    zero = Decimal(0)
+    forecast: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+    if chosen:
+        which = Q()
+        for m, (pk, _week) in chosen.items():
+            which |= Q(snapshot_id=pk, month=m)
+        rows = ForecastSnapshotRow.objects.visible_to(user).filter(which)
+        if scope.owner:
+            rows = rows.filter(owner_id=scope.owner)
+        if scope.team:
+            rows = rows.filter(owner__team_id=scope.team)
+        for owner, m, weighted, committed in rows.values_list(
+            "owner", "month", "weighted", "committed"
+        ):
+            forecast[owner, m] = (weighted, committed)
+    won_rows = (
+        projects(
+            user,
+            scope.__class__(start=months[0], end=this_month, owner=scope.owner, team=scope.team),
+        )
+        .filter(
+            status=Status.WON,
+            closed_at__gte=timezone.make_aware(datetime.combine(months[0], time.min)),
+            closed_at__lt=timezone.make_aware(datetime.combine(this_month, time.min)),
+        )
+        .annotate(month=TruncMonth("closed_at"))
+        .order_by()
+        .values_list("owner", "month")
+        .annotate(value=Sum("contract_value"))
+    )
+    won: dict[tuple[int, date], Decimal] = {}
+    for owner, m, value in won_rows:
+        m = m.date() if isinstance(m, datetime) else m
+        won[owner, m.replace(day=1)] = won.get((owner, m.replace(day=1)), zero) + (value or zero)
+    owners = {o for o, _m in forecast} | {o for o, _m in won}
+    people = people_named(owners)
+
+    def line(pairs) -> dict:
+        weighted = sum((forecast.get(k, (zero, zero))[0] for k in pairs), zero)
+        committed = sum((forecast.get(k, (zero, zero))[1] for k in pairs), zero)
+        actual = sum((won.get(k, zero) for k in pairs), zero)
+        return {
+            "forecast": _money(weighted),
+            "committed": _money(committed),
+            "won": _money(actual),
+            # won ÷ weighted forecast: 1.0 is a perfect forecast
+            "ratio": float(round(actual / weighted, 4)) if weighted else None,
+        }
+
+    by_month = [
+        {
+            "month": m.strftime("%Y-%m"),
+            "snapshot": chosen[m][1].isoformat() if m in chosen else None,
+            **line([(o, m) for o in owners]),
+        }
+        for m in months
+    ]
+    managers = [
+        {
+            "owner": people[o][0],
+            "name": people[o][1],
+            "team": people[o][2],
+            **line([(o, m) for m in months]),
+        }
+        for o in sorted(owners, key=lambda pk: (people[pk][2], people[pk][0]))
+    ]
+    for m in managers:  # how far off, either way: the managers to talk to come first
+        m["error"] = round(abs(m["ratio"] - 1), 4) if m["ratio"] is not None else None
+    return {
+        "months": by_month,
+        "managers": managers,
+        "total": line([(o, m) for o in owners for m in months]),
+    }
+
+
+# 联络达标 -------------------------------------------------------------------------------------
+
+WORST = 10
+
+
+def _kept(started: date, contacts: list[date], start: date, end: date, cadence: int):
+    """Whether a project's contacts of one kind kept within `cadence` days of each other (and
+    of the project's start, which starts the clock) on every day from `start` to `end`; and
+    how many days past due it stands at `end` (0 when in time). `contacts` are sorted."""
+    begin = max(start, started)
+    last = max([started, *(d for d in contacts if d <= begin)])
+    worst = 0
+    for day in contacts:
+        if begin < day <= end:
+            worst = max(worst, (day - last).days)
+            last = day
+    worst = max(worst, (end - last).days)
+    return worst <= cadence, max((end - last).days - cadence, 0)
+
+
+def discipline(user: User, scope: Scope) -> dict:
+    """联络达标 for a period: of each manager's A and B projects open at its end, the share
+    whose business contacts, and separately relationship contacts, never fell behind the class's
+    cadence during the period (A: 7 days, B: 30 days by default)."""
+    settings = PipelineSettings.current()
+    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    qs = (
+        projects(user, scope)
+        .filter(created_at__lt=scope.until)
+        .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
+    )
+    project_rows = list(
+        qs.with_cadence(settings, scope.end)
+        .order_by()
+        .values_list("pk", "owner", "cls", "created_at")
+    )
+    lookback = scope.start - timedelta(days=max(cadence.values()) + 1)
+    contacts: dict[tuple[int, str], list[date]] = {}
+    for pid, kind, day in (
+        FollowUp.objects.filter(
+            project__in=qs.values("pk"), date__gte=lookback, date__lte=scope.end
+        )
+        .order_by("date")
+        .values_list("project_id", "kind", "date")
+    ):
+        contacts.setdefault((pid, kind), []).append(day)
+    zero_cell = {"projects": 0, "business": 0, "relationship": 0}
+    tallies: dict[int, dict[str, dict[str, int]]] = {}
+    late: list[tuple[int, int, int, str, str]] = []  # (days late, project, owner, class, kind)
+    for pid, owner, cls, created in project_rows:
+        started = timezone.localdate(created)
+        tally = tallies.setdefault(owner, {"A": dict(zero_cell), "B": dict(zero_cell)})[cls]
+        tally["projects"] += 1
+        for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
+            ok, days_late = _kept(
+                started, contacts.get((pid, kind), []), scope.start, scope.end, cadence[cls]
+            )
+            tally[kind] += ok
+            if days_late:
+                late.append((days_late, pid, owner, cls, kind))
+    people = people_named(list(tallies))
+
+    def shares(cells: dict) -> dict:
+        out = {}
+        for cls, c in cells.items():
+            n = c["projects"]
+            out[cls] = {
+                **c,
+                "business_share": round(c["business"] / n, 4) if n else None,
+                "relationship_share": round(c["relationship"] / n, 4) if n else None,
+            }
+        n = sum(c["projects"] for c in cells.values())
+        kept = sum(c["business"] + c["relationship"] for c in cells.values())
+        out["share"] = round(kept / (2 * n), 4) if n else None
+        return out
+
+    def add(into: dict, cells: dict) -> None:
+        for cls in ("A", "B"):
+            for k in zero_cell:
+                into[cls][k] += cells[cls][k]
+
+    managers, teams = [], {}
+    everyone = {"A": dict(zero_cell), "B": dict(zero_cell)}
+    for owner in sorted(tallies, key=lambda pk: (people[pk][2], people[pk][0])):
+        username, name, team = people[owner]
+        managers.append({"owner": username, "name": name, "team": team, **shares(tallies[owner])})
+        add(teams.setdefault(team, {"A": dict(zero_cell), "B": dict(zero_cell)}), tallies[owner])
+        add(everyone, tallies[owner])
+    late.sort(key=lambda row: (-row[0], row[1]))
+    names = dict(
+        Project.objects.filter(pk__in=[row[1] for row in late[:WORST]]).values_list(
+            "pk", "hospital__name"
+        )
+    )
+    kinds = dict(ContactKind.choices)
+    return {
+        "scope": scope.as_dict(),
+        "cadence": cadence,
+        "managers": managers,
+        "teams": [{"team": t or "—", **shares(c)} for t, c in sorted(teams.items())],
+        "total": shares(everyone),
+        "worst": sorted(
+            (m for m in managers if m["share"] is not None), key=lambda m: (m["share"], m["owner"])
+        )[:WORST],
+        "late_projects": [
+            {
+                "project": pid,
+                "hospital": names.get(pid, ""),
+                "owner": people[owner][1],
+                "class": cls,
+                "kind": str(kinds[kind]),
+                "days_late": days,
+            }
+            for days, pid, owner, cls, kind in late[:WORST]
+        ],
     }

@@ -1,19 +1,32 @@
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import Role
 from hospitals.models import Contact, Hospital, HospitalStatus
-from pipeline.models import PipelineSettings, Project
+from hospitals.services import EditConflict
+from hospitals.views import _query_without_page
+from pipeline.models import PipelineSettings, Project, value_times_probability
+from pipeline.services import week_start
 from proposals.models import Proposal, State
+from visits.models import Task, Visit, VisitStatus
 
-from . import queries
+from . import monthly as monthly_report
+from . import queries, services, weekly
 from .charts import funnel_svg
-from .forms import ReportFilterForm
+from .forms import MonthlyForm, RemarkForm, ReportFilterForm, WeekForm
+from .models import WeeklySummary, iso_week, week_monday
 
 RECENT = 8
 
@@ -41,11 +54,18 @@ def home(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.visible_to(request.user).open()
     due = projects.with_cadence(settings, today).aggregate(
         overdue=Count("pk", filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)),
+        business_late=Count("pk", filter=Q(business_due_on__lt=today)),
+        relationship_late=Count("pk", filter=Q(relationship_due_on__lt=today)),
         open=Count("pk"),
     )
     ctx = {
         "n_overdue": due["overdue"],
         "n_open_projects": due["open"],
+        # 联络达标 now: the open projects whose business and relationship clocks are in time
+        "in_cadence": {
+            "business": _share(due["open"] - due["business_late"], due["open"]),
+            "relationship": _share(due["open"] - due["relationship_late"], due["open"]),
+        },
         "n_hospitals": sum(by_status.values()),
         "status_counts": [
             (value, label, by_status.get(value, 0)) for value, label in HospitalStatus.choices
@@ -59,8 +79,112 @@ def home(request: HttpRequest) -> HttpResponse:
         .count()
         if request.user.has_perm("proposals.approve_proposal")
         else 0,
+        "today": today,
+        **_dashboard(request.user, today),
     }
     return render(request, "reports/home.html", ctx)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+DASHBOARD_MONTHS = 6
+TEAMS_SHOWN = 8
+
+
+def _dashboard(user, today) -> dict:
+    """The role's own part of 工作台: a manager's day and week; for those who oversee others,
+    their teams' funnels, the forecast and whose weekly summary is missing. A fixed number of
+    queries for every role, whatever the number of rows."""
+    this_monday = week_start(today)
+    last_monday = this_monday - timedelta(days=7)
+    scope = queries.Scope(start=today - timedelta(days=89), end=today)
+    funnel = queries.funnel(user, scope, conversion=False)
+    ctx = {
+        "funnel": funnel,
+        "funnel_chart": funnel_svg(funnel["stages"], title=_("销售管道图"), unit="¥", wan=_("万")),
+        "forecast_months": _forecast_months(user, today),
+    }
+    if user.role == Role.MANAGER:
+        weeks = {
+            s.week_start: s
+            for s in WeeklySummary.objects.filter(
+                owner=user, week_start__in=[this_monday, last_monday]
+            )
+        }
+        ctx["my_weeks"] = [
+            (iso_week(m), label, weeks.get(m))
+            for m, label in ((last_monday, _("上周")), (this_monday, _("本周")))
+        ]
+        ctx["tasks"] = list(
+            Task.objects.visible_to(user)
+            .filter(owner=user, done=False, due_date__lte=today)
+            .select_related("hospital")
+            .order_by("due_date", "pk")[:6]
+        )
+        start = timezone.make_aware(datetime.combine(today, time.min))
+        ctx["visits_today"] = list(
+            Visit.objects.visible_to(user)
+            .filter(
+                owner=user,
+                status=VisitStatus.PLANNED,
+                planned_at__gte=start,
+                planned_at__lt=start + timedelta(days=1),
+            )
+            .select_related("hospital")
+            .order_by("planned_at")[:6]
+        )
+    if user.sees_all or user.led_team_ids:
+        overview = weekly.overview(user, last_monday)
+        ctx["last_week"] = {"week": overview["week"], **overview["total"]}
+        ctx["team_pipeline"] = _team_pipeline(user)
+    return ctx
+
+
+def _forecast_months(user, today) -> list[dict]:
+    """Weighted and committed value of open projects planned for this month and the next two."""
+    first = today.replace(day=1)
+    months = queries.months_between(first, first + timedelta(days=31 * (DASHBOARD_MONTHS - 1)))
+    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    rows = dict.fromkeys(months)
+    for month, value, weighted, committed in (
+        Project.objects.visible_to(user)
+        .open()
+        .filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
+        .annotate(month=TruncMonth("planned_purchase_date"))
+        .order_by()
+        .values_list("month")
+        .annotate(
+            value=Sum("contract_value"),
+            weighted=value_times_probability(),
+            committed=Sum("contract_value", filter=Q(committed=True)),
+        )
+    ):
+        month = month.date() if isinstance(month, datetime) else month
+        rows[month] = (value, (weighted or 0) / 100, committed)
+    return [
+        {
+            "month": m.strftime("%Y-%m"),
+            "value": (rows[m] or (0, 0, 0))[0] or 0,
+            "weighted": (rows[m] or (0, 0, 0))[1] or 0,
+            "committed": (rows[m] or (0, 0, 0))[2] or 0,
+        }
+        for m in months
+    ]
+
+
+def _team_pipeline(user) -> list[dict]:
+    """Each team's open pipeline: projects, value, weighted; the largest teams first."""
+    rows = (
+        Project.objects.visible_to(user)
+        .open()
+        .order_by()
+        .values("owner__team__name")
+        .annotate(n=Count("pk"), value=Sum("contract_value"), weighted=value_times_probability())
+        .order_by("-weighted")[:TEAMS_SHOWN]
+    )
+    return [{**row, "weighted": (row["weighted"] or 0) / 100} for row in rows]
 
 
 # Reports -------------------------------------------------------------------------------------
@@ -73,12 +197,10 @@ def _report(request: HttpRequest, report: str, build, template: str, extra=None)
     if not form.is_valid():
         return render(request, template, {"form": form, "data": None}, status=400)
     data = build(request.user, form.scope())
-    query = request.GET.copy()
-    query["format"] = "xlsx"
     ctx = {
         "form": form,
         "data": data,
-        "xlsx_url": f"{reverse('api:' + report + '_report')}?{query.urlencode()}",
+        "xlsx_url": _report_url(report, request),
         **(extra(data) if extra else {}),
     }
     return render(request, template, ctx)
@@ -123,7 +245,10 @@ def _forecast_groups(data: dict) -> dict:
     hidden = max(len(managers) - MANAGERS_SHOWN, 0)
     if hidden:  # a national table of 500 managers helps nobody: filter by team to see all
         managers = sorted(managers, key=lambda p: -p["total"]["weighted"])[:MANAGERS_SHOWN]
+    # the managers furthest off first; no forecast to compare (None) last
+    off = [m for m in data["accuracy"]["managers"] if m["error"] is not None]
     return {
+        "accuracy_managers": sorted(off, key=lambda m: -m["error"])[:MANAGERS_SHOWN],
         "groups": [
             {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
             {
@@ -132,7 +257,7 @@ def _forecast_groups(data: dict) -> dict:
                 "rows": [{**p, "label": p["name"]} for p in managers],
                 "hidden": hidden,
             },
-        ]
+        ],
     }
 
 
@@ -141,3 +266,155 @@ def _forecast_groups(data: dict) -> dict:
 def forecast(request: HttpRequest) -> HttpResponse:
     """成单预测: expected wins by month of planned purchase, per manager, team and total."""
     return _report(request, "forecast", queries.forecast, "reports/forecast.html", _forecast_groups)
+
+
+def _report_url(report: str, request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["format"] = "xlsx"
+    return f"{reverse('api:' + report + '_report')}?{query.urlencode()}"
+
+
+@require_GET
+@login_required
+def discipline(request: HttpRequest) -> HttpResponse:
+    """联络达标: the share of A and B projects whose contacts kept within cadence."""
+    return _report(
+        request, "discipline", queries.discipline, "reports/discipline.html", _discipline_groups
+    )
+
+
+def _discipline_groups(data: dict) -> dict:
+    teams = [{**t, "label": t["team"]} for t in data["teams"]]
+    total = {**data["total"], "label": _("合计"), "is_total": True}
+    managers = data["managers"]
+    people = {"title": _("按负责人"), "who": _("负责人")}
+    if len(managers) > MANAGERS_SHOWN:  # nationally: the worst ten, lowest share first
+        people = {"title": _("达标率最低的销售经理"), "who": _("负责人")}
+        managers = data["worst"]
+    return {
+        "groups": [
+            {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
+            {**people, "rows": [{**m, "label": m["name"]} for m in managers]},
+        ]
+    }
+
+
+# 业务进展汇总表 ---------------------------------------------------------------------------
+
+OVERVIEW_PAGE = 50
+
+
+@require_GET
+@login_required
+def weekly_overview(request: HttpRequest) -> HttpResponse:
+    """Who has submitted the week; a manager who leads no one goes straight to their own."""
+    if not request.user.sees_all and not request.user.led_team_ids:
+        week = request.GET.get("week") or iso_week(timezone.localdate())
+        return redirect("reports:weekly-detail", request.user.username, week)
+    form = WeekForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "reports/weekly_overview.html", {"form": form}, status=400)
+    monday = form.cleaned_data["week"]
+    data = weekly.overview(request.user, monday, form.cleaned_data.get("team"))
+    page = Paginator(data["managers"], OVERVIEW_PAGE).get_page(request.GET.get("page"))
+    ctx = {
+        "form": form,
+        "data": data,
+        "page": page,
+        "query_without_page": _query_without_page(request),
+        **_week_links(monday),
+    }
+    return render(request, "reports/weekly_overview.html", ctx)
+
+
+def _week_links(monday) -> dict:
+    this_week = week_start(timezone.localdate())
+    later = monday + timedelta(days=7)
+    return {
+        "previous_week": iso_week(monday - timedelta(days=7)),
+        "next_week": iso_week(later) if later <= this_week else None,
+        "this_week": iso_week(this_week),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def weekly_detail(request: HttpRequest, username: str, week: str) -> HttpResponse:
+    """One manager's week: the summary, their remark, and Submit (theirs only)."""
+    owner = get_object_or_404(weekly.managers_visible_to(request.user), username=username)
+    try:
+        monday = week_monday(week)
+    except ValueError:
+        monday = None
+    if monday is None or monday > week_start(timezone.localdate()):
+        raise Http404(week)
+    mine = owner.pk == request.user.pk
+    form = RemarkForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not mine:
+            raise PermissionDenied(_("周报只能由销售经理本人填写和提交。"))
+        if form.is_valid():
+            action = request.POST.get("action")
+            args = {
+                "owner": owner,
+                "monday": monday,
+                "by": request.user,
+                "remark": form.cleaned_data["remark"],
+                "expected_version": form.cleaned_data["version"],
+            }
+            try:
+                if action == "submit":
+                    services.submit_week(**args)
+                    messages.success(request, _("周报已提交。提交后内容不再随记录变化。"))
+                else:
+                    services.save_remark(**args)
+                    messages.success(request, _("说明已保存。"))
+                return redirect("reports:weekly-detail", owner.username, iso_week(monday))
+            except EditConflict as conflict:
+                form.add_error(None, conflict.message)
+                status = 409
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+        status = status if status != 200 else 400
+    data = weekly.report(owner, monday)
+    if request.method == "GET":
+        form = RemarkForm(initial={"remark": data["remark"], "version": data["version"]})
+    ctx = {
+        "owner": owner,
+        "data": data,
+        "mine": mine,
+        "form": form,
+        "monday": monday,
+        "xlsx_url": reverse("api:weekly_report")
+        + f"?user={owner.username}&week={iso_week(monday)}&format=xlsx",
+        **_week_links(monday),
+    }
+    return render(request, "reports/weekly_detail.html", ctx, status=status)
+
+
+# 月度销售项目汇报表 -----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The month's projects, a page at a time, with subtotals per manager and team."""
+    form = MonthlyForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "reports/monthly.html", {"form": form, "data": None}, status=400)
+    data = monthly_report.monthly(request.user, form.scope(), page=request.GET.get("page") or 1)
+    managers = data["managers"]
+    ctx = {
+        "form": form,
+        "data": data,
+        "page": data["page_obj"],
+        "query_without_page": _query_without_page(request),
+        "xlsx_url": _report_url("monthly", request),
+        # a national table of 500 managers helps nobody: pick a team to see its managers
+        "managers": managers if len(managers) <= MANAGERS_SHOWN else None,
+        "n_weeks": len(data["weeks"]),
+    }
+    return render(request, "reports/monthly.html", ctx)

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -25,6 +26,20 @@ class Column:
     number_format: str | None = None
 
 
+class Emphasis(list):
+    """A row to print bold on a tinted band: a subtotal, a total, a highlighted line."""
+
+
+@dataclass
+class Picture:
+    """A PNG placed on a sheet at `anchor` (a cell such as "J3"), e.g. the funnel chart."""
+
+    png: bytes
+    anchor: str
+    width: int  # pixels as shown
+    height: int
+
+
 def workbook(
     *, title: str, subtitle: str, columns: Sequence[Column], rows: Iterable[Sequence]
 ) -> bytes:
@@ -32,12 +47,12 @@ def workbook(
     return workbook_sheets(title=title, subtitle=subtitle, sheets=[(title, columns, rows)])
 
 
-def workbook_sheets(
-    *, title: str, subtitle: str, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence]]]
-) -> bytes:
-    """One sheet per (name, columns, rows), each laid out as `workbook` lays out its one."""
+def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> bytes:
+    """One sheet per (name, columns, rows[, pictures]), each laid out as `workbook` lays out
+    its one; Emphasis rows print bold on a band."""
     wb = Workbook(write_only=True)
-    for name, columns, rows in sheets:
+    band = PatternFill("solid", fgColor="F3F4F6")
+    for name, columns, rows, *more in sheets:
         ws = wb.create_sheet(name[:31])
         for i, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
@@ -63,13 +78,25 @@ def workbook_sheets(
         formats = [c.number_format for c in columns]
         count = 0
         for row in rows:
-            ws.append(
-                [
+            if isinstance(row, Emphasis):
+                bold = Font(bold=True)
+                cells = [
+                    _cell(ws, value, font=bold, fill=band, number_format=fmt)
+                    for value, fmt in zip(
+                        list(row) + [None] * (len(columns) - len(row)), formats, strict=False
+                    )
+                ]
+            else:
+                cells = [
                     _cell(ws, value, number_format=fmt) if fmt and value is not None else value
                     for value, fmt in zip(row, formats, strict=False)
                 ]
-            )
+            ws.append(cells)
             count += 1
+        for picture in more[0] if more else ():
+            image = Image(BytesIO(picture.png))
+            image.width, image.height = picture.width, picture.height
+            ws.add_image(image, picture.anchor)
         ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{max(count, 1) + 3}"
     buffer = BytesIO()
     wb.save(buffer)
@@ -84,7 +111,7 @@ def _cell(ws, value, *, font=None, fill=None, alignment=None, number_format=None
         cell.fill = fill
     if alignment:
         cell.alignment = alignment
-    if number_format:
+    if number_format and value is not None:
         cell.number_format = number_format
     return cell
 

@@ -167,7 +167,7 @@ def test_forecast_workbook_matches_the_json(as_user, director, alice):
     client = as_user(director)
     data = client.get("/api/v1/reports/forecast").json()
     book = load_workbook(io.BytesIO(client.get("/api/v1/reports/forecast?format=xlsx").content))
-    assert book.sheetnames == ["按负责人", "按团队"]
+    assert book.sheetnames == ["按负责人", "按团队", "预测与实际"]
     rows = list(book["按负责人"].iter_rows(min_row=4, values_only=True))
     weighted = next(r for r in rows if r[1] == "加权")
     assert Decimal(str(weighted[-1])) == Decimal(data["managers"][0]["total"]["weighted"])

@@ -1,0 +1,255 @@
+"""《月度销售项目汇报表》: every visible project that was open in a month, one row each, with
+the month's progress and next step taken from the managers' submitted weekly summaries (the
+records where a week was not submitted), and subtotals per manager, per team and in total.
+
+The subtotals are SQL aggregates over the whole month; the rows come a page at a time for the
+screen and the API, all at once for the workbook. A fixed number of queries either way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from pipeline.models import (
+    EntryPath,
+    FollowUp,
+    PipelineSettings,
+    Project,
+    Source,
+    Stage,
+    Status,
+    value_times_probability,
+)
+
+from .models import WeeklyLine, WeeklySummary, iso_week
+from .queries import people_named
+from .weekly import stage_at
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MonthScope:
+    month: date  # the first day
+    owner: int | None = None
+    team: int | None = None
+    province: str = ""
+
+    @property
+    def last_day(self) -> date:
+        return (self.month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.month, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.last_day + timedelta(days=1), time.min))
+
+    def weeks(self) -> list[date]:
+        """The ISO weeks of the month: those whose Thursday falls in it."""
+        monday = self.month - timedelta(days=self.month.weekday())
+        out = []
+        while monday <= self.last_day:
+            if (monday + timedelta(days=3)).month == self.month.month:
+                out.append(monday)
+            monday += timedelta(days=7)
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "month": self.month.strftime("%Y-%m"),
+            "start": self.month.isoformat(),
+            "end": self.last_day.isoformat(),
+            "owner": self.owner,
+            "team": self.team,
+            "province": self.province,
+        }
+
+
+def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
+    """Visible projects open at some point of the month, with the stage they ended it at."""
+    qs = Project.objects.visible_to(user).filter(created_at__lt=scope.until)
+    qs = qs.filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.since))
+    if scope.owner:
+        qs = qs.filter(owner_id=scope.owner)
+    if scope.team:
+        qs = qs.filter(owner__team_id=scope.team)
+    if scope.province:
+        qs = qs.filter(hospital__province=scope.province)
+    if scope.until > timezone.now():  # the month is not over: its stage is today's
+        return qs.annotate(month_stage=F("stage"), probability=F("stage__probability"))
+    return qs.annotate(
+        month_stage=Coalesce(stage_at(scope.until), F("stage"), output_field=BigIntegerField()),
+        probability=Coalesce(stage_at(scope.until, "to_stage__probability"), "stage__probability"),
+    )
+
+
+def subtotals(user: User, scope: MonthScope) -> dict:
+    """Per manager, per team and in total: projects, value, weighted value; with how many of
+    the month's weeks each manager submitted."""
+    rows = (
+        month_projects(user, scope)
+        .order_by()
+        .values("owner")
+        .annotate(
+            n=Count("*"),
+            value=Sum("contract_value"),
+            weighted=value_times_probability("probability"),
+            won=Count("pk", filter=Q(status=Status.WON, closed_at__lt=scope.until)),
+        )
+    )
+    sums = {r["owner"]: r for r in rows}
+    people = people_named(list(sums))
+    weeks, zero = scope.weeks(), Decimal(0)
+    submitted = dict(
+        WeeklySummary.objects.filter(
+            owner_id__in=list(sums), week_start__in=weeks, submitted_at__isnull=False
+        )
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+
+    def cell(n, value, weighted, won) -> dict:
+        # exact, not rounded: the rows' weighted values add up to these to the cent
+        return {"count": n, "value": value or zero, "weighted": weighted, "won": won}
+
+    managers, teams = [], {}
+    for owner in sorted(sums, key=lambda pk: (people[pk][2], people[pk][0])):
+        username, name, team = people[owner]
+        r = sums[owner]
+        weighted = (r["weighted"] or zero) / 100
+        managers.append(
+            {
+                "owner": username,
+                "name": name,
+                "team": team,
+                "weeks_submitted": submitted.get(owner, 0),
+                **cell(r["n"], r["value"], weighted, r["won"]),
+            }
+        )
+        t = teams.setdefault(team, [0, zero, zero, 0])
+        t[0] += r["n"]
+        t[1] += r["value"] or zero
+        t[2] += weighted
+        t[3] += r["won"]
+    team_rows = [{"team": name or "—", **cell(*v)} for name, v in sorted(teams.items())]
+    total = cell(
+        sum(t["count"] for t in team_rows),
+        sum((m["value"] for m in managers), zero),
+        sum((m["weighted"] for m in managers), zero),
+        sum(t["won"] for t in team_rows),
+    )
+    return {
+        "weeks": [iso_week(w) for w in weeks],
+        "managers": managers,
+        "teams": team_rows,
+        "total": total,
+    }
+
+
+def rows(projects: list[Project], scope: MonthScope) -> list[dict]:
+    """The report's rows for these projects (annotated by month_projects)."""
+    ids = [p.pk for p in projects]
+    weeks = scope.weeks()
+    stages = {s.pk: s for s in Stage.objects.all()}
+    # the month's progress: the submitted weeks' lines, in week order
+    progress: dict[int, list[str]] = {}
+    next_steps: dict[int, tuple[str, date | None]] = {}
+    for pid, monday, text, step, step_on in (
+        WeeklyLine.objects.filter(project_id__in=ids, week_start__in=weeks)
+        .order_by("week_start", "pk")
+        .values_list("project_id", "week_start", "progress", "next_step", "next_step_date")
+    ):
+        if text:
+            progress.setdefault(pid, []).append(f"【{iso_week(monday)}】{text}")
+        if step:
+            next_steps[pid] = (step, step_on)
+    # the weeks a manager did not submit: the month's follow-ups, as recorded
+    owners = {p.owner_id for p in projects}
+    submitted = set(
+        WeeklySummary.objects.filter(
+            owner_id__in=owners, week_start__in=weeks, submitted_at__isnull=False
+        ).values_list("owner_id", "week_start")
+    )
+    owner_of = {p.pk: p.owner_id for p in projects}
+    for pid, day, text, step, step_on in (
+        FollowUp.objects.filter(project_id__in=ids, date__gte=scope.month, date__lte=scope.last_day)
+        .order_by("date", "pk")
+        .values_list("project_id", "date", "summary", "next_step", "next_step_date")
+    ):
+        if (owner_of[pid], day - timedelta(days=day.weekday())) in submitted:
+            continue  # that week speaks through its submitted summary
+        progress.setdefault(pid, []).append(f"{day:%m-%d} {text}")
+        if step:
+            next_steps[pid] = (step, step_on)
+    settings = PipelineSettings.current()
+    sources, paths, statuses = dict(Source.choices), dict(EntryPath.choices), dict(Status.choices)
+    out = []
+    for p in projects:
+        stage = stages[p.month_stage]
+        value = p.contract_value
+        step, step_on = next_steps.get(p.pk, ("", None))
+        closed = p.closed_at is not None and p.closed_at < scope.until
+        status = p.status if closed else Status.OPEN
+        out.append(
+            {
+                "project": p.pk,
+                "hospital": p.hospital.name,
+                "region": f"{p.hospital.province} {p.hospital.city}".strip(),
+                "owner": p.owner.username,
+                "owner_name": str(p.owner),
+                "team": p.owner.team.name if p.owner.team_id else "",
+                "source": str(sources.get(p.source, p.source)),
+                "entry_path": str(paths.get(p.entry_path, p.entry_path)),
+                "class": p.project_class(settings, scope.last_day),
+                "stage": stage.name,
+                "status": status,
+                "status_label": str(statuses[status]),
+                "planned_purchase_date": _iso(p.planned_purchase_date),
+                "volume": p.estimated_volume,
+                "value": value,
+                "probability": p.probability,
+                "weighted": value * p.probability / 100 if value is not None else None,
+                "progress": "\n".join(progress.get(p.pk, [])),
+                "next_step": step,
+                "next_step_date": _iso(step_on),
+            }
+        )
+    return out
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+ORDER = ("owner__team__name", "owner__username", "-contract_value", "pk")
+
+
+def monthly(user: User, scope: MonthScope, page: int | None = 1) -> dict:
+    """The report: subtotals, and the rows of `page` (all rows when page is None)."""
+    qs = month_projects(user, scope).select_related("hospital", "owner__team").order_by(*ORDER)
+    data = {"scope": scope.as_dict(), **subtotals(user, scope)}
+    if page is None:
+        data["projects"] = rows(list(qs), scope)
+        return data
+    paginator = Paginator(qs, PAGE_SIZE)
+    page_obj = paginator.get_page(page)
+    data["projects"] = rows(list(page_obj.object_list), scope)
+    data["page"] = {
+        "number": page_obj.number,
+        "pages": paginator.num_pages,
+        "count": data["total"]["count"],
+    }
+    data["page_obj"] = page_obj
+    return data

@@ -1,0 +1,201 @@
+"""Weekly forecast snapshots and the forecast-vs-won comparison; contact discipline; the
+funnel picture in the workbook; the 工作台 per role."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from openpyxl import load_workbook
+from PIL import Image
+
+from pipeline import services
+from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, Project
+from pipeline.services import take_forecast_snapshot, week_start
+from pipeline.tests.factories import stage
+from reports.queries import _kept
+
+from .test_weekly import at, contact, make, move
+
+pytestmark = pytest.mark.django_db
+
+
+# 成单预测周快照 ---------------------------------------------------------------------------
+
+
+def test_the_first_change_of_a_week_keeps_the_forecast_as_the_week_began(alice):
+    soon = timezone.localdate() + timedelta(days=40)
+    p = make(alice, "杭州市第一人民医院", timezone.localdate() - timedelta(days=30))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=soon, contract_value=2_000_000)
+    ForecastSnapshot.objects.all().delete()  # as if the week had just begun
+    p.refresh_from_db()
+    move(p, "proposal", timezone.localdate())  # 信息收集 10 % → 方案建议 50 %
+    snapshot = ForecastSnapshot.objects.get()
+    assert snapshot.week_start == week_start(timezone.localdate())
+    row = ForecastSnapshotRow.objects.get(snapshot=snapshot)
+    assert (row.owner, row.month, row.count) == (alice, soon.replace(day=1), 1)
+    assert row.weighted == Decimal("200000.00")  # before the move: 10 % of 2,000,000
+    # later changes the same week leave it alone
+    services.move_stage(project=p, stage=stage("negotiation"), by=alice)
+    assert ForecastSnapshot.objects.count() == 1
+    assert ForecastSnapshotRow.objects.get().weighted == Decimal("200000.00")
+
+
+def test_a_past_week_is_rebuilt_from_the_stage_history(alice):
+    today = timezone.localdate()
+    p = make(alice, "杭州市第一人民医院", today - timedelta(days=120), contract_value=1_000_000)
+    move(p, "proposal", today - timedelta(days=10))
+    monday = week_start(today - timedelta(days=30))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=monday + timedelta(days=35))
+    call_command("forecast_snapshot", "--backfill", "5", stdout=io.StringIO())
+    snapshot = ForecastSnapshot.objects.get(week_start=monday)
+    assert snapshot.reconstructed
+    row = snapshot.rows.get()
+    assert row.weighted == Decimal("100000.00")  # a month ago it was still at 信息收集 (10 %)
+    # a project created after that Monday is not in it
+    make(alice, "宁波市第一医院", today - timedelta(days=3))
+    assert snapshot.rows.count() == 1
+
+
+def test_forecast_against_won_per_month_and_manager(as_user, alice, carol, director):
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    p = make(alice, "杭州市第一人民医院", last_month - timedelta(days=90), contract_value=4_000_000)
+    move(p, "negotiation", last_month - timedelta(days=30))  # 70 %
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=last_month + timedelta(days=10))
+    q = make(carol, "温州市中心医院", last_month - timedelta(days=90), contract_value=1_000_000)
+    Project.objects.filter(pk=q.pk).update(planned_purchase_date=last_month + timedelta(days=3))
+    ForecastSnapshot.objects.all().delete()
+    take_forecast_snapshot(monday=week_start(last_month), reconstruct=True)
+    p.refresh_from_db()
+    services.close_project(project=p, status="won", reason="", by=alice)
+    Project.objects.filter(pk=p.pk).update(closed_at=at(last_month + timedelta(days=12)))
+    data = as_user(director).get("/api/v1/reports/forecast").json()["accuracy"]
+    month = next(m for m in data["months"] if m["month"] == f"{last_month:%Y-%m}")
+    assert Decimal(month["forecast"]) == 2_800_000 + 100_000  # 70 % of 4m, 10 % of 1m
+    assert Decimal(month["won"]) == 4_000_000
+    assert month["ratio"] == round(4_000_000 / 2_900_000, 4)
+    managers = {m["owner"]: m for m in data["managers"]}
+    assert Decimal(managers["carol"]["won"]) == 0 and managers["carol"]["ratio"] == 0
+    # alice sees her own comparison only
+    mine = as_user(alice).get("/api/v1/reports/forecast").json()["accuracy"]
+    assert [m["owner"] for m in mine["managers"]] == ["alice"]
+
+
+# 联络达标 -------------------------------------------------------------------------------------
+
+D = date(2026, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("started", "contacts", "cadence", "kept", "late"),
+    [
+        (D - timedelta(days=60), [D - timedelta(days=3), D + timedelta(days=4)], 7, False, 25 - 7),
+        (
+            D - timedelta(days=60),
+            [
+                D - timedelta(days=3),
+                D + timedelta(days=4),
+                D + timedelta(days=11),
+                D + timedelta(days=18),
+                D + timedelta(days=25),
+            ],
+            7,
+            True,
+            0,
+        ),
+        # a gap of 8 days in the middle breaks it, though it ends in time
+        (
+            D - timedelta(days=60),
+            [
+                D,
+                D + timedelta(days=7),
+                D + timedelta(days=15),
+                D + timedelta(days=22),
+                D + timedelta(days=29),
+            ],
+            7,
+            False,
+            0,
+        ),
+        # created in the period: the clock starts then
+        (D + timedelta(days=20), [D + timedelta(days=25)], 7, True, 0),
+        # nothing for 40 days before the period: behind from its first day
+        (D - timedelta(days=100), [D - timedelta(days=40)], 30, False, 69 - 30),
+    ],
+)
+def test_kept_within_cadence(started, contacts, cadence, kept, late):
+    assert _kept(started, contacts, D, D + timedelta(days=29), cadence) == (kept, late)
+
+
+@pytest.fixture
+def discipline(alice, carol):
+    """Alice: one A project contacted weekly (business) but not relationship; carol: one A
+    project silent for three weeks. Both created long ago."""
+    today = timezone.localdate()
+    soon = today + timedelta(days=30)  # class A
+    kept = make(alice, "杭州市第一人民医院", today - timedelta(days=100))
+    for days_ago in range(0, 36, 5):
+        contact(kept, today - timedelta(days=days_ago))
+    late = make(carol, "温州市中心医院", today - timedelta(days=100))
+    contact(late, today - timedelta(days=21))
+    Project.objects.filter(pk__in=[kept.pk, late.pk]).update(planned_purchase_date=soon)
+    return kept, late
+
+
+def test_discipline_per_manager_and_kind(as_user, director, discipline):
+    data = as_user(director).get("/api/v1/reports/discipline").json()
+    managers = {m["owner"]: m for m in data["managers"]}
+    alice, carol = managers["alice"]["A"], managers["carol"]["A"]
+    assert (alice["projects"], alice["business"], alice["relationship"]) == (1, 1, 0)
+    assert (alice["business_share"], alice["relationship_share"]) == (1.0, 0.0)
+    assert (carol["business"], carol["business_share"]) == (0, 0.0)
+    assert managers["alice"]["share"] == 0.5 and managers["carol"]["share"] == 0.0
+    assert data["worst"][0]["owner"] == "carol"
+    late = {(r["hospital"], r["kind"]): r["days_late"] for r in data["late_projects"]}
+    assert late[("温州市中心医院", "业务联络")] == 21 - 7
+    assert data["total"]["A"]["projects"] == 2
+
+
+def test_discipline_is_visible_by_the_one_rule(as_user, alice, discipline):
+    data = as_user(alice).get("/api/v1/reports/discipline").json()
+    assert [m["owner"] for m in data["managers"]] == ["alice"]
+    page = as_user(alice).get("/reports/discipline/")
+    assert page.status_code == 200 and "温州市中心医院" not in page.content.decode()
+
+
+def test_discipline_workbook_matches_the_json(as_user, director, discipline):
+    client = as_user(director)
+    data = client.get("/api/v1/reports/discipline").json()
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/discipline?format=xlsx").content))
+    rows = list(book["联络达标"].iter_rows(min_row=4, values_only=True))
+    by_name = {r[1]: r for r in rows}
+    assert by_name["刘晓燕"][3] == data["managers"][0]["A"]["business_share"] == 1.0
+    assert rows[-1][0] == "合计" and rows[-1][8] == data["total"]["share"]
+
+
+# 销售管道图 in Excel, 工作台 --------------------------------------------------------------
+
+
+def test_the_funnel_workbook_carries_the_chart(as_user, director, alice):
+    make(alice, "杭州市第一人民医院", timezone.localdate() - timedelta(days=3))
+    content = as_user(director).get("/api/v1/reports/funnel?format=xlsx").content
+    sheet = load_workbook(io.BytesIO(content))["销售管道"]
+    assert len(sheet._images) == 1
+    picture = Image.open(io.BytesIO(sheet._images[0]._data()))
+    assert picture.format == "PNG" and picture.width >= 1000
+
+
+def test_the_dashboard_differs_by_role(as_user, alice, director, bob):
+    make(alice, "杭州市第一人民医院", timezone.localdate() - timedelta(days=3))
+    mine = as_user(alice).get("/")
+    assert [w[1] for w in mine.context["my_weeks"]] == ["上周", "本周"]
+    assert "我的销售管道" in mine.content.decode() and "last_week" not in mine.context
+    boss = as_user(director).get("/")
+    # alice, bob and their leader: nobody has submitted last week
+    assert boss.context["last_week"]["missing"] == boss.context["last_week"]["managers"] == 3
+    body = boss.content.decode()
+    assert "上周周报" in body and "成单预测" in body and "联络达标" in body
+    assert "my_weeks" not in boss.context
