@@ -37,7 +37,8 @@ CALCULATOR_CASE = urllib.parse.urlencode(
     }
 )  # fmt: skip
 # The one list of what the benchmark requests; {hospital}, {contact}, {project}, {visit},
-# {proposal} are filled per role with a row that role may see.
+# {proposal} are filled per role with a row that role may see; {manager} is the sales manager
+# whose week every role reads (their own for the manager), {week} and {month} the last ones.
 PAGES = [
     ("home", "/"),
     ("hospital list", "/hospitals/"),
@@ -66,6 +67,10 @@ PAGES = [
     ("pipeline chart", "/reports/funnel/"),
     ("sources report", "/reports/sources/"),
     ("forecast", "/reports/forecast/"),
+    ("contact discipline", "/reports/discipline/"),
+    ("monthly report", "/reports/monthly/?month={month}"),
+    ("weekly summary", "/reports/weekly/{manager}/{week}/"),
+    ("weekly overview", "/reports/weekly/?week={week}"),
     ("api hospitals search", "/api/v1/hospitals?q=zx"),
     ("api contacts", "/api/v1/contacts"),
     ("api projects", "/api/v1/projects"),
@@ -76,6 +81,10 @@ PAGES = [
     ("api funnel", "/api/v1/reports/funnel"),
     ("api sources", "/api/v1/reports/sources"),
     ("api forecast", "/api/v1/reports/forecast"),
+    ("api discipline", "/api/v1/reports/discipline"),
+    ("api monthly", "/api/v1/reports/monthly?month={month}"),
+    ("api weekly", "/api/v1/reports/weekly?user={manager}&week={week}"),
+    ("api weekly overview", "/api/v1/reports/weekly/overview?week={week}"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"
@@ -125,12 +134,20 @@ def sample_rows() -> dict:
     import django
 
     django.setup()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from accounts.models import Team, User
     from hospitals.models import Contact, Hospital
     from pipeline.models import Project
     from proposals.models import Proposal
     from visits.models import Visit
 
+    today = timezone.localdate()
+    last_week = today - timedelta(days=7)
+    year, week, _day = last_week.isocalendar()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     team = Team.objects.exclude(leader=None).order_by("pk").first()
     leader = team.leader
     manager = User.objects.filter(team=team).exclude(pk=leader.pk).order_by("pk").first()
@@ -146,6 +163,9 @@ def sample_rows() -> dict:
             "project": project.pk,
             "visit": Visit.objects.visible_to(user).order_by("pk").first().pk,
             "proposal": Proposal.objects.visible_to(user).order_by("pk").first().pk,
+            "manager": manager.username,
+            "week": f"{year}-W{week:02d}",
+            "month": last_month,
         }
     out["counts"] = {
         "hospitals": Hospital.objects.count(),

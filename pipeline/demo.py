@@ -162,7 +162,9 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
         if s.order <= stages[stage_code].order
     ]
     started = today - timedelta(days=rng.randint(120, 240))
-    step_days = max(1, (today - started).days // (len(path) + 1))
+    # the last move a few days to six weeks ago: the weekly and monthly reports show movement
+    last_move = today - timedelta(days=rng.randint(3, 42))
+    step_days = max(1, (last_move - started).days // max(len(path) - 1, 1))
     moments = {}
     for i, stage in enumerate(path[1:], start=1):
         if stage.requires_pursue and not project.evaluations.exists():
@@ -180,7 +182,7 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
         StageChange.objects.filter(pk=change.pk).update(changed_at=_at(when))
     project.evaluations.update(created_at=_at(started + timedelta(days=step_days)))
 
-    _follow_ups(project, owner, people, started, business_days, relationship_days, rng, today)
+    _follow_ups(project, owner, people, started, business_days, relationship_days, rng, today, cls)
     for competitor in rng.sample(competitors, rng.randint(1, 2)):
         ProjectCompetitor.objects.get_or_create(
             project=project,
@@ -195,6 +197,12 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
         services.close_project(
             project=project, status=status, reason=CLOSE_REASONS[status], by=owner
         )
+        # closed weeks or months ago; a won project closed around its planned purchase date
+        closed_on = today - timedelta(days=rng.randint(12, 120))
+        changes = {"closed_at": _at(closed_on)}
+        if status == "won":
+            changes["planned_purchase_date"] = closed_on + timedelta(days=rng.randint(-12, 12))
+        Project.objects.filter(pk=project.pk).update(**changes)
     return project
 
 
@@ -216,15 +224,20 @@ def _evaluate(project, owner, decision, rng) -> None:
     )
 
 
-def _follow_ups(project, owner, people, started, business_days, relationship_days, rng, today):
-    """A contact history ending exactly business_days / relationship_days ago."""
+def _follow_ups(project, owner, people, started, business_days, relationship_days, rng, today, cls):
+    """A contact history ending exactly business_days / relationship_days ago: an A project
+    contacted about weekly (now and then a slip), a B project every two to four weeks."""
     for kind, last_days in (("business", business_days), ("relationship", relationship_days)):
         day = started + timedelta(days=rng.randint(2, 10))
         last = today - timedelta(days=last_days)
         dates = []
         while day < last:
             dates.append(day)
-            day += timedelta(days=rng.randint(7, 25))
+            if cls == "A":
+                gap = rng.randint(9, 12) if rng.random() < 0.1 else rng.randint(4, 7)
+            else:
+                gap = rng.randint(12, 30)
+            day += timedelta(days=gap)
         dates.append(last)
         for when in dates:
             follow_up = FollowUp(

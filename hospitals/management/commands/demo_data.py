@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from hospitals import demo
 from pipeline import demo as pipeline_demo
 from proposals import demo as proposals_demo
+from reports import demo as reports_demo
 from visits import demo as visits_demo
 
 
@@ -17,10 +18,11 @@ class Command(BaseCommand):
         created["surveys"] = visits_demo.load()
         created["visits"] = visits_demo.load_visits()
         created["proposals"] = proposals_demo.load()
+        created["summaries"] = reports_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
-            "{proposals} proposals "
+            "{proposals} proposals, {summaries} submitted weekly summaries "
             "(existing rows left as they were)".format(**created)
         )
         self.stdout.write("")

@@ -79,6 +79,7 @@ class Command(BaseCommand):
         self.follow_ups(n * 25)
         self.visits_and_surveys(n)
         self.proposals(n // 20)
+        self.reports()
         if connection.vendor == "postgresql":
             # what autovacuum does to a live database: statistics, and the visibility map
             # that lets covering indexes answer counts without reading the table
@@ -382,6 +383,71 @@ class Command(BaseCommand):
             ),
             "tasks",
         )  # fmt: skip
+
+    REPORT_WEEKS = 8
+    SNAPSHOT_WEEKS = 26
+
+    def reports(self) -> None:
+        """Half a year of weekly forecast snapshots, rebuilt from the stage history as the app
+        rebuilds them; and eight weeks of submitted weekly summaries (nine in ten managers
+        submit), one line per open project."""
+        from pipeline.services import take_forecast_snapshot, week_start
+        from reports.models import WeeklyLine, WeeklySummary
+
+        rng = self.rng
+        this_monday = week_start(timezone.localdate())
+        for weeks_ago in range(self.SNAPSHOT_WEEKS, -1, -1):
+            monday = this_monday - timedelta(days=7 * weeks_ago)
+            take_forecast_snapshot(monday=monday, reconstruct=weeks_ago > 0)
+        self.say(f"{self.SNAPSHOT_WEEKS + 1:>9,} forecast snapshots")
+        managers = list(User.objects.filter(role=Role.MANAGER).values_list("pk", flat=True))
+        open_projects: dict[int, list[tuple]] = {}
+        for pk, owner_id, name, hospital, stage_id in Project.objects.filter(
+            status="open"
+        ).values_list("pk", "owner_id", "name", "hospital__name", "stage_id"):
+            open_projects.setdefault(owner_id, []).append((pk, name, hospital, stage_id))
+        summaries = []
+        for weeks_ago in range(self.REPORT_WEEKS, 0, -1):
+            monday = this_monday - timedelta(days=7 * weeks_ago)
+            submitted = timezone.make_aware(
+                datetime.combine(monday + timedelta(days=4), datetime.min.time())
+            ) + timedelta(hours=17)
+            for owner_id in managers:
+                if rng.random() < 0.9:
+                    summaries.append(
+                        WeeklySummary(
+                            owner_id=owner_id,
+                            week_start=monday,
+                            remark="本周按计划推进重点项目。",
+                            submitted_at=submitted,
+                            submitted_by_id=owner_id,
+                            totals={"projects": len(open_projects.get(owner_id, []))},
+                        )
+                    )
+        self.insert(WeeklySummary, summaries, "weekly summaries")
+        lines = []
+        for summary_id, owner_id, monday in WeeklySummary.objects.values_list(
+            "pk", "owner_id", "week_start"
+        ):
+            for pk, name, hospital, stage_id in open_projects.get(owner_id, []):
+                business = rng.choice([0, 0, 1, 2])
+                lines.append(
+                    WeeklyLine(
+                        summary_id=summary_id,
+                        project_id=pk,
+                        week_start=monday,
+                        project_name=name,
+                        hospital_name=hospital,
+                        stage_start_id=stage_id,
+                        stage_end_id=stage_id,
+                        status="open",
+                        business=business,
+                        relationship=rng.choice([0, 0, 1]),
+                        progress="与设备科沟通用氧情况" if business else "",
+                        next_step="约院长汇报" if business else "",
+                    )
+                )
+        self.insert(WeeklyLine, lines, "weekly summary lines")
 
     def proposals(self, n: int) -> None:
         """初步投资合作建议书 on LOX surveys, numbered, in every state; a few hundred distinct
