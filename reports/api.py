@@ -82,7 +82,7 @@ def _valid(form):
 
 class WeekParams(Schema):
     user: str | None = None  # a username; yourself when left out
-    week: str | None = None  # 2026-W48; this week when left out
+    week: str | None = None  # 2026-W48; left out: this week from Friday, last week before
     format: str | None = None
 
 

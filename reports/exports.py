@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,7 +11,12 @@ from django.utils.translation import gettext_lazy
 from .charts import funnel_png
 from .xlsx import Column, Emphasis, Picture, workbook_sheets, xlsx_response
 
-INT, MONEY, PERCENT, DAYS = "#,##0", "#,##0", "0.0%", "0.0"
+INT, MONEY, PERCENT, DAYS, DATE = "#,##0", "#,##0", "0.0%", "0.0", "yyyy-mm-dd"
+
+
+def _date(iso: str | None):
+    """An ISO date of the JSON as a real date cell, so Excel sorts and filters it as one."""
+    return date.fromisoformat(iso) if iso else None
 
 
 def _period(data: dict) -> str:
@@ -163,9 +170,9 @@ def weekly_sheets(data: dict) -> list:
         Column(_("状态"), 8),
         Column(_("业务联络"), 9, INT),
         Column(_("情感联络"), 9, INT),
-        Column(_("本周进展"), 50),
-        Column(_("下一步"), 30),
-        Column(_("下一步日期"), 12),
+        Column(_("本周进展"), 50, wrap=True),
+        Column(_("下一步"), 30, wrap=True),
+        Column(_("下一步日期"), 12, DATE),
         Column(_("联络逾期"), 9),
     ]
     yes = _("是")
@@ -182,7 +189,7 @@ def weekly_sheets(data: dict) -> list:
             r["relationship"],
             r["progress"],
             r["next_step"],
-            r["next_step_date"],
+            _date(r["next_step_date"]),
             yes if r["overdue"] else "",
         ]
         # what moved this week stands out, as the director reads it
@@ -235,13 +242,13 @@ def _monthly_columns() -> list[Column]:
         Column(_("分类"), 6),
         Column(_("阶段"), 10),
         Column(_("状态"), 8),
-        Column(_("计划采购日期"), 12),
+        Column(_("计划采购日期"), 12, DATE),
         Column(_("预计用氧量（Nm³/年）"), 14, INT),
         Column(_("金额（元）"), 14, MONEY),
         Column(_("赢单概率"), 9, "0%"),
         Column(_("加权金额（元）"), 14, MONEY),
-        Column(_("本月进展"), 60),
-        Column(_("下一步"), 30),
+        Column(_("本月进展"), 60, wrap=True),
+        Column(_("下一步"), 30, wrap=True),
     ]
 
 
@@ -322,7 +329,7 @@ def monthly_sheets(data: dict) -> list:
                         r["class"],
                         r["stage"],
                         r["status_label"],
-                        r["planned_purchase_date"],
+                        _date(r["planned_purchase_date"]),
                         r["volume"],
                         r["value"],
                         r["probability"] / 100,

@@ -12,7 +12,7 @@ from hospitals.forms import QuickSelect, owner_filter_field, set_owner_choices
 from hospitals.models import PROVINCES
 from pipeline.services import week_start
 
-from .models import week_monday
+from .models import iso_week, week_monday
 from .queries import Scope
 
 # How far back each report looks unless the user says otherwise.
@@ -168,6 +168,13 @@ class WeekField(forms.CharField):
             ) from None
 
 
+def review_week(today: date) -> date:
+    """The week a leader reviews by default: this one from Friday, when managers submit;
+    the one before until then."""
+    monday = week_start(today)
+    return monday if today.weekday() >= 4 else monday - timedelta(days=7)
+
+
 class WeekForm(forms.Form):
     week = WeekField(label=_("周"), required=False)
     team = forms.TypedChoiceField(
@@ -175,6 +182,8 @@ class WeekForm(forms.Form):
     )
 
     def __init__(self, data, *, user: User):
+        data = data.copy()
+        data.setdefault("week", iso_week(review_week(timezone.localdate())))
         super().__init__(data)
         teams = Team.objects.all()
         if not user.sees_all:
@@ -184,7 +193,7 @@ class WeekForm(forms.Form):
         )
 
     def clean_week(self):
-        monday = self.cleaned_data["week"] or week_start(timezone.localdate())
+        monday = self.cleaned_data["week"] or review_week(timezone.localdate())
         if monday > week_start(timezone.localdate()):
             raise forms.ValidationError(_("这一周还没有开始。"), code="future_week")
         return monday

@@ -24,6 +24,7 @@ class Column:
     title: str
     width: int = 14
     number_format: str | None = None
+    wrap: bool = False  # long text (progress, remarks): wrapped, top-aligned
 
 
 class Emphasis(list):
@@ -76,6 +77,8 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
             ]
         )
         formats = [c.number_format for c in columns]
+        wrapped = Alignment(wrap_text=True, vertical="top")
+        aligns = [wrapped if c.wrap else None for c in columns]
         count = 0
         for row in rows:
             if isinstance(row, Emphasis):
@@ -88,8 +91,10 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
                 ]
             else:
                 cells = [
-                    _cell(ws, value, number_format=fmt) if fmt and value is not None else value
-                    for value, fmt in zip(row, formats, strict=False)
+                    _cell(ws, value, number_format=fmt, alignment=align)
+                    if (fmt or align) and value is not None
+                    else value
+                    for value, fmt, align in zip(row, formats, aligns, strict=False)
                 ]
             ws.append(cells)
             count += 1

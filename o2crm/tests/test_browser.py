@@ -306,3 +306,35 @@ def test_compute_a_placement_save_submit_and_approve_a_proposal(page, hospital, 
     shot(page, "proposal")
     proposal.refresh_from_db()
     assert proposal.state == "approved" and proposal.override_reason == "区域首个示范项目"
+
+
+def test_review_and_submit_the_week_then_the_leader_sees_it(page, hospital, leader):
+    from pipeline.tests.factories import ProjectFactory, follow_up
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    follow_up(project, kind="business")
+    log_in(page)
+
+    # from the 工作台's weekly card to this week's summary, built from the records
+    page.locator("#my-week a", has_text="本周").click()
+    page.wait_for_url("**/reports/weekly/alice/**")
+    assert "浙江省人民医院" in page.text_content("table")
+    assert "未提交" in page.text_content(".weeknav")
+    page.fill("#id_remark", "院长认可投放模式，下周报送建议书。")
+    shot(page, "weekly-draft")
+    page.click("button:has-text('确认并提交')")
+    assert "周报已提交" in page.text_content(".messages")
+    assert "已提交 · 刘晓燕" in page.text_content(".weeknav")
+    assert page.locator("button:has-text('确认并提交')").count() == 0
+    shot(page, "weekly-submitted")
+
+    # the team leader sees who has submitted, and reads it
+    page.context.clear_cookies()
+    log_in(page, "leader")
+    page.goto(page.base + "/reports/weekly/")
+    alice = page.locator("a.hit", has_text="刘晓燕")
+    assert "已提交" in alice.text_content()
+    assert "未提交" in page.locator("a.hit", has_text="陈立军").text_content()
+    shot(page, "weekly-overview")
+    alice.click()
+    assert "院长认可投放模式" in page.text_content("#submit")
