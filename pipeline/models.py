@@ -404,6 +404,9 @@ class FollowUp(models.Model):
         User, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    # days since the project's previous contact of this kind (since its creation for the
+    # first): kept by services.log_follow_up, read by 联络达标 (docs/decisions/0009)
+    gap_days = models.PositiveIntegerField(_("距上次同类联络（天）"), null=True, editable=False)
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -414,6 +417,10 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["project", "date"]),
             models.Index(fields=["date"]),
+            # 联络达标: the period's contacts of one kind, answered from the index alone
+            models.Index(
+                fields=["kind", "date"], include=["gap_days", "project"], name="followup_cadence"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -138,9 +138,17 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
             code="contact_other_hospital",
         )
     follow_up.created_by = by
+    same_kind = FollowUp.objects.filter(project_id=follow_up.project_id, kind=follow_up.kind)
+    before = same_kind.filter(date__lte=follow_up.date).order_by("-date").first()
+    started = timezone.localdate(follow_up.project.created_at)
+    follow_up.gap_days = gap_days(follow_up.date, before.date if before else started)
     follow_up.full_clean(exclude=["contacts"])
     follow_up.save()
     follow_up.contacts.set(contacts)
+    # logged late, between two contacts: the next one's gap now runs from this one
+    after = same_kind.filter(date__gt=follow_up.date).order_by("date", "pk").first()
+    if after:
+        FollowUp.objects.filter(pk=after.pk).update(gap_days=gap_days(after.date, follow_up.date))
     field = (
         "last_business_contact_on"
         if follow_up.kind == ContactKind.BUSINESS
@@ -151,6 +159,11 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
     ).update(**{field: follow_up.date})
     follow_up.project.refresh_from_db(fields=[field])
     return follow_up
+
+
+def gap_days(day: date, previous: date) -> int:
+    """Days from the previous contact (or the project's start) to this one; never negative."""
+    return max((day - previous).days, 0)
 
 
 @transaction.atomic

@@ -12,7 +12,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +34,7 @@ from pipeline.models import (
     Project,
     Source,
     Stage,
+    StageChange,
     Status,
     value_times_probability,
 )
@@ -87,9 +98,22 @@ def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
         qs = qs.filter(hospital__province=scope.province)
     if scope.until > timezone.now():  # the month is not over: its stage is today's
         return qs.annotate(month_stage=F("stage"), probability=F("stage__probability"))
+    # only projects whose stage changed after the month ended look into their history (the
+    # set is one scan of the stage changes' time index); all others ended it where they are
+    moved_since = StageChange.objects.filter(changed_at__gte=scope.until).values("project")
+
+    def at_month_end(field: str, now, output_field):
+        return Case(
+            When(pk__in=moved_since, then=Coalesce(stage_at(scope.until, field), now)),
+            default=now,
+            output_field=output_field,
+        )
+
     return qs.annotate(
-        month_stage=Coalesce(stage_at(scope.until), F("stage"), output_field=BigIntegerField()),
-        probability=Coalesce(stage_at(scope.until, "to_stage__probability"), "stage__probability"),
+        month_stage=at_month_end("to_stage", F("stage"), BigIntegerField()),
+        probability=at_month_end(
+            "to_stage__probability", F("stage__probability"), PositiveSmallIntegerField()
+        ),
     )
 
 
@@ -243,9 +267,14 @@ def monthly(user: User, scope: MonthScope, page: int | None = 1) -> dict:
     if page is None:
         data["projects"] = rows(list(qs), scope)
         return data
-    paginator = Paginator(qs, PAGE_SIZE)
+    # the page's ids from a narrow sort (wide rows sorted 40,000 at a time spill to disk),
+    # then those fifty rows in full
+    paginator = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE)
+    paginator.count = data["total"]["count"]  # the subtotals counted them already
     page_obj = paginator.get_page(page)
-    data["projects"] = rows(list(page_obj.object_list), scope)
+    ids = list(page_obj.object_list)
+    chosen = {p.pk: p for p in qs.order_by().filter(pk__in=ids)}
+    data["projects"] = rows([chosen[pk] for pk in ids], scope)
     data["page"] = {
         "number": page_obj.number,
         "pages": paginator.num_pages,

@@ -8,8 +8,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -434,61 +448,58 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
 WORST = 10
 
 
-def _kept(started: date, contacts: list[date], start: date, end: date, cadence: int):
-    """Whether a project's contacts of one kind kept within `cadence` days of each other (and
-    of the project's start, which starts the clock) on every day from `start` to `end`; and
-    how many days past due it stands at `end` (0 when in time). `contacts` are sorted."""
-    begin = max(start, started)
-    last = max([started, *(d for d in contacts if d <= begin)])
-    worst = 0
-    for day in contacts:
-        if begin < day <= end:
-            worst = max(worst, (day - last).days)
-            last = day
-    worst = max(worst, (end - last).days)
-    return worst <= cadence, max((end - last).days - cadence, 0)
+ZERO_CELL = {"projects": 0, "business": 0, "relationship": 0}
+
+
+def _moment(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def discipline(user: User, scope: Scope) -> dict:
     """联络达标 for a period: of each manager's A and B projects open at its end, the share
     whose business contacts, and separately relationship contacts, never fell behind the class's
-    cadence during the period (A: 7 days, B: 30 days by default)."""
+    cadence during the period (A: 7 days, B: 30 days by default).
+
+    A project kept cadence in a kind when no contact of that kind in the period came more than
+    the cadence after the one before it (or after the project's creation: the gap each
+    follow-up stores), and one came within the cadence before the period's end (or the project
+    is younger than that). Every condition is a set of project ids from one range scan of the
+    follow-ups' (kind, date) index, so the whole report is a few grouped queries."""
     settings = PipelineSettings.current()
     cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    start, end = scope.start, scope.end
     qs = (
         projects(user, scope)
         .filter(created_at__lt=scope.until)
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
+        .with_cadence(settings, end)
     )
-    project_rows = list(
-        qs.with_cadence(settings, scope.end)
-        .order_by()
-        .values_list("pk", "owner", "cls", "created_at")
-    )
-    lookback = scope.start - timedelta(days=max(cadence.values()) + 1)
-    contacts: dict[tuple[int, str], list[date]] = {}
-    for pid, kind, day in (
-        FollowUp.objects.filter(
-            project__in=qs.values("pk"), date__gte=lookback, date__lte=scope.end
-        )
-        .order_by("date")
-        .values_list("project_id", "kind", "date")
-    ):
-        contacts.setdefault((pid, kind), []).append(day)
-    zero_cell = {"projects": 0, "business": 0, "relationship": 0}
-    tallies: dict[int, dict[str, dict[str, int]]] = {}
-    late: list[tuple[int, int, int, str, str]] = []  # (days late, project, owner, class, kind)
-    for pid, owner, cls, created in project_rows:
-        started = timezone.localdate(created)
-        tally = tallies.setdefault(owner, {"A": dict(zero_cell), "B": dict(zero_cell)})[cls]
-        tally["projects"] += 1
-        for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
-            ok, days_late = _kept(
-                started, contacts.get((pid, kind), []), scope.start, scope.end, cadence[cls]
+
+    def kept(kind: str) -> Q:
+        contacts = FollowUp.objects.filter(kind=kind, date__lte=end)
+        condition = Q()
+        for cls, days in cadence.items():
+            fell_behind = contacts.filter(date__gt=start, gap_days__gt=days).values("project")
+            lately = contacts.filter(date__gte=end - timedelta(days=days)).values("project")
+            young = _moment(end - timedelta(days=days))
+            condition |= (
+                Q(cls=cls) & ~Q(pk__in=fell_behind) & (Q(pk__in=lately) | Q(created_at__gte=young))
             )
-            tally[kind] += ok
-            if days_late:
-                late.append((days_late, pid, owner, cls, kind))
+        return condition
+
+    tallies: dict[int, dict[str, dict[str, int]]] = {}
+    for owner, cls, n, business, relationship in (
+        qs.order_by()
+        .values_list("owner", "cls")
+        .annotate(
+            n=Count("pk"),
+            business=Count("pk", filter=kept(ContactKind.BUSINESS)),
+            relationship=Count("pk", filter=kept(ContactKind.RELATIONSHIP)),
+        )
+    ):
+        cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
+        cells[cls] = {"projects": n, "business": business, "relationship": relationship}
+    late = _late_projects(qs, cadence, end)
     people = people_named(list(tallies))
 
     def shares(cells: dict) -> dict:
@@ -507,23 +518,16 @@ def discipline(user: User, scope: Scope) -> dict:
 
     def add(into: dict, cells: dict) -> None:
         for cls in ("A", "B"):
-            for k in zero_cell:
+            for k in ZERO_CELL:
                 into[cls][k] += cells[cls][k]
 
     managers, teams = [], {}
-    everyone = {"A": dict(zero_cell), "B": dict(zero_cell)}
+    everyone = {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)}
     for owner in sorted(tallies, key=lambda pk: (people[pk][2], people[pk][0])):
         username, name, team = people[owner]
         managers.append({"owner": username, "name": name, "team": team, **shares(tallies[owner])})
-        add(teams.setdefault(team, {"A": dict(zero_cell), "B": dict(zero_cell)}), tallies[owner])
+        add(teams.setdefault(team, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)}), tallies[owner])
         add(everyone, tallies[owner])
-    late.sort(key=lambda row: (-row[0], row[1]))
-    names = dict(
-        Project.objects.filter(pk__in=[row[1] for row in late[:WORST]]).values_list(
-            "pk", "hospital__name"
-        )
-    )
-    kinds = dict(ContactKind.choices)
     return {
         "scope": scope.as_dict(),
         "cadence": cadence,
@@ -533,15 +537,52 @@ def discipline(user: User, scope: Scope) -> dict:
         "worst": sorted(
             (m for m in managers if m["share"] is not None), key=lambda m: (m["share"], m["owner"])
         )[:WORST],
-        "late_projects": [
-            {
-                "project": pid,
-                "hospital": names.get(pid, ""),
-                "owner": people[owner][1],
-                "class": cls,
-                "kind": str(kinds[kind]),
-                "days_late": days,
-            }
-            for days, pid, owner, cls, kind in late[:WORST]
-        ],
+        "late_projects": [{**row, "owner": people[row["owner"]][1]} for row in late],
     }
+
+
+def _late_projects(qs: QuerySet[Project], cadence: dict[str, int], end: date) -> list[dict]:
+    """The projects furthest past due at `end`, either kind. Up to today the clocks the
+    projects keep answer it; for a period that ended earlier, each clock is read back from the
+    follow-ups up to its end."""
+    kinds = dict(ContactKind.choices)
+    fields = {
+        ContactKind.BUSINESS: "business_due_on",
+        ContactKind.RELATIONSHIP: "relationship_due_on",
+    }
+    rows = []
+    for kind, due_field in fields.items():
+        if end >= timezone.localdate():
+            due = F(due_field)
+        else:
+            last = (
+                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
+                .order_by("-date")
+                .values("date")[:1]
+            )
+            clock = Coalesce(Subquery(last), TruncDate("created_at"))
+            due = Case(
+                *(
+                    When(cls=cls, then=Cast(clock + Value(timedelta(days=d)), DateField()))
+                    for cls, d in cadence.items()
+                ),
+                output_field=DateField(),
+            )
+        for pk, owner, cls, hospital, due_on in (
+            qs.annotate(due=due)
+            .filter(due__lt=end)
+            .order_by("due", "pk")
+            .values_list("pk", "owner", "cls", "hospital__name", "due")[:WORST]
+        ):
+            rows.append(
+                {
+                    "project": pk,
+                    "hospital": hospital,
+                    "owner": owner,
+                    "class": cls,
+                    "kind": str(kinds[kind]),
+                    "days_late": (end - due_on).days,
+                }
+            )
+    rows.sort(key=lambda r: (-r["days_late"], r["project"]))
+    return rows[:WORST]

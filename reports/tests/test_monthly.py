@@ -152,3 +152,37 @@ def test_the_month_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         many = queries_for(lambda: client.get(url))
     assert few == many
+
+
+def test_a_month_of_demo_activity_adds_up_everywhere(as_user):
+    """The issue's check: the demo's weeks feed a monthly report whose totals match the
+    projects on screen and in the Excel file."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from reports.models import WeeklySummary
+
+    call_command("demo_data", stdout=io.StringIO())
+    assert WeeklySummary.objects.filter(submitted_at__isnull=False).count() >= 8
+    assistant = User.objects.get(username="assistant")
+    client = as_user(assistant)
+    month = timezone.localdate().strftime("%Y-%m")
+    page = client.get(f"/reports/monthly/?month={month}")
+    data = page.context["data"]
+    on_screen = Project.objects.filter(pk__in=[r["project"] for r in data["projects"]])
+    assert data["total"]["count"] == len(data["projects"]) == on_screen.count()  # one page
+    assert data["total"]["value"] == sum(p.contract_value for p in on_screen)
+    assert any("【" in r["progress"] for r in data["projects"])  # from the submitted weeks
+    book = load_workbook(
+        io.BytesIO(client.get(f"/api/v1/reports/monthly?month={month}&format=xlsx").content)
+    )
+    summary = list(book["汇总"].iter_rows(min_row=4, values_only=True))
+    assert summary[-1][2] == data["total"]["count"]
+    assert Decimal(str(summary[-1][3])) == data["total"]["value"]
+    listed = sum(
+        1
+        for sheet in book.sheetnames[1:]
+        for row in book[sheet].iter_rows(min_row=4, values_only=True)
+        if row[1]  # project rows have a region; subtotals do not
+    )
+    assert listed == data["total"]["count"]

@@ -2,7 +2,7 @@
 funnel picture in the workbook; the 工作台 per role."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,6 @@ from pipeline import services
 from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, Project
 from pipeline.services import take_forecast_snapshot, week_start
 from pipeline.tests.factories import stage
-from reports.queries import _kept
 
 from .test_weekly import at, contact, make, move
 
@@ -86,48 +85,54 @@ def test_forecast_against_won_per_month_and_manager(as_user, alice, carol, direc
 
 # 联络达标 -------------------------------------------------------------------------------------
 
-D = date(2026, 11, 1)
+TODAY = timezone.localdate()
+END = TODAY
+A_SOON, B_LATER = 40, 400  # days to the planned purchase: class A, class B
 
 
 @pytest.mark.parametrize(
-    ("started", "contacts", "cadence", "kept", "late"),
+    ("created", "planned", "contacts", "kept"),
     [
-        (D - timedelta(days=60), [D - timedelta(days=3), D + timedelta(days=4)], 7, False, 25 - 7),
-        (
-            D - timedelta(days=60),
-            [
-                D - timedelta(days=3),
-                D + timedelta(days=4),
-                D + timedelta(days=11),
-                D + timedelta(days=18),
-                D + timedelta(days=25),
-            ],
-            7,
-            True,
-            0,
-        ),
-        # a gap of 8 days in the middle breaks it, though it ends in time
-        (
-            D - timedelta(days=60),
-            [
-                D,
-                D + timedelta(days=7),
-                D + timedelta(days=15),
-                D + timedelta(days=22),
-                D + timedelta(days=29),
-            ],
-            7,
-            False,
-            0,
-        ),
-        # created in the period: the clock starts then
-        (D + timedelta(days=20), [D + timedelta(days=25)], 7, True, 0),
-        # nothing for 40 days before the period: behind from its first day
-        (D - timedelta(days=100), [D - timedelta(days=40)], 30, False, 69 - 30),
+        # weekly, from before the period to its last days: kept
+        (100, A_SOON, [33, 26, 19, 12, 5], True),
+        # one gap of eight days in the middle
+        (100, A_SOON, [33, 26, 18, 12, 5], False),
+        # in time all along, but nothing in the last nine days
+        (100, A_SOON, [30, 23, 16, 9], False),
+        # silent for weeks before the period, then weekly: behind on its first day
+        (100, A_SOON, [60, 26, 19, 12, 5], False),
+        # created in the period: its clock starts then
+        (10, A_SOON, [5], True),
+        (3, A_SOON, [], True),
+        (12, A_SOON, [], False),
+        # class B: every 25 days is in time for a 30-day cadence
+        (200, B_LATER, [40, 15], True),
+        (200, B_LATER, [40], False),
     ],
 )
-def test_kept_within_cadence(started, contacts, cadence, kept, late):
-    assert _kept(started, contacts, D, D + timedelta(days=29), cadence) == (kept, late)
+def test_kept_within_cadence(as_user, alice, created, planned, contacts, kept):
+    p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=created))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=TODAY + timedelta(days=planned))
+    for days_ago in sorted(contacts, reverse=True):
+        contact(p, TODAY - timedelta(days=days_ago))
+    contact(p, TODAY - timedelta(days=1), kind="relationship")
+    data = as_user(alice).get("/api/v1/reports/discipline").json()  # the last 30 days
+    cls = "A" if planned == A_SOON else "B"
+    cells = data["managers"][0][cls]
+    assert cells["projects"] == 1
+    assert cells["business"] == int(kept)
+
+
+def test_a_contact_logged_late_closes_the_gap_it_fills(alice):
+    p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=100))
+    contact(p, TODAY - timedelta(days=30))
+    later = contact(p, TODAY - timedelta(days=10))
+    assert later.gap_days == 20
+    contact(p, TODAY - timedelta(days=18))  # remembered and logged afterwards
+    later.refresh_from_db()
+    assert later.gap_days == 8
+    first = p.follow_ups.order_by("date").first()
+    assert first.gap_days == 70  # from the project's creation
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hospitals.tests.factories import HospitalFactory
 from pipeline import services
 from pipeline.models import FollowUp, Project, StageChange
 from pipeline.services import week_start
-from pipeline.tests.factories import ProjectFactory, evaluate, follow_up, stage
+from pipeline.tests.factories import ProjectFactory, evaluate, stage
 from reports.models import WeeklySummary, iso_week
 from visits.models import Visit
 
@@ -44,8 +44,11 @@ def move(project, code, when):
 
 
 def contact(project, day, kind="business", summary="拜访设备科长", next_step=""):
-    item = follow_up(project, kind=kind)
-    FollowUp.objects.filter(pk=item.pk).update(date=day, summary=summary, next_step=next_step)
+    """A follow-up logged as the app logs one, dated `day`."""
+    item = FollowUp(
+        project=project, date=day, channel="visit", kind=kind, summary=summary, next_step=next_step
+    )
+    return services.log_follow_up(follow_up=item, contacts=[], by=project.owner)
 
 
 @pytest.fixture

@@ -304,25 +304,40 @@ class Command(BaseCommand):
     def follow_ups(self, count: int) -> None:
         rng = self.rng
         projects = list(Project.objects.values_list("pk", "owner_id"))
+        started = {
+            pk: timezone.localdate(created)
+            for pk, created in Project.objects.values_list("pk", "created_at")
+        }
         today = timezone.localdate()
+        specs = []
+        for _ in range(count):
+            pk, owner_id = rng.choice(projects)
+            day = today - timedelta(days=int(rng.expovariate(1 / 200)) % (5 * 365))
+            channel = rng.choice(["visit", "phone", "wechat", "dinner"])
+            kind = rng.choice(["business", "business", "relationship"])
+            specs.append((pk, owner_id, day, channel, kind))
+        # each contact's days since the previous one of its kind, as log_follow_up keeps it
+        gaps, previous = [0] * count, {}
+        for i in sorted(range(count), key=lambda i: (specs[i][0], specs[i][4], specs[i][2])):
+            pk, _owner, day, _channel, kind = specs[i]
+            gaps[i] = max((day - previous.get((pk, kind), started[pk])).days, 0)
+            previous[pk, kind] = day
         done = 0
         while done < count:
             size = min(self.batch * 4, count - done)
-            rows = []
-            for _ in range(size):
-                pk, owner_id = rng.choice(projects)
-                day = today - timedelta(days=int(rng.expovariate(1 / 200)) % (5 * 365))
-                rows.append(
-                    FollowUp(
-                        project_id=pk,
-                        date=day,
-                        channel=rng.choice(["visit", "phone", "wechat", "dinner"]),
-                        kind=rng.choice(["business", "business", "relationship"]),
-                        summary="与设备科沟通用氧情况",
-                        created_by_id=owner_id,
-                        created_at=timezone.make_aware(datetime.combine(day, datetime.min.time())),
-                    )
+            rows = [
+                FollowUp(
+                    project_id=pk,
+                    date=day,
+                    channel=channel,
+                    kind=kind,
+                    summary="与设备科沟通用氧情况",
+                    created_by_id=owner_id,
+                    created_at=timezone.make_aware(datetime.combine(day, datetime.min.time())),
+                    gap_days=gaps[done + i],
                 )
+                for i, (pk, owner_id, day, channel, kind) in enumerate(specs[done : done + size])
+            ]
             FollowUp.objects.bulk_create(rows, batch_size=self.batch)
             done += size
             self.say(f"{done:>9,} follow-ups")
