@@ -264,16 +264,18 @@ def months_between(start: date, end: date) -> list[date]:
 KEYS = ("count", "value", "weighted", "committed")
 
 
-def forecast(user: User, scope: Scope) -> dict:
+def forecast(user: User, scope: Scope, largest: int | None = None) -> dict:
     """Expected wins by month of planned purchase: open projects' value, value weighted by the
     stage's win probability, and the value the managers marked as committed; per manager,
-    per team and in total."""
+    per team and in total. With `largest`, only that many managers, the largest weighted
+    totals first (the page); `managers_count` says how many there are."""
     months = months_between(scope.start, scope.end)
     if not months:
         return {
             "scope": scope.as_dict(),
             "months": [],
             "managers": [],
+            "managers_count": 0,
             "teams": [],
             "total": {},
             "accuracy": accuracy(user, scope),
@@ -313,19 +315,22 @@ def forecast(user: User, scope: Scope) -> dict:
     def summed(cells: list[list]) -> list:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
 
-    managers, teams, everyone = [], {}, [[0, zero, zero, zero] for _ in months]
-    for owner in sorted(sums, key=lambda pk: (people[pk][2], people[pk][0])):
-        username, name, team = people[owner]
-        cells = sums[owner]
-        managers.append(
-            {
-                "owner": username,
-                "name": name,
-                "team": team,
-                "months": as_cells(cells),
-                "total": as_cells([summed(cells)])[0],
-            }
-        )
+    shown = sorted(sums, key=lambda pk: (people[pk][2], people[pk][0]))
+    if largest is not None and len(shown) > largest:
+        shown = sorted(shown, key=lambda pk: -sum(c[2] for c in sums[pk]))[:largest]
+    managers = [
+        {
+            "owner": people[owner][0],
+            "name": people[owner][1],
+            "team": people[owner][2],
+            "months": as_cells(sums[owner]),
+            "total": as_cells([summed(sums[owner])])[0],
+        }
+        for owner in shown
+    ]
+    teams, everyone = {}, [[0, zero, zero, zero] for _ in months]
+    for owner, cells in sums.items():
+        team = people[owner][2]
         team_cells = teams.setdefault(team, [[0, zero, zero, zero] for _ in months])
         for into in (team_cells, everyone):
             for acc, cell in zip(into, cells, strict=True):
@@ -335,6 +340,7 @@ def forecast(user: User, scope: Scope) -> dict:
         "scope": scope.as_dict(),
         "months": [m.strftime("%Y-%m") for m in months],
         "managers": managers,
+        "managers_count": len(sums),
         "teams": [
             {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
             for team, c in sorted(teams.items())

@@ -201,6 +201,9 @@ def test_the_dashboard_differs_by_role(as_user, alice, director, bob):
     boss = as_user(director).get("/")
     # alice, bob and their leader: nobody has submitted last week
     assert boss.context["last_week"]["missing"] == boss.context["last_week"]["managers"] == 3
+    team = boss.context["team_pipeline"][0]
+    assert (team["team"], team["n"], team["value"]) == ("浙北一组", 1, 1_000_000)
+    assert team["weighted"] == 100_000  # 信息收集: 10 %
     body = boss.content.decode()
     assert "上周周报" in body and "成单预测" in body and "联络达标" in body
     assert "my_weeks" not in boss.context
