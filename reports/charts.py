@@ -75,7 +75,8 @@ def funnel_png(rows: list[dict], *, unit: str, wan: str) -> bytes:
     draw = ImageDraw.Draw(image, "RGBA")
     font = _font(13 * scale)
     small = _font(12 * scale)
-    if font is None:
+    chinese = font is not None
+    if not chinese:
         font = small = ImageFont.load_default(size=12 * scale)
         unit, wan = "", "w"  # Latin only: the default font has no ¥ or 万
     for i, r in enumerate(rows):
@@ -83,7 +84,7 @@ def funnel_png(rows: list[dict], *, unit: str, wan: str) -> bytes:
         width = max(plot * r["count"] / most, 2 if r["count"] else 0)
         x = LABEL + (plot - width) / 2
         shade = int(255 * (0.35 + 0.65 * (i + 1) / len(rows)))
-        label = r["name"] if _font(13) else str(i + 1)
+        label = r["name"] if chinese else str(i + 1)
         middle = y + (ROW // 2) * scale
         draw.text(((LABEL - 8) * scale, middle), label, fill="#111827", font=font, anchor="rm")
         if width:

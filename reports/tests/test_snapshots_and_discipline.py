@@ -207,3 +207,13 @@ def test_the_dashboard_differs_by_role(as_user, alice, director, bob):
     body = boss.content.decode()
     assert "上周周报" in body and "成单预测" in body and "联络达标" in body
     assert "my_weeks" not in boss.context
+
+
+def test_the_funnel_picture_still_draws_without_a_chinese_font(monkeypatch):
+    from reports import charts
+
+    rows = [{"name": "信息收集", "count": 3, "value": 3_000_000, "weighted": 300_000}]
+    with_font = Image.open(io.BytesIO(charts.funnel_png(rows, unit="¥", wan="万")))
+    monkeypatch.setattr(charts, "CJK_FONTS", ())
+    without = Image.open(io.BytesIO(charts.funnel_png(rows, unit="¥", wan="万")))
+    assert without.size == with_font.size and without.format == "PNG"
