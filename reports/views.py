@@ -99,14 +99,14 @@ def _dashboard(user, today) -> dict:
     queries for every role, whatever the number of rows."""
     this_monday = week_start(today)
     last_monday = this_monday - timedelta(days=7)
-    scope = queries.Scope(start=today - timedelta(days=89), end=today)
-    funnel = queries.funnel(user, scope, conversion=False)
-    ctx = {
-        "funnel": funnel,
-        "funnel_chart": funnel_svg(funnel["stages"], title=_("销售管道图"), unit="¥", wan=_("万")),
-        "forecast_months": _forecast_months(user, today),
-    }
+    def chart(owner=None):
+        scope = queries.Scope(start=today - timedelta(days=89), end=today, owner=owner)
+        funnel = queries.funnel(user, scope, conversion=False)
+        return funnel_svg(funnel["stages"], title=_("销售管道图"), unit="¥", wan=_("万"))
+
+    ctx = {}
     if user.role == Role.MANAGER:
+        ctx["my_funnel_chart"] = chart(owner=user.pk)
         weeks = {
             s.week_start: s
             for s in WeeklySummary.objects.filter(
@@ -138,6 +138,8 @@ def _dashboard(user, today) -> dict:
     if user.sees_all or user.led_team_ids:
         overview = weekly.overview(user, last_monday)
         ctx["last_week"] = {"week": overview["week"], **overview["total"]}
+        ctx["funnel_chart"] = chart()
+        ctx["forecast_months"] = _forecast_months(user, today)
         ctx["team_pipeline"] = _team_pipeline(user)
     return ctx
 
