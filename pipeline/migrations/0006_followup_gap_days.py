@@ -41,6 +41,10 @@ class Migration(migrations.Migration):
             name='gap_days',
             field=models.PositiveIntegerField(editable=False, null=True, verbose_name='距上次同类联络（天）'),
         ),
+        migrations.AddIndex(
+            model_name='followup',
+            index=models.Index(fields=['project', 'kind', 'date'], name='followup_project_kind'),
+        ),
         migrations.RunPython(fill_gaps, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='followup',

@@ -341,6 +341,9 @@ class Command(BaseCommand):
             FollowUp.objects.bulk_create(rows, batch_size=self.batch)
             done += size
             self.say(f"{done:>9,} follow-ups")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # statistics first, or the planner guesses
+                cursor.execute("ANALYZE pipeline_followup")
         for kind, field in (
             ("business", "last_business_contact_on"),
             ("relationship", "last_relationship_contact_on"),
