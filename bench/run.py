@@ -239,6 +239,17 @@ def worker_peak_mb(master_pid: int) -> float:
     return round(max(peaks), 1) if peaks else float("nan")
 
 
+# The workbooks timed once each, as the director (the largest): every list or report export.
+EXPORTS = [
+    ("hospitals", "/hospitals/export/"),
+    ("monthly report", "/api/v1/reports/monthly?month={month}&format=xlsx"),
+    ("forecast", "/api/v1/reports/forecast?format=xlsx"),
+    ("discipline", "/api/v1/reports/discipline?format=xlsx"),
+    ("weekly summary", "/api/v1/reports/weekly?user={manager}&week={week}&format=xlsx"),
+    ("funnel", "/api/v1/reports/funnel?format=xlsx"),
+]
+
+
 def markdown_table(data: dict) -> str:
     """The results as the table in bench/README.md, ⚠ where a page misses its target."""
     by_page: dict[str, dict] = {}
@@ -260,6 +271,14 @@ def markdown_table(data: dict) -> str:
             f"| {page} | " + " | ".join(cell(rows[role]) for role in roles) + f" | {queries} |"
         )
     missed = sum(1 for r in data["pages"] if r["median_ms"] > 100 or r["p95_ms"] > 250)
+    if data.get("exports"):
+        lines += [
+            "",
+            "| Excel export (director, the whole country) | seconds | size |",
+            "|---|---|---|",
+        ]
+        for name, e in data["exports"].items():
+            lines.append(f"| {name} | {e['seconds']:.2f} | {e['bytes'] / 1024:,.0f} KiB |")
     lines.append("")
     lines.append(f"{missed} of {len(data['pages'])} page × role measurements miss a target.")
     return "\n".join(lines)
@@ -337,13 +356,19 @@ def main() -> None:
                 )
         director = Session(base)
         director.log_in(rows["director"]["username"])
-        status, headers, body, elapsed = director.get("/hospitals/export/")
-        export = {
-            "status": status,
-            "seconds": round(elapsed, 2),
-            "bytes": len(body),
-            "server_ms": float(headers.get("X-Server-Time-Ms", "nan")),
-        }
+        exports = {}
+        for name, template in EXPORTS:
+            status, headers, body, elapsed = director.get(template.format(**rows["director"]))
+            exports[name] = {
+                "status": status,
+                "seconds": round(elapsed, 2),
+                "bytes": len(body),
+                "server_ms": float(headers.get("X-Server-Time-Ms", "nan")),
+            }
+            print(
+                f"director  export {name:19} {status} {elapsed:6.2f} s  {len(body) / 1024:8.1f} KiB"
+            )
+        export = exports["hospitals"]
         peak = worker_peak_mb(gunicorn.pid)
     finally:
         gunicorn.terminate()
@@ -364,6 +389,7 @@ def main() -> None:
         "ceiling": ceiling,
         "pages": results,
         "export_hospitals_xlsx": export,
+        "exports": exports,
         "worker_peak_mb": peak,
     }
     out = ROOT / "bench" / "results" / f"{rows['vendor']}-{report['date']}.json"
