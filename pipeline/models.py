@@ -418,7 +418,11 @@ class FollowUp(models.Model):
             models.Index(fields=["project", "date"]),
             models.Index(fields=["date"]),
             # a project's latest contact of a kind (its clock; the gap of the next one logged)
-            models.Index(fields=["project", "kind", "date"], name="followup_project_kind"),
+            models.Index(
+                fields=["project", "kind", "date"],
+                include=["gap_days"],
+                name="followup_project_kind",
+            ),
             # 联络达标: the period's contacts of one kind, answered from the index alone
             models.Index(
                 fields=["kind", "date"], include=["gap_days", "project"], name="followup_cadence"

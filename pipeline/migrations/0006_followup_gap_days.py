@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='followup',
-            index=models.Index(fields=['project', 'kind', 'date'], name='followup_project_kind'),
+            index=models.Index(fields=['project', 'kind', 'date'], include=('gap_days',), name='followup_project_kind'),
         ),
         migrations.RunPython(fill_gaps, migrations.RunPython.noop),
         migrations.AddIndex(
