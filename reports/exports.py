@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import groupby
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -273,16 +274,11 @@ def _subtotal(label: str, cell: dict) -> Emphasis:
     )
 
 
-def monthly_sheets(data: dict) -> list:
-    """One sheet per team, its managers' projects each followed by the manager's subtotal and
-    the team's total at the foot; a summary sheet first with every team and manager."""
-    managers = {m["owner"]: m for m in data["managers"]}
-    by_team: dict[str, dict[str, list]] = {}
-    for r in data["projects"]:
-        team = r["team"] or "—"
-        by_team.setdefault(team, {}).setdefault(r["owner"], []).append(r)
-    teams = {t["team"]: t for t in data["teams"]}
-    sheets = []
+def monthly_sheets(data: dict):
+    """A summary sheet with every team and manager; then one sheet per team, its managers'
+    projects each followed by the manager's subtotal, the team's total at the foot. The
+    projects arrive sorted by team and manager, a chunk at a time (monthly.monthly with
+    page=None), and are written as they come: memory stays flat for the whole country."""
     summary_columns = [
         Column(_("团队"), 14),
         Column(_("负责人"), 10),
@@ -314,36 +310,35 @@ def monthly_sheets(data: dict) -> list:
     summary.append(
         Emphasis([_("合计"), None, total["count"], total["value"], total["weighted"], total["won"]])
     )
-    sheets.append((_("汇总"), summary_columns, summary))
-    for team, owners in sorted(by_team.items()):
-        rows = []
-        for owner, projects in owners.items():
-            for r in projects:
-                rows.append(
-                    [
-                        r["hospital"],
-                        r["region"],
-                        r["owner_name"],
-                        r["source"],
-                        r["entry_path"],
-                        r["class"],
-                        r["stage"],
-                        r["status_label"],
-                        _date(r["planned_purchase_date"]),
-                        r["volume"],
-                        r["value"],
-                        r["probability"] / 100,
-                        r["weighted"],
-                        r["progress"],
-                        r["next_step"],
-                    ]
-                )
-            rows.append(
-                _subtotal(_("%(name)s 小计") % {"name": managers[owner]["name"]}, managers[owner])
-            )
-        rows.append(_subtotal(_("%(team)s 合计") % {"team": team}, teams[team]))
-        sheets.append((team, _monthly_columns(), rows))
-    return sheets
+    yield (_("汇总"), summary_columns, summary)
+    managers = {m["owner"]: m for m in data["managers"]}
+    teams = {t["team"]: t for t in data["teams"]}
+    for team, projects in groupby(data["projects"], key=lambda r: r["team"] or "—"):
+        yield (team, _monthly_columns(), _team_rows(team, projects, managers, teams[team]))
+
+
+def _team_rows(team: str, projects, managers: dict, subtotal: dict):
+    for owner, rows in groupby(projects, key=lambda r: r["owner"]):
+        for r in rows:
+            yield [
+                r["hospital"],
+                r["region"],
+                r["owner_name"],
+                r["source"],
+                r["entry_path"],
+                r["class"],
+                r["stage"],
+                r["status_label"],
+                _date(r["planned_purchase_date"]),
+                r["volume"],
+                r["value"],
+                r["probability"] / 100,
+                r["weighted"],
+                r["progress"],
+                r["next_step"],
+            ]
+        yield _subtotal(_("%(name)s 小计") % {"name": managers[owner]["name"]}, managers[owner])
+    yield _subtotal(_("%(team)s 合计") % {"team": team}, subtotal)
 
 
 def discipline_sheets(data: dict) -> list:

@@ -99,6 +99,7 @@ def _dashboard(user, today) -> dict:
     queries for every role, whatever the number of rows."""
     this_monday = week_start(today)
     last_monday = this_monday - timedelta(days=7)
+
     def chart(owner=None):
         scope = queries.Scope(start=today - timedelta(days=89), end=today, owner=owner)
         funnel = queries.funnel(user, scope, conversion=False)

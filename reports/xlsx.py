@@ -53,6 +53,8 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
     its one; Emphasis rows print bold on a band."""
     wb = Workbook(write_only=True)
     band = PatternFill("solid", fgColor="F3F4F6")
+    # a generator of sheets (written as they come) always has several
+    several = not isinstance(sheets, list | tuple) or len(sheets) > 1
     for name, columns, rows, *more in sheets:
         ws = wb.create_sheet(name[:31])
         for i, column in enumerate(columns, start=1):
@@ -62,7 +64,7 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
             [
                 _cell(
                     ws,
-                    title if len(sheets) == 1 else f"{title} · {name}",
+                    f"{title} · {name}" if several else title,
                     font=Font(size=14, bold=True),
                 )
             ]
@@ -92,7 +94,7 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
             else:
                 cells = [
                     _cell(ws, value, number_format=fmt, alignment=align)
-                    if (fmt or align) and value is not None
+                    if (fmt or align) and value not in (None, "")
                     else value
                     for value, fmt, align in zip(row, formats, aligns, strict=False)
                 ]

@@ -186,3 +186,21 @@ def test_a_month_of_demo_activity_adds_up_everywhere(as_user):
         if row[1]  # project rows have a region; subtotals do not
     )
     assert listed == data["total"]["count"]
+
+
+def test_the_workbook_reads_the_country_a_chunk_at_a_time(
+    as_user, director, month, projects, monkeypatch
+):
+    client = as_user(director)
+    url = f"/api/v1/reports/monthly?month={month:%Y-%m}&format=xlsx"
+
+    def sheets(content):
+        book = load_workbook(io.BytesIO(content))
+        return {
+            name: list(book[name].iter_rows(min_row=3, values_only=True))
+            for name in book.sheetnames
+        }
+
+    whole = sheets(client.get(url).content)
+    monkeypatch.setattr("reports.monthly.CHUNK", 2)
+    assert sheets(client.get(url).content) == whole
