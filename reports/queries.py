@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -15,6 +16,8 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -479,32 +482,16 @@ def discipline(user: User, scope: Scope) -> dict:
         .filter(created_at__lt=scope.until)
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
     )
-    contacts = FollowUp.objects.filter(date__lte=end)
+    ids = None
     if not user.sees_all or scope.owner or scope.team or scope.province:
         # a manager's or a team's few hundred projects: their contacts by the project index
-        contacts = contacts.filter(project_id__in=list(base.values_list("pk", flat=True)))
-
-    def kept(kind: str, days: int) -> Q:
-        of_kind = contacts.filter(kind=kind)
-        fell_behind = of_kind.filter(date__gt=start, gap_days__gt=days).values("project")
-        lately = of_kind.filter(date__gte=end - timedelta(days=days)).values("project")
-        young = Q(created_at__gte=_moment(end - timedelta(days=days)))
-        return ~Q(pk__in=fell_behind) & (Q(pk__in=lately) | young)
-
+        ids = list(base.values_list("pk", flat=True))
     tallies: dict[int, dict[str, dict[str, int]]] = {}
-    for cls, days in cadence.items():  # one query per class: each row's tests stay simple
-        for owner, n, business, relationship in (
-            base.of_class(cls, settings, end)
-            .order_by()
-            .values_list("owner")
-            .annotate(
-                n=Count("pk"),
-                business=Count("pk", filter=kept(ContactKind.BUSINESS, days)),
-                relationship=Count("pk", filter=kept(ContactKind.RELATIONSHIP, days)),
-            )
-        ):
-            cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
-            cells[cls] = {"projects": n, "business": business, "relationship": relationship}
+    for owner, cls, n, business, relationship in _kept_counts(
+        base, settings, cadence, start, end, ids
+    ):
+        cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
+        cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
     late = _late_projects(qs, cadence, end)
     people = people_named(list(tallies))
@@ -546,6 +533,74 @@ def discipline(user: User, scope: Scope) -> dict:
         )[:WORST],
         "late_projects": [{**row, "owner": people[row["owner"]][1]} for row in late],
     }
+
+
+def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date, ids):
+    """(owner, class, projects, kept business, kept relationship) in one query: the projects
+    joined to their contacts of the period aggregated per project. Both sides are built by
+    the ORM (visibility, scope, class and time zone included; its columns are named after
+    the values_list names); only the join and the final count are written here, in SQL that
+    PostgreSQL and SQLite read alike."""
+    is_a = Q(cls="A")
+    by_class = {"A": cadence["A"], "B": cadence["B"]}
+    young_a = Q(created_at__gte=_moment(end - timedelta(days=by_class["A"])))
+    young_b = Q(created_at__gte=_moment(end - timedelta(days=by_class["B"])))
+    projects_part = (
+        base.with_cadence(settings, end)
+        .annotate(
+            cadence_days=Case(
+                When(is_a, then=Value(by_class["A"])),
+                default=Value(by_class["B"]),
+                output_field=IntegerField(),
+            ),
+            stale_before=Case(
+                When(is_a, then=Value(end - timedelta(days=by_class["A"]))),
+                default=Value(end - timedelta(days=by_class["B"])),
+                output_field=DateField(),
+            ),
+            young=Case(
+                When((is_a & young_a) | (~is_a & young_b), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by()
+        .values_list("pk", "owner", "cls", "cadence_days", "stale_before", "young")
+    )
+    since = min(start, end - timedelta(days=max(by_class.values())))
+    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
+    # both kinds named: the (kind, date) index then answers the range by itself
+    contacts = FollowUp.objects.filter(
+        kind__in=[business, relationship], date__gte=since, date__lte=end
+    )
+    if ids is not None:
+        contacts = contacts.filter(project_id__in=ids)
+    contacts_part = (
+        contacts.order_by()
+        .values("project")
+        .annotate(
+            gap_b=Max("gap_days", filter=Q(kind=business, date__gt=start)),
+            last_b=Max("date", filter=Q(kind=business)),
+            gap_r=Max("gap_days", filter=Q(kind=relationship, date__gt=start)),
+            last_r=Max("date", filter=Q(kind=relationship)),
+        )
+        .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
+    )
+    p_sql, p_params = projects_part.query.sql_with_params()
+    c_sql, c_params = contacts_part.query.sql_with_params()
+    kept = (
+        "SUM(CASE WHEN (c.gap_{k} IS NULL OR c.gap_{k} <= p.cadence_days)"
+        " AND ((c.last_{k} IS NOT NULL AND c.last_{k} >= p.stale_before) OR p.young = 1)"
+        " THEN 1 ELSE 0 END)"
+    )
+    sql = (
+        f"SELECT p.owner, p.cls, COUNT(*), {kept.format(k='b')}, {kept.format(k='r')}"
+        f" FROM ({p_sql}) p LEFT JOIN ({c_sql}) c ON c.project = p.pk"
+        " GROUP BY p.owner, p.cls"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*p_params, *c_params))
+        return [(o, cls, n, int(b), int(r)) for o, cls, n, b, r in cursor.fetchall()]
 
 
 def _late_projects(qs: QuerySet[Project], cadence: dict[str, int], end: date) -> list[dict]:
