@@ -1,6 +1,6 @@
 """Demo reports: half a year of weekly forecast snapshots, rebuilt from the demo's history, and
-the weekly summaries the managers submitted over the last four weeks (one left missing, as in
-any real office), so 周报, 月报 and 预测与实际 have something to show on first login."""
+the weekly summaries the managers submitted over the last four weeks and, from Friday, this
+one (one manager behind, as in any real office), so 周报, 月报 and 预测与实际 have something to show on first login."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pipeline.models import ForecastSnapshot
 from pipeline.services import take_forecast_snapshot, week_start
 
 from . import services
+from .forms import review_week
 from .models import WeeklySummary
 
 SNAPSHOT_WEEKS = 26
@@ -40,21 +41,24 @@ def load() -> int:
         take_forecast_snapshot(monday=this_monday - timedelta(days=7 * weeks_ago), reconstruct=True)
     managers = list(User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username"))
     submitted = 0
-    for weeks_ago in range(SUBMITTED_WEEKS, 0, -1):
+    # from Friday on, this week is the one under review: most have submitted it too
+    newest = 0 if review_week(today) == this_monday else 1
+    for weeks_ago in range(SUBMITTED_WEEKS, newest - 1, -1):
         monday = this_monday - timedelta(days=7 * weeks_ago)
         for i, manager in enumerate(managers):
-            if weeks_ago == 1 and i == len(managers) - 1:
-                continue  # last week, the last manager has not submitted yet
+            if weeks_ago <= 1 and i == len(managers) - 1:
+                continue  # the last manager is behind: last week (and this one) not submitted
             summary = services.submit_week(
                 owner=manager,
                 monday=monday,
                 by=manager,
                 remark=REMARKS[(i + weeks_ago) % len(REMARKS)],
             )
-            # submitted on the Friday afternoon of that week
+            # submitted on the Friday afternoon of that week (this week's: just now)
             friday = timezone.make_aware(
                 datetime.combine(monday + timedelta(days=4), time(17, 20 + i * 7))
             )
-            WeeklySummary.objects.filter(pk=summary.pk).update(submitted_at=friday)
+            if weeks_ago:
+                WeeklySummary.objects.filter(pk=summary.pk).update(submitted_at=friday)
             submitted += 1
     return submitted
