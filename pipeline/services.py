@@ -252,9 +252,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
     if not created:
         return None
     first = monday.replace(day=1)
-    after = first
-    for _month in range(SNAPSHOT_MONTHS):
-        after = (after + timedelta(days=32)).replace(day=1)
+    after = domain.add_months(first, SNAPSHOT_MONTHS)
     qs = Project.objects.filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
     if reconstruct:
         moment = timezone.make_aware(datetime.combine(monday, time.min))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team, User
 from hospitals.forms import QuickSelect, owner_filter_field, set_owner_choices
 from hospitals.models import PROVINCES
+from pipeline.domain import add_months
 from pipeline.services import week_start
 
 from .models import iso_week, week_monday
@@ -21,6 +22,14 @@ FORWARD = {"forecast"}  # reports that look ahead from today
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def team_choices(user: User) -> list[tuple]:
+    """The teams `user` may filter by: all for those who see everything, else the ones led."""
+    teams = Team.objects.all()
+    if not user.sees_all:
+        teams = teams.filter(pk__in=user.led_team_ids)
+    return [("", _("全部团队"))] + list(teams.order_by("name").values_list("pk", "name"))
 
 
 class PeopleFilter(forms.Form):
@@ -41,10 +50,8 @@ class PeopleFilter(forms.Form):
     def __init__(self, data, *, user: User, by_username: bool = False):
         super().__init__(data)
         owners = User.objects.filter(is_active=True, role=Role.MANAGER)
-        teams = Team.objects.all()
         if not user.sees_all:
             owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
-            teams = teams.filter(pk__in=user.led_team_ids)
         if by_username:
             self.fields["owner"] = forms.ChoiceField(label=_("负责人"), required=False)
             self.fields["owner"].choices = [("", "")] + [
@@ -53,9 +60,7 @@ class PeopleFilter(forms.Form):
             self._owner_ids = dict(owners.values_list("username", "pk"))
         else:
             set_owner_choices(self.fields["owner"], owners)
-        self.fields["team"].choices = [("", _("全部团队"))] + list(
-            teams.order_by("name").values_list("pk", "name")
-        )
+        self.fields["team"].choices = team_choices(user)
 
     def owner_id(self) -> int | None:
         owner = self.cleaned_data.get("owner") or None
@@ -76,10 +81,8 @@ class ReportFilterForm(PeopleFilter):
         today, days = timezone.localdate(), timedelta(days=DEFAULT_DAYS[report] - 1)
         start, end = today - days, today
         if report in FORWARD:  # this month and the eleven after it
-            start = month = today.replace(day=1)
-            for _month in range(12):
-                month = (month + timedelta(days=32)).replace(day=1)
-            end = month - timedelta(days=1)
+            start = today.replace(day=1)
+            end = add_months(start, 12) - timedelta(days=1)
         data.setdefault("start", start.isoformat())
         data.setdefault("end", end.isoformat())
         super().__init__(data, user=user, by_username=by_username)
@@ -185,12 +188,7 @@ class WeekForm(forms.Form):
         data = data.copy()
         data.setdefault("week", iso_week(review_week(timezone.localdate())))
         super().__init__(data)
-        teams = Team.objects.all()
-        if not user.sees_all:
-            teams = teams.filter(pk__in=user.led_team_ids)
-        self.fields["team"].choices = [("", _("全部团队"))] + list(
-            teams.order_by("name").values_list("pk", "name")
-        )
+        self.fields["team"].choices = team_choices(user)
 
     def clean_week(self):
         monday = self.cleaned_data["week"] or review_week(timezone.localdate())

@@ -8,7 +8,7 @@ screen and the API, all at once for the workbook. A fixed number of queries eith
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from pipeline.domain import add_months
 from pipeline.models import (
     EntryPath,
     FollowUp,
@@ -40,7 +41,7 @@ from pipeline.models import (
 )
 
 from .models import WeeklyLine, WeeklySummary, iso_week
-from .queries import people_named
+from .queries import midnight, people_named
 from .weekly import stage_at
 
 PAGE_SIZE = 50
@@ -55,15 +56,15 @@ class MonthScope:
 
     @property
     def last_day(self) -> date:
-        return (self.month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return add_months(self.month, 1) - timedelta(days=1)
 
     @property
     def since(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.month, time.min))
+        return midnight(self.month)
 
     @property
     def until(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.last_day + timedelta(days=1), time.min))
+        return midnight(self.last_day + timedelta(days=1))
 
     def weeks(self) -> list[date]:
         """The ISO weeks of the month: those whose Thursday falls in it."""

@@ -30,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
+from pipeline.domain import add_months
 from pipeline.models import (
     ContactKind,
     EntryPath,
@@ -47,6 +48,11 @@ from pipeline.models import (
 )
 
 
+def midnight(day: date) -> datetime:
+    """The start of `day` in the site's time zone: the bound for timestamp filters."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 @dataclass(frozen=True)
 class Scope:
     """Whose projects and which period a report covers (all optional but the period)."""
@@ -59,11 +65,11 @@ class Scope:
 
     @property
     def since(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min))
+        return midnight(self.start)
 
     @property
     def until(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return midnight(self.end + timedelta(days=1))
 
     def as_dict(self) -> dict:
         return {
@@ -260,7 +266,7 @@ def months_between(start: date, end: date) -> list[date]:
     month, out = start.replace(day=1), []
     while month <= end and len(out) < MAX_MONTHS:
         out.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = add_months(month, 1)
     return out
 
 
@@ -283,7 +289,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None) -> dict:
             "total": {},
             "accuracy": accuracy(user, scope),
         }
-    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    after = add_months(months[-1], 1)
     rows = (
         projects(user, scope)
         .open()
@@ -399,8 +405,8 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         )
         .filter(
             status=Status.WON,
-            closed_at__gte=timezone.make_aware(datetime.combine(months[0], time.min)),
-            closed_at__lt=timezone.make_aware(datetime.combine(this_month, time.min)),
+            closed_at__gte=midnight(months[0]),
+            closed_at__lt=midnight(this_month),
         )
         .annotate(month=TruncMonth("closed_at"))
         .order_by()
@@ -458,10 +464,6 @@ WORST = 10
 
 
 ZERO_CELL = {"projects": 0, "business": 0, "relationship": 0}
-
-
-def _moment(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def discipline(user: User, scope: Scope) -> dict:
@@ -543,8 +545,8 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
     PostgreSQL and SQLite read alike."""
     is_a = Q(cls="A")
     by_class = {"A": cadence["A"], "B": cadence["B"]}
-    young_a = Q(created_at__gte=_moment(end - timedelta(days=by_class["A"])))
-    young_b = Q(created_at__gte=_moment(end - timedelta(days=by_class["B"])))
+    young_a = Q(created_at__gte=midnight(end - timedelta(days=by_class["A"])))
+    young_b = Q(created_at__gte=midnight(end - timedelta(days=by_class["B"])))
     projects_part = (
         base.with_cadence(settings, end)
         .annotate(

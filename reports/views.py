@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +17,7 @@ from accounts.models import Role
 from hospitals.models import Contact, Hospital, HospitalStatus
 from hospitals.services import EditConflict
 from hospitals.views import _query_without_page
+from pipeline.domain import add_months
 from pipeline.models import PipelineSettings, Project, value_times_probability
 from pipeline.services import week_start
 from proposals.models import Proposal, State
@@ -124,7 +125,7 @@ def _dashboard(user, today) -> dict:
             .select_related("hospital")
             .order_by("due_date", "pk")[:6]
         )
-        start = timezone.make_aware(datetime.combine(today, time.min))
+        start = queries.midnight(today)
         ctx["visits_today"] = list(
             Visit.objects.visible_to(user)
             .filter(
@@ -146,10 +147,11 @@ def _dashboard(user, today) -> dict:
 
 
 def _forecast_months(user, today) -> list[dict]:
-    """Weighted and committed value of open projects planned for this month and the next two."""
+    """Weighted and committed value of open projects planned for the next DASHBOARD_MONTHS
+    months, this one first."""
     first = today.replace(day=1)
-    months = queries.months_between(first, first + timedelta(days=31 * (DASHBOARD_MONTHS - 1)))
-    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    months = queries.months_between(first, add_months(first, DASHBOARD_MONTHS - 1))
+    after = add_months(months[-1], 1)
     rows = dict.fromkeys(months)
     for month, value, weighted, committed in (
         Project.objects.visible_to(user)

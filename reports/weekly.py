@@ -4,7 +4,7 @@ same dict, which the page, the JSON and the workbook print unchanged."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -24,12 +24,9 @@ from pipeline.models import (
 from visits.models import Visit, VisitStatus
 
 from .models import WeeklySummary, iso_week
+from .queries import midnight
 
 PROGRESS_CHARS = 600  # a week's progress text per project, as a form cell holds it
-
-
-def _moment(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def stage_at(moment: datetime, field: str = "to_stage"):
@@ -52,7 +49,7 @@ def build(owner: User, monday: date) -> dict:
 def records(owner: User, monday: date) -> tuple[list[dict], list[dict]]:
     """The week's project lines (stage ids, dates) and recorded visits, from the records."""
     sunday = monday + timedelta(days=6)
-    since, until = _moment(monday), _moment(sunday + timedelta(days=1))
+    since, until = midnight(monday), midnight(sunday + timedelta(days=1))
     today = timezone.localdate()
     as_of = min(today, sunday)
     next_steps = (
@@ -203,14 +200,15 @@ def frozen(summary: WeeklySummary) -> dict:
 def report(owner: User, monday: date) -> dict:
     """The week for the page and the API: frozen once submitted, live before."""
     summary = WeeklySummary.objects.filter(owner=owner, week_start=monday).first()
-    data = frozen(summary) if summary and summary.is_submitted else build(owner, monday)
+    submitted = summary if summary and summary.is_submitted else None
+    data = frozen(submitted) if submitted else build(owner, monday)
     data.update(
         {
-            "submitted": bool(summary and summary.is_submitted),
-            "submitted_at": summary.submitted_at.isoformat()
-            if summary and summary.submitted_at
+            "submitted": submitted is not None,
+            "submitted_at": submitted.submitted_at.isoformat() if submitted else None,
+            "submitted_by": str(submitted.submitted_by)
+            if submitted and submitted.submitted_by
             else None,
-            "submitted_by": str(summary.submitted_by) if summary and summary.submitted_by else None,
             "remark": summary.remark if summary else "",
             "version": summary.version if summary else None,
         }
