@@ -4,6 +4,7 @@ period or filter line, a bold frozen header, sensible column widths and number f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from io import BytesIO
 from urllib.parse import quote
@@ -81,23 +82,14 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
         formats = [c.number_format for c in columns]
         wrapped = Alignment(wrap_text=True, vertical="top")
         aligns = [wrapped if c.wrap else None for c in columns]
+        styled = _StyledCells(ws, formats, aligns)
+        emphasis = _StyledCells(ws, formats, [None] * len(columns), Font(bold=True), band)
         count = 0
         for row in rows:
             if isinstance(row, Emphasis):
-                bold = Font(bold=True)
-                cells = [
-                    _cell(ws, value, font=bold, fill=band, number_format=fmt)
-                    for value, fmt in zip(
-                        list(row) + [None] * (len(columns) - len(row)), formats, strict=False
-                    )
-                ]
+                cells = emphasis.row(list(row) + [None] * (len(columns) - len(row)))
             else:
-                cells = [
-                    _cell(ws, value, number_format=fmt, alignment=align)
-                    if (fmt or align) and value not in (None, "")
-                    else value
-                    for value, fmt, align in zip(row, formats, aligns, strict=False)
-                ]
+                cells = styled.row(row)
             ws.append(cells)
             count += 1
         for picture in more[0] if more else ():
@@ -108,6 +100,34 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> by
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+class _StyledCells:
+    """A data row's cells with their column's number format and alignment. Each column's
+    style is set once on a model cell and its style indices copied to the others, as
+    openpyxl copies styles itself: setting them through the descriptors looked the style up
+    in the workbook's tables for every cell (a third of the time of a 36,000-row sheet)."""
+
+    def __init__(self, ws, formats: list, aligns: list, font=None, fill=None):
+        self.ws = ws
+        self.models = [
+            _cell(ws, 0, font=font, fill=fill, number_format=fmt, alignment=align)
+            if (fmt or align or font or fill)
+            else None
+            for fmt, align in zip(formats, aligns, strict=True)
+        ]
+        self.blank_too = bool(font or fill)  # a band is drawn across empty cells as well
+
+    def row(self, values: Sequence) -> list:
+        out = []
+        for value, model in zip(values, self.models, strict=False):
+            if model is None or (not self.blank_too and (value is None or value == "")):
+                out.append(value)
+            else:
+                cell = WriteOnlyCell(self.ws, value=value)
+                cell._style = copy(model._style)
+                out.append(cell)
+        return out
 
 
 def _cell(ws, value, *, font=None, fill=None, alignment=None, number_format=None) -> WriteOnlyCell:
