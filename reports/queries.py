@@ -273,11 +273,15 @@ def months_between(start: date, end: date) -> list[date]:
 KEYS = ("count", "value", "weighted", "committed")
 
 
-def forecast(user: User, scope: Scope, largest: int | None = None) -> dict:
+FORECAST_MANAGERS_PAGE = 50  # the JSON's managers a page: 500 × 12 months was 670 KB
+
+
+def forecast(user: User, scope: Scope, largest: int | None = None, page: int | None = None) -> dict:
     """Expected wins by month of planned purchase: open projects' value, value weighted by the
     stage's win probability, and the value the managers marked as committed; per manager,
     per team and in total. With `largest`, only that many managers, the largest weighted
-    totals first (the page); `managers_count` says how many there are."""
+    totals first (the page); with `page`, that page of FORECAST_MANAGERS_PAGE managers in
+    team and name order (the JSON); `managers_count` says how many there are."""
     months = months_between(scope.start, scope.end)
     if not months:
         return {
@@ -325,8 +329,12 @@ def forecast(user: User, scope: Scope, largest: int | None = None) -> dict:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
 
     shown = sorted(sums, key=lambda pk: (people[pk][2], people[pk][0]))
+    pages = max(1, -(-len(shown) // FORECAST_MANAGERS_PAGE))
     if largest is not None and len(shown) > largest:
         shown = sorted(shown, key=lambda pk: -sum(c[2] for c in sums[pk]))[:largest]
+    elif page is not None:
+        page = min(max(page, 1), pages)
+        shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
     managers = [
         {
             "owner": people[owner][0],
@@ -350,6 +358,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None) -> dict:
         "months": [m.strftime("%Y-%m") for m in months],
         "managers": managers,
         "managers_count": len(sums),
+        **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
         "teams": [
             {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
             for team, c in sorted(teams.items())

@@ -186,3 +186,32 @@ def test_forecast_page_shows_the_largest_managers_first(as_user, director, alice
     managers = page.context["groups"][1]
     assert [r["owner"] for r in managers["rows"]] == ["bob"] and managers["hidden"] == 1
     assert "另有 1 位销售经理" in page.content.decode()
+
+
+def test_forecast_api_pages_its_managers_and_keeps_every_total(
+    as_user, director, alice, bob, monkeypatch
+):
+    monkeypatch.setattr("reports.queries.FORECAST_MANAGERS_PAGE", 1)
+    soon = timezone.localdate() + timedelta(days=10)
+    project(alice, "proposal", 1_000_000, planned_purchase_date=soon)
+    project(bob, "proposal", 5_000_000, planned_purchase_date=soon)
+    client = as_user(director)
+    first = client.get("/api/v1/reports/forecast").json()
+    second = client.get("/api/v1/reports/forecast?page=2").json()
+    assert [m["owner"] for m in first["managers"]] == ["alice"]
+    assert [m["owner"] for m in second["managers"]] == ["bob"]
+    assert first["managers_page"] == {"number": 1, "pages": 2} and first["managers_count"] == 2
+    # teams and the total stay whole on every page, and the workbook has every manager
+    assert first["total"] == second["total"]
+    assert Decimal(first["total"]["total"]["weighted"]) == 3_000_000
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/forecast?format=xlsx").content))
+    names = {r[0] for r in book["按负责人"].iter_rows(min_row=4, values_only=True) if r[0]}
+    assert {"刘晓燕", "王磊"} <= names
+
+
+def test_forecast_page_prints_grouped_whole_yuan(as_user, director, alice):
+    project(alice, "proposal", 2_468_000, planned_purchase_date=timezone.localdate())
+    html = as_user(director).get("/reports/forecast/").content.decode()
+    assert "1,234,000" in html  # 2,468,000 × 50 %, as floatformat:"0g" printed it
+    english = as_user(director).get("/reports/forecast/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "1,234,000" in english.content.decode()
