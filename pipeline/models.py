@@ -283,7 +283,22 @@ class Project(Versioned):
             models.Index(fields=["status", "contract_value"]),
             models.Index(fields=["contract_value"]),
             models.Index(fields=["hospital", "status"]),
-            models.Index(fields=["status", "planned_purchase_date"]),
+            # the open pipeline's aggregates answered from the index alone: forecasts, team
+            # totals and the contact clocks' overdue count (class and clocks) of the 工作台
+            models.Index(
+                fields=["status", "planned_purchase_date"],
+                include=[
+                    "owner",
+                    "stage",
+                    "contract_value",
+                    "committed",
+                    "class_override",
+                    "created_at",
+                    "last_business_contact_on",
+                    "last_relationship_contact_on",
+                ],
+                name="project_open_pipeline",
+            ),
             models.Index(fields=["owner", "status", "planned_purchase_date"]),
             models.Index(fields=["status", "last_business_contact_on"]),
             models.Index(fields=["status", "last_relationship_contact_on"]),
