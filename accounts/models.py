@@ -90,7 +90,13 @@ class User(AbstractUser):
     LABEL_FIELDS = ("id", "username", "name", "first_name", "last_name")
 
     def __str__(self) -> str:
-        return self.name or self.get_full_name() or self.username
+        return self.label(self.name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def label(name: str, first_name: str, last_name: str, username: str) -> str:
+        """How a user is named everywhere, from LABEL_FIELDS' values (for rows read as
+        values, without building the user)."""
+        return name or f"{first_name} {last_name}".strip() or username
 
     @property
     def display_name(self) -> str:

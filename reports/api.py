@@ -66,13 +66,12 @@ class ForecastParams(ReportParams):
 def forecast(request: HttpRequest, params: Query[ForecastParams]):
     """成单预测: by month of planned purchase, weighted and committed, per manager and team
     (teams and totals complete; `managers` a page at a time, `managers_page`)."""
-    if params.format == "xlsx":
-        return _answer(request, params, "forecast", queries.forecast)
+    page = None if params.format == "xlsx" else params.page or 1
 
-    def paged(user, scope):
-        return queries.forecast(user, scope, page=params.page or 1)
+    def build(user, scope):
+        return queries.forecast(user, scope, page=page)
 
-    return _answer(request, params, "forecast", paged)
+    return _answer(request, params, "forecast", build)
 
 
 @router.get("/reports/discipline", response=dict[str, Any], url_name="discipline_report")

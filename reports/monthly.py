@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from pipeline import domain
-from pipeline.domain import add_months
 from pipeline.models import (
     EntryPath,
     FollowUp,
@@ -57,7 +56,7 @@ class MonthScope:
 
     @property
     def last_day(self) -> date:
-        return add_months(self.month, 1) - timedelta(days=1)
+        return domain.add_months(self.month, 1) - timedelta(days=1)
 
     @property
     def since(self) -> datetime:
@@ -232,14 +231,18 @@ def rows(projects: list[dict], scope: MonthScope) -> list[dict]:
         value, probability, closed_at = p["contract_value"], p["probability"], p["closed_at"]
         step, step_on = next_steps.get(p["pk"], ("", None))
         status = p["status"] if closed_at is not None and closed_at < scope.until else Status.OPEN
-        full_name = f"{p['owner__first_name']} {p['owner__last_name']}".strip()
         out.append(
             {
                 "project": p["pk"],
                 "hospital": p["hospital__name"],
                 "region": f"{p['hospital__province']} {p['hospital__city']}".strip(),
                 "owner": p["owner__username"],
-                "owner_name": p["owner__name"] or full_name or p["owner__username"],
+                "owner_name": User.label(
+                    p["owner__name"],
+                    p["owner__first_name"],
+                    p["owner__last_name"],
+                    p["owner__username"],
+                ),
                 "team": p["owner__team__name"] or "",
                 "source": sources.get(p["source"], p["source"]),
                 "entry_path": paths.get(p["entry_path"], p["entry_path"]),
