@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +25,12 @@ from .models import (
     FollowUp,
     ForecastSnapshot,
     ForecastSnapshotRow,
+    PipelineSettings,
     Project,
     Stage,
     StageChange,
     Status,
+    planned_month,
     value_times_probability,
 )
 
@@ -157,6 +159,10 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
     Project.objects.filter(pk=follow_up.project_id).filter(
         Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": follow_up.date})
     ).update(**{field: follow_up.date})
+    # the gaps just written may have made a contact late, or (logged between two) no longer
+    Project.objects.filter(pk=follow_up.project_id).refresh_late_contacts(
+        PipelineSettings.current()
+    )
     follow_up.project.refresh_from_db(fields=[field])
     return follow_up
 
@@ -268,7 +274,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
         qs = qs.open()
         probability = F("stage__probability")
     rows = (
-        qs.annotate(month=TruncMonth("planned_purchase_date"), probability=probability)
+        qs.annotate(month=planned_month(), probability=probability)
         .order_by()
         .values_list("owner", "month")
         .annotate(

@@ -44,6 +44,7 @@ from pipeline.models import (
     Stage,
     StageChange,
     Status,
+    planned_month,
     value_times_probability,
 )
 
@@ -270,9 +271,6 @@ def months_between(start: date, end: date) -> list[date]:
     return out
 
 
-KEYS = ("count", "value", "weighted", "committed")
-
-
 FORECAST_MANAGERS_PAGE = 50  # the JSON's managers a page: 500 × 12 months was 670 KB
 
 
@@ -298,7 +296,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
         projects(user, scope)
         .open()
         .filter(planned_purchase_date__gte=months[0], planned_purchase_date__lt=after)
-        .annotate(month=TruncMonth("planned_purchase_date"))
+        .annotate(month=planned_month())
         .order_by()
         .values_list("owner", "month")  # group on two small columns; names come after
         .annotate(
@@ -311,19 +309,36 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     )
     index = {m: i for i, m in enumerate(months)}
     zero = Decimal(0)
-    sums: dict[int, list[list]] = {}  # owner → per month [count, value, weighted, committed]
+    # owner → per month [count, value, value × probability (% points), committed]
+    sums: dict[int, list[list]] = {}
     for owner, month, n, value, weighted, committed in rows:
-        month = month.date() if isinstance(month, datetime) else month
-        cells = sums.setdefault(owner, [[0, zero, zero, zero] for _ in months])
+        cells = sums.get(owner)
+        if cells is None:
+            cells = sums[owner] = [[0, zero, zero, zero] for _ in months]
         cell = cells[index[month]]
         cell[0] += n
         cell[1] += value or zero
-        cell[2] += (weighted or zero) / 100
+        cell[2] += weighted or zero
         cell[3] += committed or zero
     people = people_named(list(sums))
 
     def as_cells(cells: list[list]) -> list[dict]:
-        return [dict(zip(KEYS, (c[0], *(_money(v) for v in c[1:])), strict=True)) for c in cells]
+        return [
+            {
+                "count": n,
+                "value": _money(value),
+                "weighted": _money(weighted / 100),  # exact until here
+                "committed": _money(committed),
+            }
+            for n, value, weighted, committed in cells
+        ]
+
+    def added(groups: list[list[list]]) -> list[list]:
+        """Month by month, the cells of several owners (or teams) added up."""
+        return [
+            [sum(c[0] for c in at), *(sum((c[k] for c in at), zero) for k in (1, 2, 3))]
+            for at in zip(*groups, strict=True)
+        ]
 
     def summed(cells: list[list]) -> list:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
@@ -345,14 +360,12 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
         }
         for owner in shown
     ]
-    teams, everyone = {}, [[0, zero, zero, zero] for _ in months]
-    for owner, cells in sums.items():
-        team = people[owner][2]
-        team_cells = teams.setdefault(team, [[0, zero, zero, zero] for _ in months])
-        for into in (team_cells, everyone):
-            for acc, cell in zip(into, cells, strict=True):
-                for k in range(4):
-                    acc[k] += cell[k]
+    owners_of: dict[str, list[int]] = {}
+    for owner in sums:
+        owners_of.setdefault(people[owner][2], []).append(owner)
+    teams = {team: added([sums[o] for o in owners]) for team, owners in owners_of.items()}
+    zeros = [[0, zero, zero, zero] for _ in months]
+    everyone = added(list(teams.values())) if teams else zeros
     return {
         "scope": scope.as_dict(),
         "months": [m.strftime("%Y-%m") for m in months],
@@ -417,7 +430,7 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
             closed_at__gte=midnight(months[0]),
             closed_at__lt=midnight(this_month),
         )
-        .annotate(month=TruncMonth("closed_at"))
+        .annotate(month=Cast(TruncMonth("closed_at"), DateField()))
         .order_by()
         .values_list("owner", "month")
         .annotate(value=Sum("contract_value"))
@@ -428,11 +441,20 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         won[owner, m.replace(day=1)] = won.get((owner, m.replace(day=1)), zero) + (value or zero)
     owners = {o for o, _m in forecast} | {o for o, _m in won}
     people = people_named(owners)
+    # [forecast, committed, won] per month, per manager and in all: one pass over each side
+    by_m = {m: [zero, zero, zero] for m in months}
+    by_o = {o: [zero, zero, zero] for o in owners}
+    everyone = [zero, zero, zero]
+    for (o, m), (weighted, committed) in forecast.items():
+        for into in (by_m[m], by_o[o], everyone):
+            into[0] += weighted
+            into[1] += committed
+    for (o, m), value in won.items():
+        for into in (by_m[m], by_o[o], everyone):
+            into[2] += value
 
-    def line(pairs) -> dict:
-        weighted = sum((forecast.get(k, (zero, zero))[0] for k in pairs), zero)
-        committed = sum((forecast.get(k, (zero, zero))[1] for k in pairs), zero)
-        actual = sum((won.get(k, zero) for k in pairs), zero)
+    def line(sums: list[Decimal]) -> dict:
+        weighted, committed, actual = sums
         return {
             "forecast": _money(weighted),
             "committed": _money(committed),
@@ -445,26 +467,17 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         {
             "month": m.strftime("%Y-%m"),
             "snapshot": chosen[m][1].isoformat() if m in chosen else None,
-            **line([(o, m) for o in owners]),
+            **line(by_m[m]),
         }
         for m in months
     ]
     managers = [
-        {
-            "owner": people[o][0],
-            "name": people[o][1],
-            "team": people[o][2],
-            **line([(o, m) for m in months]),
-        }
+        {"owner": people[o][0], "name": people[o][1], "team": people[o][2], **line(by_o[o])}
         for o in sorted(owners, key=lambda pk: (people[pk][2], people[pk][0]))
     ]
     for m in managers:  # how far off, either way: the managers to talk to come first
         m["error"] = round(abs(m["ratio"] - 1), 4) if m["ratio"] is not None else None
-    return {
-        "months": by_month,
-        "managers": managers,
-        "total": line([(o, m) for o in owners for m in months]),
-    }
+    return {"months": by_month, "managers": managers, "total": line(everyone)}
 
 
 # 联络达标 -------------------------------------------------------------------------------------
@@ -494,13 +507,17 @@ def discipline(user: User, scope: Scope) -> dict:
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
     )
     ids = None
-    if not user.sees_all or scope.owner or scope.team or scope.province:
+    if end < timezone.localdate() and (
+        not user.sees_all or scope.owner or scope.team or scope.province
+    ):
         # a manager's or a team's few hundred projects: their contacts by the project index
         ids = list(base.values_list("pk", flat=True))
+    if end >= timezone.localdate():  # no contact after the period: the projects' own dates
+        counts = _kept_counts_to_today(base, settings, cadence, start, end)
+    else:
+        counts = _kept_counts(base, settings, cadence, start, end, ids)
     tallies: dict[int, dict[str, dict[str, int]]] = {}
-    for owner, cls, n, business, relationship in _kept_counts(
-        base, settings, cadence, start, end, ids
-    ):
+    for owner, cls, n, business, relationship in counts:
         cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
         cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
@@ -544,6 +561,36 @@ def discipline(user: User, scope: Scope) -> dict:
         )[:WORST],
         "late_projects": [{**row, "owner": people[row["owner"]][1]} for row in late],
     }
+
+
+def _kept_counts_to_today(base, settings, cadence: dict[str, int], start: date, end: date):
+    """_kept_counts for a period that runs to today or later, from the project rows alone:
+    no contact of a kind came late in the period when the newest late one (for the
+    project's class) is older, and the last one is the project's contact clock."""
+
+    def kept(kind: str) -> Q:
+        either = Q()
+        for cls, days in cadence.items():
+            late, last = f"late_{kind}_{cls.lower()}_on", f"last_{kind}_contact_on"
+            stale_before = end - timedelta(days=days)
+            either |= (
+                Q(cls=cls)
+                & (Q(**{f"{late}__isnull": True}) | Q(**{f"{late}__lte": start}))
+                & (Q(**{f"{last}__gte": stale_before}) | Q(created_at__gte=midnight(stale_before)))
+            )
+        return either
+
+    rows = (
+        base.with_cadence(settings, end)
+        .order_by()
+        .values_list("owner", "cls")
+        .annotate(
+            n=Count("pk"),
+            business=Count("pk", filter=kept(ContactKind.BUSINESS)),
+            relationship=Count("pk", filter=kept(ContactKind.RELATIONSHIP)),
+        )
+    )
+    return list(rows)
 
 
 def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date, ids):

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from hospitals.models import Contact, Hospital, HospitalStatus
 from hospitals.services import EditConflict
 from hospitals.views import _query_without_page
 from pipeline.domain import add_months
-from pipeline.models import PipelineSettings, Project, value_times_probability
+from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
 from pipeline.services import week_start
 from proposals.models import Proposal, State
 from visits.models import Task, Visit, VisitStatus
@@ -161,7 +160,7 @@ def _forecast_months(user, today) -> list[dict]:
         Project.objects.visible_to(user)
         .open()
         .filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
-        .annotate(month=TruncMonth("planned_purchase_date"))
+        .annotate(month=planned_month())
         .order_by()
         .values_list("month")
         .annotate(

@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from pipeline import services
-from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, Project
+from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, PipelineSettings, Project
 from pipeline.services import take_forecast_snapshot, week_start
 from pipeline.tests.factories import stage
+from reports import queries
 
 from .test_weekly import at, contact, make, move
 
@@ -90,26 +91,28 @@ END = TODAY
 A_SOON, B_LATER = 40, 400  # days to the planned purchase: class A, class B
 
 
-@pytest.mark.parametrize(
-    ("created", "planned", "contacts", "kept"),
-    [
-        # weekly, from before the period to its last days: kept
-        (100, A_SOON, [33, 26, 19, 12, 5], True),
-        # one gap of eight days in the middle
-        (100, A_SOON, [33, 26, 18, 12, 5], False),
-        # in time all along, but nothing in the last nine days
-        (100, A_SOON, [30, 23, 16, 9], False),
-        # silent for weeks before the period, then weekly: behind on its first day
-        (100, A_SOON, [60, 26, 19, 12, 5], False),
-        # created in the period: its clock starts then
-        (10, A_SOON, [5], True),
-        (3, A_SOON, [], True),
-        (12, A_SOON, [], False),
-        # class B: every 25 days is in time for a 30-day cadence
-        (200, B_LATER, [40, 15], True),
-        (200, B_LATER, [40], False),
-    ],
-)
+CASES = [
+    # weekly, from before the period to its last days: kept
+    (100, A_SOON, [33, 26, 19, 12, 5], True),
+    # one gap of eight days in the middle
+    (100, A_SOON, [33, 26, 18, 12, 5], False),
+    # in time all along, but nothing in the last nine days
+    (100, A_SOON, [30, 23, 16, 9], False),
+    # silent for weeks before the period, then weekly from its first day: in time for it
+    (100, A_SOON, [29, 22, 15, 8, 1], True),
+    # silent for weeks before the period, then weekly: behind on its first day
+    (100, A_SOON, [60, 26, 19, 12, 5], False),
+    # created in the period: its clock starts then
+    (10, A_SOON, [5], True),
+    (3, A_SOON, [], True),
+    (12, A_SOON, [], False),
+    # class B: every 25 days is in time for a 30-day cadence
+    (200, B_LATER, [40, 15], True),
+    (200, B_LATER, [40], False),
+]
+
+
+@pytest.mark.parametrize(("created", "planned", "contacts", "kept"), CASES)
 def test_kept_within_cadence(as_user, alice, created, planned, contacts, kept):
     p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=created))
     Project.objects.filter(pk=p.pk).update(planned_purchase_date=TODAY + timedelta(days=planned))
@@ -133,6 +136,64 @@ def test_a_contact_logged_late_closes_the_gap_it_fills(alice):
     assert later.gap_days == 8
     first = p.follow_ups.order_by("date").first()
     assert first.gap_days == 70  # from the project's creation
+
+
+def test_the_newest_late_contact_follows_what_is_logged(alice):
+    p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=100))
+    contact(p, TODAY - timedelta(days=30))  # 70 days after the project began: late for A and B
+    contact(p, TODAY - timedelta(days=16))  # 14 days: late for A only
+    p.refresh_from_db()
+    assert (p.late_business_a_on, p.late_business_b_on) == (
+        TODAY - timedelta(days=16),
+        TODAY - timedelta(days=30),
+    )
+    contact(p, TODAY - timedelta(days=23))  # logged afterwards: now 7 and 7 days
+    p.refresh_from_db()
+    assert p.late_business_a_on == TODAY - timedelta(days=30)
+    assert p.late_relationship_a_on is None  # no relationship contact, so none late
+
+
+def test_the_current_period_reads_what_the_contacts_say(alice):
+    """A period running to today is counted from each project's own dates (its contact
+    clocks and newest late contacts); counted from the follow-ups themselves, as a past
+    period is, every case gives the same answer, for either kind and any period start."""
+    for i, (created, planned, contacts, _kept) in enumerate(CASES):
+        p = make(alice, f"第{i + 1}人民医院", TODAY - timedelta(days=created))
+        Project.objects.filter(pk=p.pk).update(
+            planned_purchase_date=TODAY + timedelta(days=planned)
+        )
+        for days_ago in sorted(contacts, reverse=True):
+            contact(p, TODAY - timedelta(days=days_ago))
+        for days_ago in sorted(contacts[i % 2 :], reverse=True):  # relationship: a gap more
+            contact(p, TODAY - timedelta(days=days_ago), kind="relationship")
+    settings = PipelineSettings.current()
+    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    base = Project.objects.open()
+    seen = set()
+    for start in (TODAY - timedelta(days=29), TODAY - timedelta(days=6), TODAY - timedelta(60)):
+        from_projects = queries._kept_counts_to_today(base, settings, cadence, start, TODAY)
+        from_contacts = queries._kept_counts(base, settings, cadence, start, TODAY, None)
+        assert sorted(from_projects) == sorted(from_contacts)
+        seen.add(tuple(sorted(from_projects)))
+    assert len(seen) > 1  # the start matters: the cases are not all kept or all late
+
+
+def test_new_cadences_rejudge_the_contacts_already_logged(as_user, alice):
+    p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=100))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=TODAY + timedelta(days=A_SOON))
+    for days_ago in (40, 30, 20, 10, 1):  # every ten days: behind a weekly cadence
+        contact(p, TODAY - timedelta(days=days_ago))
+
+    def kept() -> int:
+        return (
+            as_user(alice).get("/api/v1/reports/discipline").json()["managers"][0]["A"]["business"]
+        )
+
+    assert kept() == 0
+    settings = PipelineSettings.current()
+    settings.cadence_a_days = 14
+    settings.save()
+    assert kept() == 1
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from accounts.models import Role, Team, User
 from accounts.services import assign_role, sync_role_groups
 from hospitals import domain
 from hospitals.models import GRADE_RANK, PROVINCES, Contact, Department, Hospital, Layer
-from pipeline.models import FollowUp, Project, Stage, StageChange
+from pipeline.models import FollowUp, PipelineSettings, Project, Stage, StageChange
 from visits.models import OxygenSurvey, Task, Visit
 
 PASSWORD = "o2crm-bench"
@@ -354,7 +354,8 @@ class Command(BaseCommand):
                 .values("date")[:1]
             )
             Project.objects.update(**{field: Subquery(latest)})
-        self.say("cadence clocks set from the follow-ups")
+        Project.objects.refresh_late_contacts(PipelineSettings.current())
+        self.say("cadence clocks and late contacts set from the follow-ups")
 
     def visits_and_surveys(self, n: int) -> None:
         rng = self.rng
