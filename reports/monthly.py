@@ -17,10 +17,12 @@ from django.db.models import (
     Case,
     Count,
     F,
+    IntegerField,
     PositiveSmallIntegerField,
     Q,
     QuerySet,
     Sum,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -121,6 +123,12 @@ def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
 def subtotals(user: User, scope: MonthScope) -> dict:
     """Per manager, per team and in total: projects, value, weighted value; with how many of
     the month's weeks each manager submitted."""
+    return _subtotals(user, scope)[0]
+
+
+def _subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]]]:
+    """subtotals(), and the managers (pk, projects) in the report's order: by team, then
+    user name (the rows follow it, so each manager's rows sit under their subtotal)."""
     rows = (
         month_projects(user, scope)
         .order_by()
@@ -150,7 +158,8 @@ def subtotals(user: User, scope: MonthScope) -> dict:
         return {"count": n, "value": value or zero, "weighted": weighted, "won": won}
 
     managers, teams = [], {}
-    for owner in sorted(sums, key=lambda pk: (people[pk][2], people[pk][0])):
+    order = sorted(sums, key=lambda pk: (people[pk][2], people[pk][0]))
+    for owner in order:
         username, name, team = people[owner]
         r = sums[owner]
         weighted = (r["weighted"] or zero) / 100
@@ -175,12 +184,13 @@ def subtotals(user: User, scope: MonthScope) -> dict:
         sum((m["weighted"] for m in managers), zero),
         sum(t["won"] for t in team_rows),
     )
-    return {
+    data = {
         "weeks": [iso_week(w) for w in weeks],
         "managers": managers,
         "teams": team_rows,
         "total": total,
     }
+    return data, [(owner, sums[owner]["n"]) for owner in order]
 
 
 def rows(projects: list[dict], scope: MonthScope) -> list[dict]:
@@ -272,8 +282,8 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-ORDER = ("owner__team__name", "owner__username", "-contract_value", "pk")
 CHUNK = 2000
+WITHIN_MANAGER = ("-contract_value", "pk")  # a manager's rows: the largest first
 # what `rows` reads
 ROW_FIELDS = (
     "pk",
@@ -299,34 +309,53 @@ ROW_FIELDS = (
 )
 
 
-def _all_rows(qs: QuerySet[Project], scope: MonthScope):
+def _all_rows(qs: QuerySet[Project], scope: MonthScope, owners: list[tuple[int, int]]):
     """All the month's rows in report order, fetched CHUNK projects at a time."""
-    ids = list(qs.values_list("pk", flat=True))
+    position = {owner: i for i, (owner, _n) in enumerate(owners)}
+    pairs = qs.order_by(*WITHIN_MANAGER).values_list("pk", "owner")
+    ids = [pk for pk, _owner in sorted(pairs, key=lambda pair: position[pair[1]])]  # stable
     for i in range(0, len(ids), CHUNK):
         part = ids[i : i + CHUNK]
-        chosen = {p["pk"]: p for p in qs.order_by().filter(pk__in=part).values(*ROW_FIELDS)}
+        chosen = {p["pk"]: p for p in qs.filter(pk__in=part).values(*ROW_FIELDS)}
         yield from rows([chosen[pk] for pk in part], scope)
+
+
+def _page_ids(qs: QuerySet[Project], owners: list[tuple[int, int]], offset: int, size: int):
+    """The ids of rows offset … offset + size in report order, without sorting the month: the
+    subtotals' counts say whose rows those are, so only those managers' projects are read
+    (a sort of the whole country's 36,000 projects cost 35 ms a page)."""
+    spanned, first_start, start = [], 0, 0
+    for owner, n in owners:
+        if start < offset + size and start + n > offset:
+            if not spanned:
+                first_start = start
+            spanned.append(owner)
+        start += n
+    if not spanned:
+        return []
+    in_order = Case(
+        *(When(owner_id=owner, then=Value(i)) for i, owner in enumerate(spanned)),
+        output_field=IntegerField(),
+    )
+    local = offset - first_start
+    chosen = qs.filter(owner_id__in=spanned).order_by(in_order, *WITHIN_MANAGER)
+    return list(chosen.values_list("pk", flat=True)[local : local + size])
 
 
 def monthly(user: User, scope: MonthScope, page: int | None = 1) -> dict:
     """The report: subtotals, and the rows of `page` (all rows when page is None)."""
-    qs = month_projects(user, scope).order_by(*ORDER)
-    data = {"scope": scope.as_dict(), **subtotals(user, scope)}
+    qs = month_projects(user, scope).order_by()
+    totals, owners = _subtotals(user, scope)
+    data = {"scope": scope.as_dict(), **totals}
     if page is None:  # the workbook: every row, read and handed on a chunk at a time
-        data["projects"] = _all_rows(qs, scope)
+        data["projects"] = _all_rows(qs, scope, owners)
         return data
-    # the page's ids from a narrow sort (wide rows sorted 40,000 at a time spill to disk),
-    # then those fifty rows in full
-    paginator = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE)
-    paginator.count = data["total"]["count"]  # the subtotals counted them already
-    page_obj = paginator.get_page(page)
-    ids = list(page_obj.object_list)
-    chosen = {p["pk"]: p for p in qs.order_by().filter(pk__in=ids).values(*ROW_FIELDS)}
+    count = data["total"]["count"]  # the subtotals counted them already
+    page_obj = Paginator(range(count), PAGE_SIZE).get_page(page)
+    ids = _page_ids(qs, owners, (page_obj.number - 1) * PAGE_SIZE, PAGE_SIZE)
+    chosen = {p["pk"]: p for p in qs.filter(pk__in=ids).values(*ROW_FIELDS)}
     data["projects"] = rows([chosen[pk] for pk in ids], scope)
-    data["page"] = {
-        "number": page_obj.number,
-        "pages": paginator.num_pages,
-        "count": data["total"]["count"],
-    }
+    pages = page_obj.paginator.num_pages
+    data["page"] = {"number": page_obj.number, "pages": pages, "count": count}
     data["page_obj"] = page_obj
     return data

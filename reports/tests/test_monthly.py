@@ -154,6 +154,26 @@ def test_the_month_runs_a_fixed_number_of_queries(
     assert few == many
 
 
+def test_the_pages_run_manager_by_manager_as_the_subtotals_do(
+    as_user, director, month, projects, monkeypatch
+):
+    monkeypatch.setattr("reports.monthly.PAGE_SIZE", 2)  # pages that start mid-manager
+    client = as_user(director)
+    url = f"/api/v1/reports/monthly?month={month:%Y-%m}"
+    first = client.get(url).json()
+    assert first["page"] == {"number": 1, "pages": 3, "count": 5}
+    listed = [
+        (r["owner"], Decimal(r["value"]), r["project"])
+        for n in range(1, 4)
+        for r in client.get(f"{url}&page={n}").json()["projects"]
+    ]
+    assert sorted(pk for *_rest, pk in listed) == sorted(p.pk for p in projects.values())
+    owners = [m["owner"] for m in first["managers"]]
+    # each manager's rows together, in the subtotals' order, the largest first
+    assert listed == sorted(listed, key=lambda r: (owners.index(r[0]), -r[1], r[2]))
+    assert [r[0] for r in listed] == ["alice", "alice", "bob", "carol", "carol"]
+
+
 def test_a_month_of_demo_activity_adds_up_everywhere(as_user):
     """The issue's check: the demo's weeks feed a monthly report whose totals match the
     projects on screen and in the Excel file."""
