@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -664,45 +664,52 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
 def _late_projects(qs: QuerySet[Project], cadence: dict[str, int], end: date) -> list[dict]:
     """The projects furthest past due at `end`, either kind. Up to today the clocks the
     projects keep answer it; for a period that ended earlier, each clock is read back from the
-    follow-ups up to its end."""
+    follow-ups up to its end.
+
+    One query: the WORST projects whose earlier due date is the earliest hold the WORST
+    latest (project, kind) pairs (a project ranked before one of them has a pair ranked
+    before it), so their two due dates are all that is read."""
     kinds = dict(ContactKind.choices)
-    fields = {
-        ContactKind.BUSINESS: "business_due_on",
-        ContactKind.RELATIONSHIP: "relationship_due_on",
-    }
-    rows = []
-    for kind, due_field in fields.items():
+    dues = {}
+    for kind, due_field in (
+        (ContactKind.BUSINESS, "business_due_on"),
+        (ContactKind.RELATIONSHIP, "relationship_due_on"),
+    ):
         if end >= timezone.localdate():
-            due = F(due_field)
-        else:
-            last = (
-                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
-                .order_by("-date")
-                .values("date")[:1]
-            )
-            clock = Coalesce(Subquery(last), TruncDate("created_at"))
-            due = Case(
-                *(
-                    When(cls=cls, then=Cast(clock + Value(timedelta(days=d)), DateField()))
-                    for cls, d in cadence.items()
-                ),
-                output_field=DateField(),
-            )
-        for pk, owner, cls, hospital, due_on in (
-            qs.annotate(due=due)
-            .filter(due__lt=end)
-            .order_by("due", "pk")
-            .values_list("pk", "owner", "cls", "hospital__name", "due")[:WORST]
-        ):
-            rows.append(
-                {
-                    "project": pk,
-                    "hospital": hospital,
-                    "owner": owner,
-                    "class": cls,
-                    "kind": str(kinds[kind]),
-                    "days_late": (end - due_on).days,
-                }
-            )
+            dues[kind] = F(due_field)
+            continue
+        last = (
+            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
+            .order_by("-date")
+            .values("date")[:1]
+        )
+        clock = Coalesce(Subquery(last), TruncDate("created_at"))
+        dues[kind] = Case(
+            *(
+                When(cls=cls, then=Cast(clock + Value(timedelta(days=d)), DateField()))
+                for cls, d in cadence.items()
+            ),
+            output_field=DateField(),
+        )
+    candidates = (
+        qs.annotate(due_b=dues[ContactKind.BUSINESS], due_r=dues[ContactKind.RELATIONSHIP])
+        .annotate(first_due=Least("due_b", "due_r"))
+        .filter(first_due__lt=end)
+        .order_by("first_due", "pk")
+        .values_list("pk", "owner", "cls", "hospital__name", "due_b", "due_r")[:WORST]
+    )
+    rows = [
+        {
+            "project": pk,
+            "hospital": hospital,
+            "owner": owner,
+            "class": cls,
+            "kind": str(kinds[kind]),
+            "days_late": (end - due_on).days,
+        }
+        for pk, owner, cls, hospital, due_b, due_r in candidates
+        for kind, due_on in ((ContactKind.BUSINESS, due_b), (ContactKind.RELATIONSHIP, due_r))
+        if due_on < end
+    ]
     rows.sort(key=lambda r: (-r["days_late"], r["project"]))
     return rows[:WORST]

@@ -229,7 +229,11 @@ def test_discipline_is_visible_by_the_one_rule(as_user, alice, discipline):
     data = as_user(alice).get("/api/v1/reports/discipline").json()
     assert [m["owner"] for m in data["managers"]] == ["alice"]
     page = as_user(alice).get("/reports/discipline/")
-    assert page.status_code == 200 and "温州市中心医院" not in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "温州市中心医院" not in html
+    # her A projects: business kept (100 %), relationship not (0 %, in red)
+    assert '<span class="share"><i><b style="width:100%"></b></i>100%</span>' in html
+    assert '<span class="share low"><i><b style="width:0%"></b></i>0%</span>' in html
 
 
 def test_discipline_workbook_matches_the_json(as_user, director, discipline):
