@@ -208,19 +208,23 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(is_a) if project_class == "A" else self.exclude(is_a)
 
     def refresh_late_contacts(self, settings: PipelineSettings) -> int:
-        """Set each project's late-contact dates (see Project) from its follow-ups: for each
-        kind and class cadence, the newest contact whose gap exceeded it. One UPDATE; each
-        date is a backward scan of the follow-ups' (project, kind, date) index."""
-        fields = {}
-        for kind in ContactKind.values:
-            for cls, days in (("a", settings.cadence_a_days), ("b", settings.cadence_b_days)):
-                latest = (
-                    FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, gap_days__gt=days)
-                    .order_by("-date")
-                    .values("date")[:1]
-                )
-                fields[f"late_{kind}_{cls}_on"] = Subquery(latest)
-        return self.update(**fields)
+        """Set each project's late-contact dates (see Project) from its follow-ups."""
+        return self.update(**late_contact_dates(settings))
+
+
+def late_contact_dates(settings: PipelineSettings) -> dict[str, Subquery]:
+    """For each kind and class cadence, the newest contact whose gap exceeded the cadence:
+    a backward scan of the follow-ups' (project, kind, date) index each, for an UPDATE."""
+    fields = {}
+    for kind in ContactKind.values:
+        for cls, days in (("a", settings.cadence_a_days), ("b", settings.cadence_b_days)):
+            latest = (
+                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, gap_days__gt=days)
+                .order_by("-date")
+                .values("date")[:1]
+            )
+            fields[f"late_{kind}_{cls}_on"] = Subquery(latest)
+    return fields
 
 
 def class_a(settings: PipelineSettings, today: date) -> Q:

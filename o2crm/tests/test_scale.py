@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.models import Team, User
 from hospitals.models import Contact, Hospital
-from pipeline.models import FollowUp, ForecastSnapshot, Project, StageChange
+from pipeline.models import FollowUp, ForecastSnapshot, PipelineSettings, Project, StageChange
 from proposals.models import NumberCounter, Proposal
 from reports.models import WeeklySummary
 from visits.models import OxygenSurvey, Task, Visit
@@ -34,6 +34,19 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     initials = Hospital.objects.order_by("pk").first().initials
     assert Hospital.objects.search(initials).filter(name=name).exists()
     assert Project.objects.exclude(last_business_contact_on=None).exists()
+    # the late-contact dates as the app keeps them (derived again from the follow-ups)
+    generated = list(Project.objects.order_by("pk").values(*LATE))
+    assert any(row["late_business_b_on"] for row in generated)
+    Project.objects.refresh_late_contacts(PipelineSettings.current())
+    assert list(Project.objects.order_by("pk").values(*LATE)) == generated
+
+
+LATE = (
+    "late_business_a_on",
+    "late_business_b_on",
+    "late_relationship_a_on",
+    "late_relationship_b_on",
+)
 
 
 def test_the_generator_is_reproducible():
