@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Avg,
     Case,
     Count,
     DateField,
@@ -182,36 +181,53 @@ def funnel(user: User, scope: Scope, conversion: bool = True) -> dict:
 # 来源与切入分析 ---------------------------------------------------------------------------
 
 
-def _outcomes(qs: QuerySet[Project], field: str, choices) -> list[dict]:
-    """Outcomes grouped by `field`, each row labelled from its `choices`."""
-    labels = dict(choices.choices)
+OUTCOME_KEYS = ("source", "source_event", "entry_path")
+SUMMED = ("projects", "won", "lost", "valued", "value", "won_value", "won_days")
+
+
+def _outcome_cells(qs: QuerySet[Project]) -> list[dict]:
+    """Outcomes per source × event × entry path (a few dozen rows) as sums and counts, so
+    one scan of the period's projects serves every grouping (averages are divided later)."""
     won = Q(status=Status.WON)
-    rows = (
+    return list(
         qs.order_by()
-        .values(field)
+        .values(*OUTCOME_KEYS)
         .annotate(
             projects=Count("*"),
             won=Count("pk", filter=won),
             lost=Count("pk", filter=Q(status__in=[Status.LOST, Status.ABANDONED])),
-            value=Avg("contract_value"),
+            valued=Count("contract_value"),
+            value=Sum("contract_value"),
             won_value=Sum("contract_value", filter=won),
-            days_to_win=Avg(F("closed_at") - F("created_at"), filter=won),
+            won_days=Sum(F("closed_at") - F("created_at"), filter=won),
         )
-        .order_by(field)
     )
+
+
+def _outcomes(cells: list[dict], field: str, choices) -> list[dict]:
+    """The cells added up by `field`, each row labelled from its `choices`."""
+    labels = dict(choices.choices)
+    groups: dict[str, dict] = {}
+    for cell in cells:
+        into = groups.setdefault(cell[field], dict.fromkeys(SUMMED))
+        for k in SUMMED:
+            if cell[k] is not None:
+                into[k] = cell[k] if into[k] is None else into[k] + cell[k]
     out = []
-    for row in rows:
+    for key in sorted(groups, key=lambda k: (k is None, k or "")):
+        row = groups[key]
         closed = row["won"] + row["lost"]
-        days = row["days_to_win"]
+        average = row["value"] / row["valued"] if row["valued"] else None
+        days = row["won_days"] / row["won"] if row["won"] and row["won_days"] else None
         out.append(
             {
-                "key": row[field],
-                "label": str(labels.get(row[field], row[field] or "—")),
+                "key": key,
+                "label": str(labels.get(key, key or "—")),
                 "projects": row["projects"],
                 "won": row["won"],
                 "lost": row["lost"],
                 "win_rate": round(row["won"] / closed, 4) if closed else None,
-                "average_value": _money(row["value"]) if row["value"] is not None else None,
+                "average_value": _money(average) if average is not None else None,
                 "won_value": _money(row["won_value"]),
                 "days_to_win": round(days.total_seconds() / 86400, 1) if days else None,
             }
@@ -224,9 +240,11 @@ def sources(user: User, scope: Scope) -> dict:
     how many, how many won and lost, win rate (won ÷ closed), average value, days to win; and
     the period's lost reasons."""
     qs = projects(user, scope).filter(created_at__gte=scope.since, created_at__lt=scope.until)
-    by_source = _outcomes(qs, "source", Source)
-    events = _outcomes(qs.filter(source=Source.PROMOTION), "source_event", PromotionEvent)
-    paths = _outcomes(qs, "entry_path", EntryPath)
+    cells = _outcome_cells(qs)
+    by_source = _outcomes(cells, "source", Source)
+    promoted = [c for c in cells if c["source"] == Source.PROMOTION]
+    events = _outcomes(promoted, "source_event", PromotionEvent)
+    paths = _outcomes(cells, "entry_path", EntryPath)
     lost = [
         {
             "project": p.pk,

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from hospitals.tests.factories import HospitalFactory
 from pipeline import services
+from pipeline.models import Project
 from pipeline.tests.factories import ProjectFactory, evaluate, stage
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,21 @@ def test_sources_win_rate_and_lost_reasons(as_user, director, pipeline):
     paths = {r["key"]: r["projects"] for r in data["by_entry_path"]}
     assert paths == {"mid": 1, "top": 5}
     assert data["lost_reasons"][0]["reason"] == "竞争对手报价更低"
+
+
+def test_sources_average_value_and_days_to_win(as_user, director, bob, pipeline):
+    won = Project.objects.get(status="won")
+    Project.objects.filter(pk=won.pk).update(created_at=won.closed_at - timedelta(days=45))
+    data = as_user(director).get("/api/v1/reports/sources").json()
+    sources = {r["key"]: r for r in data["by_source"]}
+    # 关系引导: 1m, 2m, 4m open and 6m won
+    assert Decimal(sources["relationship"]["average_value"]) == 3_250_000
+    assert Decimal(sources["relationship"]["won_value"]) == 6_000_000
+    assert sources["relationship"]["days_to_win"] == 45.0
+    assert sources["cold_visit"]["days_to_win"] is None  # nothing won
+    paths = {r["key"]: r for r in data["by_entry_path"]}
+    assert Decimal(paths["top"]["average_value"]) == 3_400_000  # 1, 2, 3, 5, 6 million
+    assert paths["top"]["days_to_win"] == 45.0 and paths["mid"]["days_to_win"] is None
 
 
 def test_sources_counts_projects_created_in_the_period(as_user, director, pipeline):
