@@ -5,7 +5,9 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -51,3 +53,13 @@ def test_the_defaults_are_chinese_and_shanghai():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """Decision 0013: JIT compilation cost more than the national reports' queries saved."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting; the suite runs on PostgreSQL in CI")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
