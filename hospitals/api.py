@@ -389,7 +389,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilter]):
         qs = qs.filter(department_id=filters.department)
     if filters.layer:
         qs = qs.filter(layer=filters.layer)
-    return qs.order_by("pinyin", "pk")
+    return qs.in_search_order(filters.q or "")
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])

@@ -248,4 +248,4 @@ class ContactFilterForm(forms.Form):
         for field in ("layer", "attitude"):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
-        return qs.order_by("pinyin", "pk")
+        return qs.in_search_order(data.get("q") or "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -308,6 +308,19 @@ class ContactQuerySet(models.QuerySet):
         for term in domain.search_terms(query):
             qs = qs.filter(search_text__contains=term)
         return qs
+
+    def in_search_order(self, query: str) -> ContactQuerySet:
+        """By name; with a query, those whose name, pinyin or initials begin with its first
+        term come first ("zhang": 张伟 before 李章). Ordered by pinyin alone, PostgreSQL
+        walked the pinyin index past 93,000 contacts to reach the z's (80 ms at national
+        scale); this order has no index, so the trigram index's matches are read and sorted."""
+        terms = domain.search_terms(query)
+        if not terms:
+            return self.order_by("pinyin", "pk")
+        t = terms[0]
+        begins = Q(name__startswith=t) | Q(pinyin__startswith=t) | Q(initials__startswith=t)
+        starts = Case(When(begins, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return self.alias(starts=starts).order_by("starts", "pinyin", "pk")
 
     def with_owner(self) -> ContactQuerySet:
         """Load what personal_visible_to() needs, in the same query."""

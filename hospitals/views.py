@@ -376,8 +376,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         contacts = list(
             Contact.objects.visible_to(request.user)
             .search(q)
-            .select_related("hospital", "department")
-            .order_by("pinyin")[:SEARCH_LIMIT]
+            .in_search_order(q)
+            .select_related("hospital", "department")[:SEARCH_LIMIT]
         )
     ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": SEARCH_LIMIT}
     template = "hospitals/search.html"

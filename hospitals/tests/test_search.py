@@ -28,6 +28,20 @@ def test_it_finds_a_contact_by_pinyin(as_user, director, peking):
     assert "北京协和医院" in response.content.decode()
 
 
+def test_names_that_begin_with_the_query_come_first(as_user, director, peking):
+    for name in ("李章", "王张", "张伟", "章子怡"):  # li zhang, wang zhang, zhang wei, zhang ziyi
+        ContactFactory(hospital=peking, name=name)
+    response = as_user(director).get(SEARCH, {"q": "zhang"})
+    assert [c.name for c in response.context["contacts"]] == ["张伟", "章子怡", "李章", "王张"]
+    response = as_user(director).get(SEARCH, {"q": "章"})
+    assert [c.name for c in response.context["contacts"]] == ["章子怡", "李章"]
+    # the contact list and the API order a search the same way
+    listed = as_user(director).get("/contacts/", {"q": "zhang"}).context["page"].object_list
+    assert [c.name for c in listed] == ["张伟", "章子怡", "李章", "王张"]
+    api = as_user(director).get("/api/v1/contacts", {"q": "zhang"}).json()
+    assert [c["name"] for c in api["items"]] == ["张伟", "章子怡", "李章", "王张"]
+
+
 def test_it_searches_only_what_the_user_may_see(as_user, alice, carol):
     HospitalFactory(owner=carol, name="温州市人民医院", city="温州市")
     ContactFactory(hospital=HospitalFactory(owner=carol), name="张伟")
