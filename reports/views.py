@@ -52,16 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-history_date")[:RECENT]
     )
     settings, today = PipelineSettings.current(), timezone.localdate()
-    projects = Project.objects.visible_to(request.user).open()
-    due = projects.with_cadence(settings, today).aggregate(
-        # counted on status, not the id: the covering index project_open_pipeline answers it
-        overdue=Count(
-            "status", filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)
-        ),
-        business_late=Count("status", filter=Q(business_due_on__lt=today)),
-        relationship_late=Count("status", filter=Q(relationship_due_on__lt=today)),
-        open=Count("status"),
-    )
+    by_owner = _open_by_owner(request.user, settings, today)
+    due = {k: sum(row[k] for row in by_owner) for k in DUE_KEYS}
     ctx = {
         "n_overdue": due["overdue"],
         "n_open_projects": due["open"],
@@ -84,9 +76,35 @@ def home(request: HttpRequest) -> HttpResponse:
         if request.user.has_perm("proposals.approve_proposal")
         else 0,
         "today": today,
-        **_dashboard(request.user, today),
+        **_dashboard(request.user, today, by_owner),
     }
     return render(request, "reports/home.html", ctx)
+
+
+DUE_KEYS = ("open", "overdue", "business_late", "relationship_late")
+
+
+def _open_by_owner(user, settings, today) -> list[dict]:
+    """Per owner of the visible open projects: how many, their value and weighted value, how
+    many are behind on contact (either kind, and each kind). One grouped query for the
+    工作台's counts and its team totals, answered from the covering index project_open_pipeline
+    (counted on status, not the id, which is not in the index)."""
+    late_b, late_r = Q(business_due_on__lt=today), Q(relationship_due_on__lt=today)
+    return list(
+        Project.objects.visible_to(user)
+        .open()
+        .with_cadence(settings, today)
+        .order_by()
+        .values("owner")
+        .annotate(
+            open=Count("status"),
+            value=Sum("contract_value"),
+            weighted=value_times_probability(),
+            overdue=Count("status", filter=late_b | late_r),
+            business_late=Count("status", filter=late_b),
+            relationship_late=Count("status", filter=late_r),
+        )
+    )
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -97,7 +115,7 @@ DASHBOARD_MONTHS = 6
 TEAMS_SHOWN = 8
 
 
-def _dashboard(user, today) -> dict:
+def _dashboard(user, today, by_owner: list[dict]) -> dict:
     """The role's own part of 工作台: a manager's day and week; for those who oversee others,
     their teams' funnels, the forecast and whose weekly summary is missing. A fixed number of
     queries for every role, whatever the number of rows."""
@@ -145,7 +163,7 @@ def _dashboard(user, today) -> dict:
         ctx["last_week"] = {"week": overview["week"], **overview["total"]}
         ctx["funnel_chart"] = chart()
         ctx["forecast_months"] = _forecast_months(user, today)
-        ctx["team_pipeline"] = _team_pipeline(user)
+        ctx["team_pipeline"] = _team_pipeline(by_owner)
     return ctx
 
 
@@ -182,24 +200,15 @@ def _forecast_months(user, today) -> list[dict]:
     ]
 
 
-def _team_pipeline(user) -> list[dict]:
-    """Each team's open pipeline: projects, value, weighted; the largest teams first. Grouped
-    by owner in SQL (no join over the projects), then by team here."""
-    rows = (
-        Project.objects.visible_to(user)
-        .open()
-        .order_by()
-        .values_list("owner")
-        .annotate(n=Count("*"), value=Sum("contract_value"), weighted=value_times_probability())
-    )
-    rows = list(rows)
-    people = queries.people_named(owner for owner, *_sums in rows)
+def _team_pipeline(by_owner: list[dict]) -> list[dict]:
+    """Each team's open pipeline: projects, value, weighted; the largest teams first."""
+    people = queries.people_named(row["owner"] for row in by_owner)
     teams: dict[str, dict] = {}
-    for owner, n, value, weighted in rows:
-        team = teams.setdefault(people[owner][2], {"n": 0, "value": 0, "weighted": 0})
-        team["n"] += n
-        team["value"] += value or 0
-        team["weighted"] += (weighted or 0) / 100
+    for row in by_owner:
+        team = teams.setdefault(people[row["owner"]][2], {"n": 0, "value": 0, "weighted": 0})
+        team["n"] += row["open"]
+        team["value"] += row["value"] or 0
+        team["weighted"] += (row["weighted"] or 0) / 100
     ranked = sorted(teams.items(), key=lambda item: -item[1]["weighted"])[:TEAMS_SHOWN]
     return [{"team": name, **sums} for name, sums in ranked]
 
