@@ -63,7 +63,11 @@ def save_record(*, record: Record, by: User, expected_version: int | None = None
     if not moved:
         raise EditConflict(type(record).objects.get(pk=record.pk))
     record.version = started_from + 1
-    record.save()
+    # fields other code keeps in step (a project's contact dates, set by each follow-up) are
+    # not written back as they were loaded: a contact logged meanwhile would be undone
+    kept = getattr(record, "KEPT_ELSEWHERE", ())
+    fields = [f.name for f in record._meta.concrete_fields if not f.primary_key]
+    record.save(update_fields=[f for f in fields if f not in kept] if kept else None)
     return record
 
 

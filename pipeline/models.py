@@ -308,17 +308,16 @@ class Project(Versioned):
     late_relationship_b_on = models.DateField(null=True, editable=False)
     notes = models.TextField(_("备注"), blank=True)
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "updated_at",
-            "last_business_contact_on",
-            "last_relationship_contact_on",
-            "late_business_a_on",
-            "late_business_b_on",
-            "late_relationship_a_on",
-            "late_relationship_b_on",
-        ]
+    # written by services.log_follow_up and PipelineSettings.save alone (see save_record)
+    KEPT_ELSEWHERE = (
+        "last_business_contact_on",
+        "last_relationship_contact_on",
+        "late_business_a_on",
+        "late_business_b_on",
+        "late_relationship_a_on",
+        "late_relationship_b_on",
     )
+    history = HistoricalRecords(excluded_fields=["updated_at", *KEPT_ELSEWHERE])
     objects = ProjectQuerySet.as_manager()
 
     class Meta:

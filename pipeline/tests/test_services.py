@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from hospitals.tests.factories import ContactFactory, HospitalFactory
 from pipeline import services
@@ -82,6 +85,19 @@ def test_a_follow_up_moves_only_its_own_clock_and_never_back(project):
     project.refresh_from_db()
     assert project.last_relationship_contact_on is not None
     assert project.last_business_contact_on == business
+
+
+def test_saving_a_project_keeps_the_contact_dates_logged_meanwhile(project, alice):
+    Project.objects.filter(pk=project.pk).update(created_at=timezone.now() - timedelta(days=20))
+    project.refresh_from_db()
+    editing = Project.objects.get(pk=project.pk)  # the form loads it; then a contact is logged
+    follow_up(project, kind="business", days_ago=1)
+    editing.name = "氧气站投放（改名）"
+    services.save_project(project=editing, by=alice)
+    project.refresh_from_db()
+    assert project.name == "氧气站投放（改名）"
+    assert project.last_business_contact_on is not None  # not written back as it was loaded
+    assert project.late_business_a_on is not None  # the first contact came late (gap from start)
 
 
 def test_a_follow_up_cannot_name_people_of_another_hospital(project):
