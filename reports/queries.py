@@ -539,7 +539,7 @@ def discipline(user: User, scope: Scope) -> dict:
         cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
         cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
-    late = _late_projects(qs, cadence, end)
+    late = _late_projects(qs, settings, cadence, end)
     people = people_named(list(tallies))
 
     def shares(cells: dict) -> dict:
@@ -679,43 +679,21 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
         return [(o, cls, n, int(b), int(r)) for o, cls, n, b, r in cursor.fetchall()]
 
 
-def _late_projects(qs: QuerySet[Project], cadence: dict[str, int], end: date) -> list[dict]:
+def _late_projects(
+    qs: QuerySet[Project], settings, cadence: dict[str, int], end: date
+) -> list[dict]:
     """The projects furthest past due at `end`, either kind. Up to today the clocks the
     projects keep answer it; for a period that ended earlier, each clock is read back from the
     follow-ups up to its end.
 
-    One query: the WORST projects whose earlier due date is the earliest hold the WORST
-    latest (project, kind) pairs (a project ranked before one of them has a pair ranked
-    before it), so their two due dates are all that is read."""
+    The WORST projects whose earlier due date is the earliest hold the WORST latest
+    (project, kind) pairs (a project ranked before one of them has a pair ranked before it),
+    so only their two due dates are read."""
     kinds = dict(ContactKind.choices)
-    dues = {}
-    for kind, due_field in (
-        (ContactKind.BUSINESS, "business_due_on"),
-        (ContactKind.RELATIONSHIP, "relationship_due_on"),
-    ):
-        if end >= timezone.localdate():
-            dues[kind] = F(due_field)
-            continue
-        last = (
-            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
-            .order_by("-date")
-            .values("date")[:1]
-        )
-        clock = Coalesce(Subquery(last), TruncDate("created_at"))
-        dues[kind] = Case(
-            *(
-                When(cls=cls, then=Cast(clock + Value(timedelta(days=d)), DateField()))
-                for cls, d in cadence.items()
-            ),
-            output_field=DateField(),
-        )
-    candidates = (
-        qs.annotate(due_b=dues[ContactKind.BUSINESS], due_r=dues[ContactKind.RELATIONSHIP])
-        .annotate(first_due=Least("due_b", "due_r"))
-        .filter(first_due__lt=end)
-        .order_by("first_due", "pk")
-        .values_list("pk", "owner", "cls", "hospital__name", "due_b", "due_r")[:WORST]
-    )
+    if end >= timezone.localdate():
+        candidates = _first_due_from_clocks(qs, settings, cadence, end)
+    else:
+        candidates = _first_due_from_contacts(qs, cadence, end)
     rows = [
         {
             "project": pk,
@@ -731,3 +709,52 @@ def _late_projects(qs: QuerySet[Project], cadence: dict[str, int], end: date) ->
     ]
     rows.sort(key=lambda r: (-r["days_late"], r["project"]))
     return rows[:WORST]
+
+
+def _first_due_from_clocks(qs, settings, cadence: dict[str, int], end: date) -> list[tuple]:
+    """Within a class both kinds share the cadence, so the earliest due date is the earlier
+    clock plus that cadence: per class, order by the clocks themselves (no date arithmetic
+    per row, which SQLite does in Python: 480 ms for the country) and add it here."""
+    started = TruncDate("created_at")
+    out = []
+    for cls, days in cadence.items():
+        in_class = (
+            qs.of_class(cls, settings, end)
+            .annotate(
+                clock_b=Coalesce("last_business_contact_on", started),
+                clock_r=Coalesce("last_relationship_contact_on", started),
+            )
+            .annotate(first_clock=Least("clock_b", "clock_r"))
+            .filter(first_clock__lt=end - timedelta(days=days))
+            .order_by("first_clock", "pk")
+            .values_list("pk", "owner", "hospital__name", "clock_b", "clock_r")[:WORST]
+        )
+        wait = timedelta(days=days)
+        out += [(pk, o, cls, h, b + wait, r + wait) for pk, o, h, b, r in in_class]
+    return out
+
+
+def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tuple]:
+    """Each kind's clock read back from the follow-ups up to `end`: the period is over."""
+    dues = {}
+    for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
+        last = (
+            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
+            .order_by("-date")
+            .values("date")[:1]
+        )
+        clock = Coalesce(Subquery(last), TruncDate("created_at"))
+        dues[kind] = Case(
+            *(
+                When(Q(cls=cls), then=Cast(clock + Value(timedelta(days=d)), DateField()))
+                for cls, d in cadence.items()
+            ),
+            output_field=DateField(),
+        )
+    return list(
+        qs.annotate(due_b=dues[ContactKind.BUSINESS], due_r=dues[ContactKind.RELATIONSHIP])
+        .annotate(first_due=Least("due_b", "due_r"))
+        .filter(first_due__lt=end)
+        .order_by("first_due", "pk")
+        .values_list("pk", "owner", "cls", "hospital__name", "due_b", "due_r")[:WORST]
+    )

@@ -153,7 +153,7 @@ def test_the_newest_late_contact_follows_what_is_logged(alice):
     assert p.late_relationship_a_on is None  # no relationship contact, so none late
 
 
-def test_the_current_period_reads_what_the_contacts_say(alice):
+def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
     """A period running to today is counted from each project's own dates (its contact
     clocks and newest late contacts); counted from the follow-ups themselves, as a past
     period is, every case gives the same answer, for either kind and any period start."""
@@ -176,6 +176,31 @@ def test_the_current_period_reads_what_the_contacts_say(alice):
         assert sorted(from_projects) == sorted(from_contacts)
         seen.add(tuple(sorted(from_projects)))
     assert len(seen) > 1  # the start matters: the cases are not all kept or all late
+    # the most overdue: from the clocks the projects keep, as from the follow-ups
+    monkeypatch.setattr(queries, "WORST", 3)  # fewer than the late pairs: the cut is tested
+    qs = base.with_cadence(settings, TODAY)
+    from_clocks = queries._late_projects(qs, settings, cadence, TODAY)
+    monkeypatch.setattr(
+        queries,
+        "_first_due_from_clocks",
+        lambda qs, s, c, end: queries._first_due_from_contacts(qs, c, end),
+    )
+    assert queries._late_projects(qs, settings, cadence, TODAY) == from_clocks
+    assert len(from_clocks) == queries.WORST  # more late pairs than are shown
+
+
+def test_a_period_that_ended_reads_the_contacts_up_to_its_end(as_user, alice, discipline):
+    kept, late = discipline  # carol's project: one contact 21 days ago, then silence
+    end = TODAY - timedelta(days=10)
+    data = as_user(alice).get(f"/api/v1/reports/discipline?end={end}").json()
+    assert data["scope"]["end"] == end.isoformat()
+    # alice's: contacted every five days, the last 10 days ago — in time at that end
+    assert data["managers"][0]["A"]["business"] == 1
+    director_view = as_user(late.owner).get(f"/reports/discipline/?end={end}")
+    assert director_view.status_code == 200
+    rows = director_view.context["data"]["late_projects"]
+    business = next(r for r in rows if r["kind"] == "业务联络")
+    assert business["days_late"] == (21 - 10) - 7  # its clock as it stood at that end
 
 
 def test_new_cadences_rejudge_the_contacts_already_logged(as_user, alice):
