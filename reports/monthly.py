@@ -120,15 +120,10 @@ def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
     )
 
 
-def subtotals(user: User, scope: MonthScope) -> dict:
+def subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]]]:
     """Per manager, per team and in total: projects, value, weighted value; with how many of
-    the month's weeks each manager submitted."""
-    return _subtotals(user, scope)[0]
-
-
-def _subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]]]:
-    """subtotals(), and the managers (pk, projects) in the report's order: by team, then
-    user name (the rows follow it, so each manager's rows sit under their subtotal)."""
+    the month's weeks each manager submitted. And the managers (pk, projects) in the report's
+    order, by team then user name: the rows follow it, each manager's under their subtotal."""
     rows = (
         month_projects(user, scope)
         .order_by()
@@ -345,7 +340,7 @@ def _page_ids(qs: QuerySet[Project], owners: list[tuple[int, int]], offset: int,
 def monthly(user: User, scope: MonthScope, page: int | None = 1) -> dict:
     """The report: subtotals, and the rows of `page` (all rows when page is None)."""
     qs = month_projects(user, scope).order_by()
-    totals, owners = _subtotals(user, scope)
+    totals, owners = subtotals(user, scope)
     data = {"scope": scope.as_dict(), **totals}
     if page is None:  # the workbook: every row, read and handed on a chunk at a time
         data["projects"] = _all_rows(qs, scope, owners)
