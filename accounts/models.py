@@ -159,3 +159,13 @@ class ApiToken(models.Model):
         key = secrets.token_urlsafe(32)
         cls.objects.create(user=user, key_hash=cls.hash(key))
         return key
+
+
+def people_named(ids) -> dict[int, tuple[str, str, str]]:
+    """pk → (username, name or username, team name) for the owners a page lists: one query."""
+    return {
+        pk: (username, name or username, team or "")
+        for pk, username, name, team in User.objects.filter(pk__in=list(ids)).values_list(
+            "pk", "username", "name", "team__name"
+        )
+    }

@@ -66,8 +66,8 @@ def save_record(*, record: Record, by: User, expected_version: int | None = None
     # fields other code keeps in step (a project's contact dates, set by each follow-up) are
     # not written back as they were loaded: a contact logged meanwhile would be undone
     kept = getattr(record, "KEPT_ELSEWHERE", ())
-    fields = [f.name for f in record._meta.concrete_fields if not f.primary_key]
-    record.save(update_fields=[f for f in fields if f not in kept] if kept else None)
+    written = [f.name for f in record._meta.concrete_fields if not f.primary_key]
+    record.save(update_fields=[f for f in written if f not in kept] if kept else None)
     return record
 
 

@@ -212,19 +212,23 @@ class ProjectQuerySet(models.QuerySet):
         return self.update(**late_contact_dates(settings))
 
 
+def newest_contact(kind: str, **conditions) -> Subquery:
+    """The date of the project's newest follow-up of `kind` that meets `conditions`, for an
+    annotation or an UPDATE: a backward scan of the follow-ups' (project, kind, date) index."""
+    return Subquery(
+        FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, **conditions)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+
+
 def late_contact_dates(settings: PipelineSettings) -> dict[str, Subquery]:
-    """For each kind and class cadence, the newest contact whose gap exceeded the cadence:
-    a backward scan of the follow-ups' (project, kind, date) index each, for an UPDATE."""
-    fields = {}
-    for kind in ContactKind.values:
-        for cls, days in (("a", settings.cadence_a_days), ("b", settings.cadence_b_days)):
-            latest = (
-                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, gap_days__gt=days)
-                .order_by("-date")
-                .values("date")[:1]
-            )
-            fields[f"late_{kind}_{cls}_on"] = Subquery(latest)
-    return fields
+    """For each kind and class cadence, the newest contact whose gap exceeded the cadence."""
+    return {
+        f"late_{kind}_{cls}_on": newest_contact(kind, gap_days__gt=days)
+        for kind in ContactKind.values
+        for cls, days in (("a", settings.cadence_a_days), ("b", settings.cadence_b_days))
+    }
 
 
 def class_a(settings: PipelineSettings, today: date) -> Q:

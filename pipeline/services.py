@@ -289,7 +289,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
         ForecastSnapshotRow(
             snapshot=snapshot,
             owner_id=owner,
-            month=month.date() if isinstance(month, datetime) else month,
+            month=month,
             count=n,
             value=value or zero,
             weighted=((weighted or zero) / 100).quantize(Decimal("0.01")),

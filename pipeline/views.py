@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.models import people_named
 from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
 from hospitals.services import EditConflict
@@ -187,8 +187,8 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
         .annotate(first_due=Least("business_due_on", "relationship_due_on"))
     )
     # grouped on the owner column and counted on status, so the covering index
-    # project_open_pipeline answers it without the table; names come after, for the few shown
-    counts = (
+    # project_open_pipeline answers it without the table; the names in one query after
+    counts = list(
         qs.order_by()
         .values_list("owner")
         .annotate(
@@ -198,17 +198,11 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
             due=Count("status"),
         )
     )
-    counts = list(counts)
-    users = {
-        pk: (username, name)
-        for pk, username, name in User.objects.filter(
-            pk__in=[owner for owner, *_n in counts]
-        ).values_list("pk", "username", "name")
-    }
+    people = people_named(owner for owner, *_n in counts)
     per_owner = sorted(
         (
-            {"owner__username": users[o][0], "owner__name": users[o][1], "overdue": late, "due": n}
-            for o, late, n in counts
+            {"owner__username": people[o][0], "owner__name": people[o][1], "overdue": x, "due": n}
+            for o, x, n in counts
         ),
         key=lambda row: (-row["overdue"], row["owner__username"]),
     )

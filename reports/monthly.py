@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, people_named
 from pipeline import domain
 from pipeline.models import (
     EntryPath,
@@ -43,7 +43,7 @@ from pipeline.models import (
 )
 
 from .models import WeeklyLine, WeeklySummary, iso_week
-from .queries import midnight, people_named
+from .queries import midnight
 from .weekly import stage_at
 
 PAGE_SIZE = 50

@@ -20,7 +20,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -28,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncMonth
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, people_named
 from pipeline.domain import add_months
 from pipeline.models import (
     ContactKind,
@@ -43,6 +42,7 @@ from pipeline.models import (
     Stage,
     StageChange,
     Status,
+    newest_contact,
     planned_month,
     value_times_probability,
 )
@@ -90,16 +90,6 @@ def projects(user: User, scope: Scope) -> QuerySet[Project]:
     if scope.province:
         qs = qs.filter(hospital__province=scope.province)
     return qs
-
-
-def people_named(ids) -> dict[int, tuple[str, str, str]]:
-    """pk → (username, name, team name) for the owners a report lists: one query."""
-    return {
-        pk: (username, name or username, team or "")
-        for pk, username, name, team in User.objects.filter(pk__in=list(ids)).values_list(
-            "pk", "username", "name", "team__name"
-        )
-    }
 
 
 def _money(value) -> Decimal:
@@ -453,10 +443,9 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         .values_list("owner", "month")
         .annotate(value=Sum("contract_value"))
     )
-    won: dict[tuple[int, date], Decimal] = {}
-    for owner, m, value in won_rows:
-        m = m.date() if isinstance(m, datetime) else m
-        won[owner, m.replace(day=1)] = won.get((owner, m.replace(day=1)), zero) + (value or zero)
+    won: dict[tuple[int, date], Decimal] = {
+        (owner, m): value or zero for owner, m, value in won_rows
+    }
     owners = {o for o, _m in forecast} | {o for o, _m in won}
     people = people_named(owners)
     # [forecast, committed, won] per month, per manager and in all: one pass over each side
@@ -738,12 +727,7 @@ def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tup
     """Each kind's clock read back from the follow-ups up to `end`: the period is over."""
     dues = {}
     for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
-        last = (
-            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, date__lte=end)
-            .order_by("-date")
-            .values("date")[:1]
-        )
-        clock = Coalesce(Subquery(last), TruncDate("created_at"))
+        clock = Coalesce(newest_contact(kind, date__lte=end), TruncDate("created_at"))
         dues[kind] = Case(
             *(
                 When(Q(cls=cls), then=Cast(clock + Value(timedelta(days=d)), DateField()))

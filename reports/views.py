@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
+from accounts.models import Role, people_named
 from hospitals.models import Contact, Hospital, HospitalStatus
 from hospitals.services import EditConflict
 from hospitals.views import _query_without_page
@@ -187,7 +187,6 @@ def _forecast_months(user, today) -> list[dict]:
             committed=Sum("contract_value", filter=Q(committed=True)),
         )
     ):
-        month = month.date() if isinstance(month, datetime) else month
         rows[month] = (value, (weighted or 0) / 100, committed)
     return [
         {
@@ -202,7 +201,7 @@ def _forecast_months(user, today) -> list[dict]:
 
 def _team_pipeline(by_owner: list[dict]) -> list[dict]:
     """Each team's open pipeline: projects, value, weighted; the largest teams first."""
-    people = queries.people_named(row["owner"] for row in by_owner)
+    people = people_named(row["owner"] for row in by_owner)
     teams: dict[str, dict] = {}
     for row in by_owner:
         team = teams.setdefault(people[row["owner"]][2], {"n": 0, "value": 0, "weighted": 0})

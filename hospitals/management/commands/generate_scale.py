@@ -18,7 +18,6 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
@@ -32,6 +31,7 @@ from pipeline.models import (
     Stage,
     StageChange,
     late_contact_dates,
+    newest_contact,
 )
 from visits.models import OxygenSurvey, Task, Visit
 
@@ -357,11 +357,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:  # statistics first, or the planner guesses
                 cursor.execute("ANALYZE pipeline_followup")
         clocks = {
-            field: Subquery(
-                FollowUp.objects.filter(project=OuterRef("pk"), kind=kind)
-                .order_by("-date")
-                .values("date")[:1]
-            )
+            field: newest_contact(kind)
             for kind, field in (
                 ("business", "last_business_contact_on"),
                 ("relationship", "last_relationship_contact_on"),
