@@ -64,8 +64,21 @@ def test_the_list_is_paginated(as_user, director):
     first = client.get(LIST)
     assert len(first.context["page"].object_list) == 25
     assert "第 1 / 2 页" in first.content.decode()
-    second = client.get(LIST, {"page": 2})
+    second = client.get(LIST, {"page": 2, "sort": "-beds"})
     assert len(second.context["page"].object_list) == 5
+
+
+def test_the_pages_split_the_sorted_list_without_gaps_or_repeats(as_user, director):
+    # a page's ids are read first and its rows after: the rows keep the sort, beds tied
+    for i in range(30):
+        HospitalFactory(beds=[300, 500, 800][i % 3])
+    client = as_user(director)
+    pages = [
+        [h.pk for h in client.get(LIST, {"sort": "-beds", "page": n}).context["page"]]
+        for n in (1, 2)
+    ]
+    expected = list(Hospital.objects.order_by("-beds", "pk").values_list("pk", flat=True))
+    assert pages[0] + pages[1] == expected
 
 
 def test_the_list_searches_by_pinyin_initials(as_user, director):
