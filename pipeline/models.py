@@ -396,6 +396,12 @@ class Project(Versioned):
         return self.contract_value * self.stage.probability / 100
 
 
+class StageChangeQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> StageChangeQuerySet:
+        """A stage change follows its project (docs/decisions/0003)."""
+        return hospital_visibility(self, user, "project__")
+
+
 class StageChange(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.ForeignKey(
@@ -404,6 +410,8 @@ class StageChange(models.Model):
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
     changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    objects = StageChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("阶段变更")

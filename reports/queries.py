@@ -82,13 +82,17 @@ class Scope:
 
 
 def projects(user: User, scope: Scope) -> QuerySet[Project]:
-    qs = Project.objects.visible_to(user)
+    return scoped(Project.objects.visible_to(user), scope)
+
+
+def scoped(qs: QuerySet, scope: Scope, path: str = "") -> QuerySet:
+    """`qs` narrowed to the scope's owner, team and province (`path` leads to the project)."""
     if scope.owner:
-        qs = qs.filter(owner_id=scope.owner)
+        qs = qs.filter(**{f"{path}owner_id": scope.owner})
     if scope.team:
-        qs = qs.filter(owner__team_id=scope.team)
+        qs = qs.filter(**{f"{path}owner__team_id": scope.team})
     if scope.province:
-        qs = qs.filter(hospital__province=scope.province)
+        qs = qs.filter(**{f"{path}hospital__province": scope.province})
     return qs
 
 
@@ -112,8 +116,10 @@ def funnel(user: User, scope: Scope, conversion: bool = True) -> dict:
         .values("stage")
         .annotate(n=Count("*"), value=Sum("contract_value"))
     }
-    changes = StageChange.objects.filter(
-        project__in=qs.values("pk"), changed_at__gte=scope.since, changed_at__lt=scope.until
+    # the changes' own visibility, not "project in (visible projects)": for those who see
+    # everything that semi-join of 50,000 projects was half of five years' conversion (120 ms)
+    changes = scoped(StageChange.objects.visible_to(user), scope, "project__").filter(
+        changed_at__gte=scope.since, changed_at__lt=scope.until
     )
     if not conversion:
         changes = changes.none()
@@ -724,7 +730,9 @@ def _first_due_from_clocks(qs, settings, cadence: dict[str, int], end: date) -> 
 
 
 def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tuple]:
-    """Each kind's clock read back from the follow-ups up to `end`: the period is over."""
+    """Each kind's clock read back from the follow-ups up to `end`: the period is over. Not
+    filtered on being late: PostgreSQL would look every clock up twice, for the filter and
+    for the sort (national half year 220 → 145 ms); _late_projects keeps only the late."""
     dues = {}
     for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
         clock = Coalesce(newest_contact(kind, date__lte=end), TruncDate("created_at"))
@@ -738,7 +746,6 @@ def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tup
     return list(
         qs.annotate(due_b=dues[ContactKind.BUSINESS], due_r=dues[ContactKind.RELATIONSHIP])
         .annotate(first_due=Least("due_b", "due_r"))
-        .filter(first_due__lt=end)
         .order_by("first_due", "pk")
         .values_list("pk", "owner", "cls", "hospital__name", "due_b", "due_r")[:WORST]
     )

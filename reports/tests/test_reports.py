@@ -62,6 +62,21 @@ def test_conversion_follows_the_projects_that_entered_a_stage(as_user, director,
         assert row["conversion"] is None or 0 <= row["conversion"] <= 1
 
 
+def test_conversion_counts_only_the_stage_changes_of_visible_and_scoped_projects(
+    as_user, alice, bob, leader, director, pipeline
+):
+    def entered(user, query=""):
+        rows = by_stage(as_user(user).get(f"/api/v1/reports/funnel{query}").json())
+        return {code: row["entered"] for code, row in rows.items() if row["entered"]}
+
+    # every project entered 信息收集 when it was created
+    assert entered(alice) == {"lead": 3, "proposal": 1, "visit": 1}
+    assert entered(leader) == {"lead": 5, "proposal": 2, "visit": 1, "contract": 1}
+    assert entered(director, f"?owner={bob.username}") == {"lead": 2, "proposal": 1, "contract": 1}
+    everyone = {"lead": 6, "proposal": 2, "visit": 1, "negotiation": 1, "contract": 1}
+    assert entered(director) == everyone
+
+
 def test_a_manager_sees_only_their_pipeline(as_user, alice, leader, pipeline):
     mine = as_user(alice).get("/api/v1/reports/funnel").json()
     assert mine["total"]["count"] == 2
