@@ -730,12 +730,23 @@ def _first_due_from_clocks(qs, settings, cadence: dict[str, int], end: date) -> 
 
 
 def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tuple]:
-    """Each kind's clock read back from the follow-ups up to `end`: the period is over. Not
-    filtered on being late: PostgreSQL would look every clock up twice, for the filter and
-    for the sort (national half year 220 → 145 ms); _late_projects keeps only the late."""
+    """Each kind's clock as it stood at `end` (the period is over): the project's own clock
+    when no contact came after `end`, else read back from the follow-ups (a lookup per
+    project, so only where needed). Not filtered on being late: PostgreSQL would look every
+    clock up twice, for the filter and for the sort; _late_projects keeps only the late.
+    (The whole country a month ago: 167 → 145 ms for this query.)"""
+    started = TruncDate("created_at")
     dues = {}
-    for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
-        clock = Coalesce(newest_contact(kind, date__lte=end), TruncDate("created_at"))
+    for kind, field in (
+        (ContactKind.BUSINESS, "last_business_contact_on"),
+        (ContactKind.RELATIONSHIP, "last_relationship_contact_on"),
+    ):
+        clock = Case(
+            When(**{f"{field}__isnull": True}, then=started),
+            When(**{f"{field}__lte": end}, then=F(field)),
+            default=Coalesce(newest_contact(kind, date__lte=end), started),
+            output_field=DateField(),
+        )
         dues[kind] = Case(
             *(
                 When(Q(cls=cls), then=Cast(clock + Value(timedelta(days=d)), DateField()))

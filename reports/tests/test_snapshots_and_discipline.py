@@ -203,6 +203,19 @@ def test_a_period_that_ended_reads_the_contacts_up_to_its_end(as_user, alice, di
     assert business["days_late"] == (21 - 10) - 7  # its clock as it stood at that end
 
 
+def test_a_clock_that_moved_after_the_period_is_read_back_to_its_end(as_user, director, alice):
+    p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=100))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=TODAY + timedelta(days=A_SOON))
+    contact(p, TODAY - timedelta(days=30))
+    contact(p, TODAY - timedelta(days=2))  # after the period: today's clock says nothing of it
+    contact(p, TODAY - timedelta(days=40), kind="relationship")
+    end = TODAY - timedelta(days=10)
+    rows = as_user(director).get(f"/api/v1/reports/discipline?end={end}").json()["late_projects"]
+    late = {r["kind"]: r["days_late"] for r in rows if r["project"] == p.pk}
+    # class A (weekly): at that end business had waited 20 days, relationship 30
+    assert late == {"业务联络": 20 - 7, "情感联络": 30 - 7}
+
+
 def test_new_cadences_rejudge_the_contacts_already_logged(as_user, alice):
     p = make(alice, "杭州市第一人民医院", TODAY - timedelta(days=100))
     Project.objects.filter(pk=p.pk).update(planned_purchase_date=TODAY + timedelta(days=A_SOON))
