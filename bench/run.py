@@ -37,8 +37,9 @@ CALCULATOR_CASE = urllib.parse.urlencode(
     }
 )  # fmt: skip
 # The one list of what the benchmark requests; {hospital}, {contact}, {project}, {visit},
-# {proposal} are filled per role with a row that role may see; {manager} is the sales manager
-# whose week every role reads (their own for the manager), {week} and {month} the last ones.
+# {survey}, {proposal} are filled per role with a row that role may see; {manager} is the
+# sales manager whose week every role reads (their own for the manager), {week} and {month}
+# the last whole ones ({month_end} its last day), {today} and {five_years_ago} dates.
 PAGES = [
     ("home", "/"),
     ("hospital list", "/hospitals/"),
@@ -49,9 +50,13 @@ PAGES = [
     ("search (initials)", "/search/?q=rmyy"),
     ("hospital detail", "/hospitals/{hospital}/"),
     ("hospital history", "/hospitals/{hospital}/history/"),
+    ("hospital edit form", "/hospitals/{hospital}/edit/"),
+    ("new contact form", "/hospitals/{hospital}/contacts/new/"),
     ("contact list", "/contacts/"),
     ("contact list last page", "/contacts/?page=99999"),
     ("contact detail", "/contacts/{contact}/"),
+    ("contact edit form", "/contacts/{contact}/edit/"),
+    ("contact history", "/contacts/{contact}/history/"),
     ("project board", "/projects/board/"),
     ("project board class A", "/projects/board/?project_class=A"),
     ("project list", "/projects/"),
@@ -59,27 +64,54 @@ PAGES = [
     ("project list last page", "/projects/?status=&page=99999"),
     ("待跟进 due list", "/projects/due/"),
     ("project detail", "/projects/{project}/"),
+    ("new project form", "/hospitals/{hospital}/projects/new/"),
+    ("project edit form", "/projects/{project}/edit/"),
+    ("follow-up form", "/projects/{project}/follow-ups/new/"),
+    ("evaluation form", "/projects/{project}/evaluations/new/"),
     ("visits", "/visits/"),
+    ("visit detail", "/visits/{visit}/"),
     ("visit brief", "/visits/{visit}/brief/"),
+    ("visit record form", "/visits/{visit}/record/"),
+    ("new visit form", "/hospitals/{hospital}/visits/new/"),
     ("my tasks", "/tasks/"),
     ("surveys", "/surveys/"),
+    ("survey detail", "/surveys/{survey}/"),
+    ("new survey form", "/hospitals/{hospital}/surveys/new/"),
     ("economics calculator", "/projects/{project}/economics/?" + CALCULATOR_CASE),
     ("proposal list", "/proposals/"),
     ("proposal detail", "/proposals/{proposal}/"),
+    ("proposal settings", "/proposals/settings/"),
     ("pipeline chart", "/reports/funnel/"),
+    ("pipeline chart, five years", "/reports/funnel/?start={five_years_ago}&end={today}"),
     ("sources report", "/reports/sources/"),
     ("forecast", "/reports/forecast/"),
     ("contact discipline", "/reports/discipline/"),
+    ("contact discipline last month", "/reports/discipline/?start={month}-01&end={month_end}"),
     ("monthly report", "/reports/monthly/?month={month}"),
+    ("monthly report this month", "/reports/monthly/"),
     ("weekly summary", "/reports/weekly/{manager}/{week}/"),
     ("weekly overview", "/reports/weekly/?week={week}"),
+    ("profile", "/accounts/profile/"),
     ("api hospitals search", "/api/v1/hospitals?q=zx"),
+    ("api hospital", "/api/v1/hospitals/{hospital}"),
+    ("api departments", "/api/v1/departments"),
     ("api contacts", "/api/v1/contacts"),
+    ("api contact", "/api/v1/contacts/{contact}"),
+    ("api stages", "/api/v1/stages"),
     ("api projects", "/api/v1/projects"),
+    ("api project", "/api/v1/projects/{project}"),
+    ("api stage history", "/api/v1/projects/{project}/stage-history"),
     ("api follow-ups", "/api/v1/followups"),
+    ("api evaluations", "/api/v1/evaluations"),
     ("api visits", "/api/v1/visits"),
+    ("api visit", "/api/v1/visits/{visit}"),
+    ("api tasks", "/api/v1/tasks"),
     ("api surveys", "/api/v1/surveys"),
+    ("api survey", "/api/v1/surveys/{survey}"),
     ("api proposals", "/api/v1/proposals"),
+    ("api proposal", "/api/v1/proposals/{proposal}"),
+    ("api proposal Word", "/api/v1/proposals/{proposal}/document.docx"),
+    ("api proposal PDF", "/api/v1/proposals/{proposal}/document.pdf"),
     ("api funnel", "/api/v1/reports/funnel"),
     ("api sources", "/api/v1/reports/sources"),
     ("api forecast", "/api/v1/reports/forecast"),
@@ -87,6 +119,7 @@ PAGES = [
     ("api monthly", "/api/v1/reports/monthly?month={month}"),
     ("api weekly", "/api/v1/reports/weekly?user={manager}&week={week}"),
     ("api weekly overview", "/api/v1/reports/weekly/overview?week={week}"),
+    ("api schema", "/api/v1/openapi.json"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"
@@ -144,12 +177,12 @@ def sample_rows() -> dict:
     from hospitals.models import Contact, Hospital
     from pipeline.models import Project
     from proposals.models import Proposal
-    from visits.models import Visit
+    from visits.models import OxygenSurvey, Visit
 
     today = timezone.localdate()
     last_week = today - timedelta(days=7)
     year, week, _day = last_week.isocalendar()
-    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month_end = today.replace(day=1) - timedelta(days=1)
     team = Team.objects.exclude(leader=None).order_by("pk").first()
     leader = team.leader
     manager = User.objects.filter(team=team).exclude(pk=leader.pk).order_by("pk").first()
@@ -167,7 +200,11 @@ def sample_rows() -> dict:
             "proposal": Proposal.objects.visible_to(user).order_by("pk").first().pk,
             "manager": manager.username,
             "week": f"{year}-W{week:02d}",
-            "month": last_month,
+            "survey": OxygenSurvey.objects.visible_to(user).order_by("pk").first().pk,
+            "month": month_end.strftime("%Y-%m"),
+            "month_end": month_end.isoformat(),
+            "today": today.isoformat(),
+            "five_years_ago": (today - timedelta(days=5 * 365)).isoformat(),
         }
     out["counts"] = {
         "hospitals": Hospital.objects.count(),

@@ -330,6 +330,22 @@ def test_the_openapi_schema_builds(db):
         assert path in schema["paths"], path
 
 
+def test_the_openapi_schema_is_built_once_per_language(db, monkeypatch):
+    import ninja.main
+
+    from o2crm.api import api
+
+    built = []
+    real = ninja.main.get_schema
+    monkeypatch.setattr(ninja.main, "get_schema", lambda **kw: built.append(1) or real(**kw))
+    monkeypatch.setattr(api, "_schemas", {}, raising=False)
+    first = Client().get("/api/v1/openapi.json", headers={"accept-language": "en"})
+    again = Client().get("/api/v1/openapi.json", headers={"accept-language": "en"})
+    assert first.content == again.content and len(built) == 1
+    Client().get("/api/v1/openapi.json", headers={"accept-language": "zh-hans"})
+    assert len(built) == 2
+
+
 def test_the_interactive_docs_are_served_without_a_cdn(db):
     body = Client().get("/api/v1/docs").content.decode()
     assert "swagger" in body.lower()
