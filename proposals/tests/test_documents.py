@@ -1,5 +1,6 @@
 """The generated files, opened and read back."""
 
+import gc
 import io
 
 import pytest
@@ -50,6 +51,22 @@ def test_word_document_for_the_hospital(as_user, alice, proposal):
     for word in INTERNAL_WORDS:
         assert word not in text, word
     assert f"{proposal.results['capex']:,.0f}" not in text
+
+
+def test_a_word_document_leaves_no_xml_behind_in_the_worker(proposal):
+    # python-docx's package and parts form cycles that hold the XML trees; the automatic
+    # collector would free them only much later, so a worker's memory grew per document
+    from docx.opc.package import OpcPackage
+
+    from proposals import documents
+
+    def packages() -> int:
+        return sum(isinstance(o, OpcPackage) for o in gc.get_objects())
+
+    gc.collect()
+    before = packages()
+    documents.docx_bytes(proposal)
+    assert packages() == before
 
 
 def test_term_end_wording_follows_the_mode(as_user, alice, proposal):
