@@ -15,8 +15,10 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Func,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -28,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncMo
 from django.utils import timezone
 
 from accounts.models import User, people_named
+from hospitals.models import Hospital
 from pipeline.domain import add_months
 from pipeline.models import (
     ContactKind,
@@ -520,9 +523,8 @@ def discipline(user: User, scope: Scope) -> dict:
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
     )
     ids = None
-    if end < timezone.localdate() and (
-        not user.sees_all or scope.owner or scope.team or scope.province
-    ):
+    everyone = user.sees_all and not (scope.owner or scope.team or scope.province)
+    if end < timezone.localdate() and not everyone:
         # a manager's or a team's few hundred projects: their contacts by the project index
         ids = list(base.values_list("pk", flat=True))
     if end >= timezone.localdate():  # no contact after the period: the projects' own dates
@@ -534,7 +536,7 @@ def discipline(user: User, scope: Scope) -> dict:
         cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
         cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
-    late = _late_projects(qs, settings, cadence, end)
+    late = _late_projects(qs, settings, cadence, end, many=everyone)
     people = people_named(list(tallies))
 
     def shares(cells: dict) -> dict:
@@ -675,18 +677,22 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
 
 
 def _late_projects(
-    qs: QuerySet[Project], settings, cadence: dict[str, int], end: date
+    qs: QuerySet[Project], settings, cadence: dict[str, int], end: date, many: bool = False
 ) -> list[dict]:
     """The projects furthest past due at `end`, either kind. Up to today the clocks the
     projects keep answer it; for a period that ended earlier, each clock is read back from the
-    follow-ups up to its end.
+    follow-ups up to its end: for the whole country (`many`) and a recent end from the
+    contacts since, else project by project.
 
     The WORST projects whose earlier due date is the earliest hold the WORST latest
     (project, kind) pairs (a project ranked before one of them has a pair ranked before it),
     so only their two due dates are read."""
     kinds = dict(ContactKind.choices)
-    if end >= timezone.localdate():
+    today = timezone.localdate()
+    if end >= today:
         candidates = _first_due_from_clocks(qs, settings, cadence, end)
+    elif many and (today - end).days <= RECENT_END_DAYS:
+        candidates = _first_due_from_later_contacts(qs, cadence, end)
     else:
         candidates = _first_due_from_contacts(qs, cadence, end)
     rows = [
@@ -760,3 +766,88 @@ def _first_due_from_contacts(qs, cadence: dict[str, int], end: date) -> list[tup
         .order_by("first_due", "pk")
         .values_list("pk", "owner", "cls", "hospital__name", "due_b", "due_r")[:WORST]
     )
+
+
+RECENT_END_DAYS = 92  # up to a quarter's contacts after the end cost less than a lookup each
+
+
+class DaysBefore(Func):
+    """A date `days` days before `date` (both expressions), as a date on either database."""
+
+    output_field = DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "  # PostgreSQL: date - integer is a date
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", '-' || ",
+            **extra,
+        )
+
+
+def _first_due_from_later_contacts(qs, cadence: dict[str, int], end: date) -> list[tuple]:
+    """_first_due_from_contacts for the whole country and a recent end, from the contacts
+    logged after it instead of a lookup per project (27,000 projects: 145 ms).
+
+    The first contact of a kind after `end` counts its gap from the contact before it, the
+    project's clock at `end`; every later one from a date after `end`. So the clock at `end`
+    is the smallest "date minus gap" of the contacts after it (or, with none after it, the
+    clock the project keeps): one grouped range scan of the (kind, date) index."""
+    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
+    before = DaysBefore("date", "gap_days")
+    later = (
+        FollowUp.objects.filter(kind__in=[business, relationship], date__gt=end)
+        .order_by()
+        .values("project")
+        .annotate(
+            prev_b=Min(before, filter=Q(kind=business)),
+            prev_r=Min(before, filter=Q(kind=relationship)),
+        )
+        .values_list("project", "prev_b", "prev_r")
+    )
+    rows = (
+        qs.annotate(started=TruncDate("created_at"))
+        .order_by()
+        .values_list(
+            "pk",
+            "owner",
+            "cls",
+            "hospital",
+            "started",
+            "last_business_contact_on",
+            "last_relationship_contact_on",
+        )
+    )
+    p_sql, p_params = rows.query.sql_with_params()
+    l_sql, l_params = later.query.sql_with_params()
+    clock_b = "COALESCE(l.prev_b, p.last_business_contact_on, p.started)"
+    clock_r = "COALESCE(l.prev_r, p.last_relationship_contact_on, p.started)"
+    first = f"CASE WHEN {clock_b} < {clock_r} THEN {clock_b} ELSE {clock_r} END"
+    wait = f"CASE p.cls WHEN 'A' THEN {int(cadence['A'])} ELSE {int(cadence['B'])} END"
+    if connection.vendor == "sqlite":
+        first_due = f"date({first}, '+' || ({wait}) || ' days')"
+    else:
+        first_due = f"({first} + {wait})"  # date + integer is a date
+    sql = (
+        "SELECT x.pk, x.owner, x.cls, h.name, x.clock_b, x.clock_r FROM ("
+        f" SELECT p.pk, p.owner, p.cls, p.hospital, {clock_b} AS clock_b, {clock_r} AS clock_r"
+        f" FROM ({p_sql}) p LEFT JOIN ({l_sql}) l ON l.project = p.pk"
+        f" ORDER BY {first_due}, p.pk LIMIT {WORST}"
+        f") x JOIN {Hospital._meta.db_table} h ON h.id = x.hospital"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*p_params, *l_params))
+        found = cursor.fetchall()
+    out = []
+    for pk, owner, cls, hospital, clock_b, clock_r in found:
+        days = timedelta(days=cadence[cls])
+        out.append((pk, owner, cls, hospital, _as_date(clock_b) + days, _as_date(clock_r) + days))
+    return out
+
+
+def _as_date(value) -> date:
+    """A date from raw SQL: PostgreSQL returns one, SQLite its ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -189,6 +189,48 @@ def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
     assert len(from_clocks) == queries.WORST  # more late pairs than are shown
 
 
+def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup(
+    alice, monkeypatch
+):
+    """For the whole country a recent end's clocks are read from the contacts after it
+    ("date minus gap" of the first one); elsewhere each project looks its clock up. Every
+    case, contacts logged in order and one logged late, gives the same list both ways."""
+    for i, (created, planned, contacts, _kept) in enumerate(CASES):
+        p = make(alice, f"第{i + 1}人民医院", TODAY - timedelta(days=created))
+        Project.objects.filter(pk=p.pk).update(
+            planned_purchase_date=TODAY + timedelta(days=planned)
+        )
+        for days_ago in sorted(contacts, reverse=True):
+            contact(p, TODAY - timedelta(days=days_ago))
+        for days_ago in sorted(contacts[i % 2 :], reverse=True):
+            contact(p, TODAY - timedelta(days=days_ago), kind="relationship")
+    contact(p, TODAY - timedelta(days=50))  # logged late, before the others: gaps rewritten
+    # A waited less than B but is later past due (weekly against monthly): ranked by the due
+    # date, not by the clock, A comes first
+    for name, planned, last in (("甲", A_SOON, 35), ("乙", B_LATER, 50)):
+        p = make(alice, f"{name}县人民医院", TODAY - timedelta(days=100))
+        Project.objects.filter(pk=p.pk).update(
+            planned_purchase_date=TODAY + timedelta(days=planned)
+        )
+        for kind in ("business", "relationship"):
+            contact(p, TODAY - timedelta(days=last), kind=kind)
+            contact(p, TODAY - timedelta(days=2), kind=kind)
+    settings = PipelineSettings.current()
+    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    base = Project.objects.open()
+    lists = set()
+    for worst in (1, 3, 100):
+        monkeypatch.setattr(queries, "WORST", worst)
+        for days_ago in (1, 4, 11, 20, 31, 45):
+            end = TODAY - timedelta(days=days_ago)
+            qs = base.with_cadence(settings, end)
+            by_lookup = queries._late_projects(qs, settings, cadence, end, many=False)
+            from_later = queries._late_projects(qs, settings, cadence, end, many=True)
+            assert from_later == by_lookup, end
+            lists.add(tuple(r["days_late"] for r in by_lookup))
+    assert len(lists) > 3  # the ends differ: the comparison is not of empty lists
+
+
 def test_a_period_that_ended_reads_the_contacts_up_to_its_end(as_user, alice, discipline):
     kept, late = discipline  # carol's project: one contact 21 days ago, then silence
     end = TODAY - timedelta(days=10)
