@@ -153,19 +153,28 @@ def test_the_newest_late_contact_follows_what_is_logged(alice):
     assert p.late_relationship_a_on is None  # no relationship contact, so none late
 
 
-def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
-    """A period running to today is counted from each project's own dates (its contact
-    clocks and newest late contacts); counted from the follow-ups themselves, as a past
-    period is, every case gives the same answer, for either kind and any period start."""
+def make_cases(owner) -> list[Project]:
+    """A project per case of CASES, with its business contacts; relationship contacts on the
+    same days but, every other case, the first one missing (a gap more)."""
+    made = []
     for i, (created, planned, contacts, _kept) in enumerate(CASES):
-        p = make(alice, f"第{i + 1}人民医院", TODAY - timedelta(days=created))
+        p = make(owner, f"第{i + 1}人民医院", TODAY - timedelta(days=created))
         Project.objects.filter(pk=p.pk).update(
             planned_purchase_date=TODAY + timedelta(days=planned)
         )
         for days_ago in sorted(contacts, reverse=True):
             contact(p, TODAY - timedelta(days=days_ago))
-        for days_ago in sorted(contacts[i % 2 :], reverse=True):  # relationship: a gap more
+        for days_ago in sorted(contacts[i % 2 :], reverse=True):
             contact(p, TODAY - timedelta(days=days_ago), kind="relationship")
+        made.append(p)
+    return made
+
+
+def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
+    """A period running to today is counted from each project's own dates (its contact
+    clocks and newest late contacts); counted from the follow-ups themselves, as a past
+    period is, every case gives the same answer, for either kind and any period start."""
+    make_cases(alice)
     settings = PipelineSettings.current()
     cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
     base = Project.objects.open()
@@ -195,15 +204,7 @@ def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup
     """For the whole country a recent end's clocks are read from the contacts after it
     ("date minus gap" of the first one); elsewhere each project looks its clock up. Every
     case, contacts logged in order and one logged late, gives the same list both ways."""
-    for i, (created, planned, contacts, _kept) in enumerate(CASES):
-        p = make(alice, f"第{i + 1}人民医院", TODAY - timedelta(days=created))
-        Project.objects.filter(pk=p.pk).update(
-            planned_purchase_date=TODAY + timedelta(days=planned)
-        )
-        for days_ago in sorted(contacts, reverse=True):
-            contact(p, TODAY - timedelta(days=days_ago))
-        for days_ago in sorted(contacts[i % 2 :], reverse=True):
-            contact(p, TODAY - timedelta(days=days_ago), kind="relationship")
+    p = make_cases(alice)[-1]
     contact(p, TODAY - timedelta(days=50))  # logged late, before the others: gaps rewritten
     # A waited less than B but is later past due (weekly against monthly): ranked by the due
     # date, not by the clock, A comes first
