@@ -800,6 +800,8 @@ def _first_due_from_later_contacts(qs, cadence: dict[str, int], end: date) -> li
     before = DaysBefore("date", "gap_days")
     later = (
         FollowUp.objects.filter(kind__in=[business, relationship], date__gt=end)
+        .alias(previous=before)
+        .filter(previous__lte=end)  # the first after `end`: only it counts from before
         .order_by()
         .values("project")
         .annotate(
