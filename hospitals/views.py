@@ -45,7 +45,7 @@ def _page(request, qs, size: int = PAGE_SIZE):
     index walk: OFFSET 50,000 over the joined rows sorted 100,000 contacts on disk, 200 ms),
     then those rows with their joins and prefetches. A page in the back half is counted
     from the end in the reverse order, so no page walks more than half the list (the last
-    page of the director's contacts 96 → 10 ms). Ties are broken by id, so that the reverse
+    page of the director's contacts 96 → 18 ms). Ties are broken by id, so that the reverse
     order is exactly the mirror of the order and pages neither repeat nor skip a row."""
     order = list(qs.query.order_by or qs.model._meta.ordering)
     if not order or order[-1] not in UNIQUE_LAST:
