@@ -201,7 +201,7 @@ def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
 def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup(
     alice, monkeypatch
 ):
-    """For the whole country a recent end's clocks are read from the contacts after it
+    """For the whole country the clocks at a past end are read from the contacts after it
     ("date minus gap" of the first one); elsewhere each project looks its clock up. Every
     case, contacts logged in order and one logged late, gives the same list both ways."""
     p = make_cases(alice)[-1]
