@@ -64,6 +64,15 @@ def _page(request, qs, size: int = PAGE_SIZE):
     return page
 
 
+def _first(qs, n: int) -> list:
+    """The first `n` rows of `qs`, the ids picked first: PostgreSQL then keeps the n best of
+    the sort's own columns instead of sorting every match with its joined rows (a one-letter
+    search matches 36,000 contacts: 51 → 15 ms)."""
+    ids = list(qs.values_list("pk", flat=True)[:n])
+    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids]
+
+
 def _query_without_page(request) -> str:
     """The current filters as a query string prefix, for pagination links."""
     params = request.GET.copy()
@@ -390,17 +399,19 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     hospitals, contacts = [], []
     if q:
-        hospitals = list(
+        hospitals = _first(
             Hospital.objects.visible_to(request.user)
             .search(q)
             .select_related("owner")
-            .order_by("-grade_rank", "pinyin")[:SEARCH_LIMIT]
+            .order_by("-grade_rank", "pinyin", "pk"),
+            SEARCH_LIMIT,
         )
-        contacts = list(
+        contacts = _first(
             Contact.objects.visible_to(request.user)
             .search(q)
             .in_search_order(q)
-            .select_related("hospital", "department")[:SEARCH_LIMIT]
+            .select_related("hospital", "department"),
+            SEARCH_LIMIT,
         )
     ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": SEARCH_LIMIT}
     template = "hospitals/search.html"

@@ -67,3 +67,20 @@ def test_search_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         many = queries_for(lambda: client.get(SEARCH, {"q": "yy"}))
     assert few == many
+
+
+def test_a_single_letter_stands_for_a_syllable(as_user, director, peking):
+    for name in ("安琪", "张伟", "艾敏"):  # an qi, zhang wei, ai min
+        ContactFactory(hospital=peking, name=name)
+    client = as_user(director)
+    # "a" begins a syllable of 安琪 and 艾敏; it is only inside 张 (zhang)
+    assert [c.name for c in client.get(SEARCH, {"q": "a"}).context["contacts"]] == ["艾敏", "安琪"]
+    assert [c.name for c in client.get(SEARCH, {"q": "w"}).context["contacts"]] == ["张伟"]
+    # two letters and more still match anywhere in the pinyin
+    assert [c.name for c in client.get(SEARCH, {"q": "an"}).context["contacts"]] == [
+        "安琪",
+        "张伟",
+    ]
+    # and the hospital list agrees: 北京协和 (bjxh) has no syllable that begins with "e"
+    assert [h.name for h in client.get(SEARCH, {"q": "e"}).context["hospitals"]] == []
+    assert [h.name for h in client.get(SEARCH, {"q": "x"}).context["hospitals"]] == ["北京协和医院"]
