@@ -48,6 +48,7 @@ PAGES = [
     ("hospital pinyin search", "/hospitals/?q=zhongxin"),
     ("search (pinyin)", "/search/?q=zhang"),
     ("search (initials)", "/search/?q=rmyy"),
+    ("search (one letter)", "/search/?q=l"),
     ("hospital detail", "/hospitals/{hospital}/"),
     ("hospital history", "/hospitals/{hospital}/history/"),
     ("hospital edit form", "/hospitals/{hospital}/edit/"),
