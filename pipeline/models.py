@@ -574,6 +574,32 @@ class Evaluation(models.Model):
         return f"{self.project} {self.get_decision_display()}"
 
 
+class ContactMonth(models.Model):
+    """A project's contacts in one month that has ended, for 联络达标 of past months: per
+    kind, the longest gap of the contacts on the month's first day and on the days after it
+    (a period leaves out the contacts of its own first day), and the clock at the month's
+    end (the newest contact on or before it). A month's rows are built the first time the
+    month is asked for, then kept by log_follow_up when a contact is logged into it or
+    before it (docs/decisions/0015-contact-months.md)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    business_gap_first = models.PositiveIntegerField(null=True)
+    business_gap_rest = models.PositiveIntegerField(null=True)
+    business_clock = models.DateField(null=True)
+    relationship_gap_first = models.PositiveIntegerField(null=True)
+    relationship_gap_rest = models.PositiveIntegerField(null=True)
+    relationship_clock = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "project"], name="contact_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.month:%Y-%m}"
+
+
 class ForecastSnapshot(models.Model):
     """The forecast as it stood at the start of a week (成单预测周快照): taken before the
     week's first change to the pipeline, so a month's forecast can later be held against what

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from hospitals.services import save_record
 from . import domain
 from .models import (
     ContactKind,
+    ContactMonth,
     Decision,
     Evaluation,
     EvaluationQuestion,
@@ -30,6 +32,7 @@ from .models import (
     Stage,
     StageChange,
     Status,
+    newest_contact,
     planned_month,
     value_times_probability,
 )
@@ -163,6 +166,11 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
     Project.objects.filter(pk=follow_up.project_id).refresh_late_contacts(
         PipelineSettings.current()
     )
+    # the months already built from its month on: its gaps and the clocks after it
+    built = ContactMonth.objects.filter(
+        project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
+    ).values_list("month", flat=True)
+    build_contact_months(list(built), project_ids=[follow_up.project_id])
     follow_up.project.refresh_from_db(fields=[field])
     return follow_up
 
@@ -298,3 +306,62 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
         for owner, month, n, value, weighted, committed in rows
     )
     return snapshot
+
+
+def build_contact_months(months: list[date], project_ids: list[int] | None = None) -> None:
+    """(Re)build the ContactMonth rows of `months` (first days of months that have ended)
+    from the follow-ups: of every project created by each month's end, or of `project_ids`.
+    One INSERT … SELECT a month; each value a lookup on the follow-ups' project index."""
+    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
+
+    def longest(kind: str, **dates) -> Subquery:
+        return Subquery(
+            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, **dates)
+            .order_by()
+            .values("project")
+            .annotate(gap=Max("gap_days"))
+            .values("gap")
+        )
+
+    columns = [
+        "project_id",
+        "month",
+        "business_gap_first",
+        "business_gap_rest",
+        "business_clock",
+        "relationship_gap_first",
+        "relationship_gap_rest",
+        "relationship_clock",
+    ]
+    for month in months:
+        after = domain.add_months(month, 1)
+        projects = Project.objects.filter(
+            created_at__lt=timezone.make_aware(datetime.combine(after, time.min))
+        )
+        rows = ContactMonth.objects.filter(month=month)
+        if project_ids is not None:
+            projects = projects.filter(pk__in=project_ids)
+            rows = rows.filter(project_id__in=project_ids)
+        values = {"first_day": Value(month, output_field=DateField())}
+        for name, kind in (("business", business), ("relationship", relationship)):
+            values[f"{name}_gap_first"] = longest(kind, date=month)
+            values[f"{name}_gap_rest"] = longest(kind, date__gt=month, date__lt=after)
+            values[f"{name}_clock"] = newest_contact(kind, date__lt=after)
+        select = projects.order_by().annotate(**values)
+        sql, params = select.values_list("pk", "first_day", *columns[2:]).query.sql_with_params()
+        with transaction.atomic():
+            rows.delete()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {ContactMonth._meta.db_table} ({', '.join(columns)}) {sql}",
+                    params,
+                )
+
+
+def ensure_contact_months(months: list[date]) -> None:
+    """Build the months not built yet (the first request for a month pays for it once);
+    a month another request is building at the same moment is left to it."""
+    for month in months:
+        if not ContactMonth.objects.filter(month=month).exists():
+            with contextlib.suppress(IntegrityError):
+                build_contact_months([month])

@@ -26,7 +26,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Greatest,
+    Least,
+    TruncDate,
+    TruncMonth,
+)
 from django.utils import timezone
 
 from accounts.models import User, people_named
@@ -34,6 +41,7 @@ from hospitals.models import Hospital
 from pipeline.domain import add_months
 from pipeline.models import (
     ContactKind,
+    ContactMonth,
     EntryPath,
     FollowUp,
     ForecastSnapshot,
@@ -49,6 +57,7 @@ from pipeline.models import (
     planned_month,
     value_times_probability,
 )
+from pipeline.services import ensure_contact_months
 
 
 def midnight(day: date) -> datetime:
@@ -527,16 +536,19 @@ def discipline(user: User, scope: Scope) -> dict:
     if end < timezone.localdate() and not everyone:
         # a manager's or a team's few hundred projects: their contacts by the project index
         ids = list(base.values_list("pk", flat=True))
+    months = whole_months(start, end) if everyone else []
+    if months:  # a month that has ended: its rows, built once (ContactMonth)
+        ensure_contact_months(months)
     if end >= timezone.localdate():  # no contact after the period: the projects' own dates
         counts = _kept_counts_to_today(base, settings, cadence, start, end)
     else:
-        counts = _kept_counts(base, settings, cadence, start, end, ids)
+        counts = _kept_counts(base, settings, cadence, start, end, ids, months)
     tallies: dict[int, dict[str, dict[str, int]]] = {}
     for owner, cls, n, business, relationship in counts:
         cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
         cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
-    late = _late_projects(qs, settings, cadence, end, many=everyone)
+    late = _late_projects(qs, settings, cadence, end, many=everyone, months=months)
     people = people_named(list(tallies))
 
     def shares(cells: dict) -> dict:
@@ -608,12 +620,13 @@ def _kept_counts_to_today(base, settings, cadence: dict[str, int], start: date, 
     return list(rows)
 
 
-def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date, ids):
+def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date, ids, months=None):
     """(owner, class, projects, kept business, kept relationship) in one query: the projects
     joined to their contacts of the period aggregated per project. Both sides are built by
     the ORM (visibility, scope, class and time zone included; its columns are named after
     the values_list names); only the join and the final count are written here, in SQL that
-    PostgreSQL and SQLite read alike."""
+    PostgreSQL and SQLite read alike. With `months` (the period is those whole months) the
+    contacts come aggregated already, from their ContactMonth rows."""
     is_a = Q(cls="A")
     by_class = {"A": cadence["A"], "B": cadence["B"]}
     young_a = Q(created_at__gte=midnight(end - timedelta(days=by_class["A"])))
@@ -659,6 +672,8 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
         )
         .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
     )
+    if months:
+        contacts_part = _month_rows(months)
     p_sql, p_params = projects_part.query.sql_with_params()
     c_sql, c_params = contacts_part.query.sql_with_params()
     kept = (
@@ -677,7 +692,12 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
 
 
 def _late_projects(
-    qs: QuerySet[Project], settings, cadence: dict[str, int], end: date, many: bool = False
+    qs: QuerySet[Project],
+    settings,
+    cadence: dict[str, int],
+    end: date,
+    many: bool = False,
+    months: list[date] | None = None,
 ) -> list[dict]:
     """The projects furthest past due at `end`, either kind. Up to today the clocks the
     projects keep answer it; for a period that ended earlier, each clock is read back from the
@@ -691,6 +711,8 @@ def _late_projects(
     today = timezone.localdate()
     if end >= today:
         candidates = _first_due_from_clocks(qs, settings, cadence, end)
+    elif months:
+        candidates = _first_due_from_month_rows(qs, cadence, months[-1])
     elif many:
         candidates = _first_due_from_later_contacts(qs, cadence, end)
     else:
@@ -803,11 +825,28 @@ def _first_due_from_later_contacts(qs, cadence: dict[str, int], end: date) -> li
         .order_by()
         .values("project")
         .annotate(
-            prev_b=Min(before, filter=Q(kind=business)),
-            prev_r=Min(before, filter=Q(kind=relationship)),
+            clock_b=Min(before, filter=Q(kind=business)),
+            clock_r=Min(before, filter=Q(kind=relationship)),
         )
-        .values_list("project", "prev_b", "prev_r")
+        .values_list("project", "clock_b", "clock_r")
     )
+    return _first_due_from(qs, cadence, later, kept_clocks=True)
+
+
+def _first_due_from_month_rows(qs, cadence: dict[str, int], month: date) -> list[tuple]:
+    """_first_due_from_contacts for the end of `month`, from its ContactMonth rows."""
+    clocks = (
+        ContactMonth.objects.filter(month=month)
+        .annotate(clock_b=F("business_clock"), clock_r=F("relationship_clock"))
+        .values_list("project", "clock_b", "clock_r")
+    )
+    return _first_due_from(qs, cadence, clocks, kept_clocks=False)
+
+
+def _first_due_from(qs, cadence: dict[str, int], clocks, kept_clocks: bool) -> list[tuple]:
+    """The WORST projects of `qs` whose first due date is the earliest, their clocks from
+    `clocks` (project, clock_b, clock_r); where it has none, from the clocks the projects
+    keep (`kept_clocks`: no contact came since) or else their creation day."""
     rows = (
         qs.annotate(started=TruncDate("created_at"))
         .order_by()
@@ -822,9 +861,12 @@ def _first_due_from_later_contacts(qs, cadence: dict[str, int], end: date) -> li
         )
     )
     p_sql, p_params = rows.query.sql_with_params()
-    l_sql, l_params = later.query.sql_with_params()
-    clock_b = "COALESCE(l.prev_b, p.last_business_contact_on, p.started)"
-    clock_r = "COALESCE(l.prev_r, p.last_relationship_contact_on, p.started)"
+    c_sql, c_params = clocks.query.sql_with_params()
+    if kept_clocks:
+        clock_b = "COALESCE(c.clock_b, p.last_business_contact_on, p.started)"
+        clock_r = "COALESCE(c.clock_r, p.last_relationship_contact_on, p.started)"
+    else:
+        clock_b, clock_r = "COALESCE(c.clock_b, p.started)", "COALESCE(c.clock_r, p.started)"
     first = f"CASE WHEN {clock_b} < {clock_r} THEN {clock_b} ELSE {clock_r} END"
     wait = f"CASE p.cls WHEN 'A' THEN {int(cadence['A'])} ELSE {int(cadence['B'])} END"
     if connection.vendor == "sqlite":
@@ -834,18 +876,64 @@ def _first_due_from_later_contacts(qs, cadence: dict[str, int], end: date) -> li
     sql = (
         "SELECT x.pk, x.owner, x.cls, h.name, x.clock_b, x.clock_r FROM ("
         f" SELECT p.pk, p.owner, p.cls, p.hospital, {clock_b} AS clock_b, {clock_r} AS clock_r"
-        f" FROM ({p_sql}) p LEFT JOIN ({l_sql}) l ON l.project = p.pk"
+        f" FROM ({p_sql}) p LEFT JOIN ({c_sql}) c ON c.project = p.pk"
         f" ORDER BY {first_due}, p.pk LIMIT {WORST}"
         f") x JOIN {Hospital._meta.db_table} h ON h.id = x.hospital"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*p_params, *l_params))
+        cursor.execute(sql, (*p_params, *c_params))
         found = cursor.fetchall()
     out = []
     for pk, owner, cls, hospital, clock_b, clock_r in found:
         days = timedelta(days=cadence[cls])
         out.append((pk, owner, cls, hospital, _as_date(clock_b) + days, _as_date(clock_r) + days))
     return out
+
+
+def whole_months(start: date, end: date) -> list[date]:
+    """The months a period covers when it is whole months that have all ended, else []."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or end >= timezone.localdate():
+        return []
+    months = months_between(start, end)
+    return months if add_months(months[-1], 1) == end + timedelta(days=1) else []
+
+
+def _month_rows(months: list[date]):
+    """_kept_counts' contacts part from the months' ContactMonth rows: the longest gap in
+    the period (its first day's contacts left out, as the follow-ups' `date > start`) and the
+    clocks at the end (in the place of the period's last contacts: a clock within the
+    cadence is a contact in the period)."""
+    first, last = months[0], months[-1]
+    if first == last:  # a row per project: nothing to add up
+        return (
+            ContactMonth.objects.filter(month=first)
+            .annotate(
+                gap_b=F("business_gap_rest"),
+                last_b=F("business_clock"),
+                gap_r=F("relationship_gap_rest"),
+                last_r=F("relationship_clock"),
+            )
+            .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
+        )
+
+    def longest(kind: str):
+        return Greatest(
+            Coalesce(Max(f"{kind}_gap_rest"), 0),
+            Coalesce(Max(f"{kind}_gap_first", filter=Q(month__gt=first)), 0),
+        )
+
+    return (
+        ContactMonth.objects.filter(month__gte=first, month__lte=last)
+        .order_by()
+        .values("project")
+        .annotate(
+            gap_b=longest("business"),
+            last_b=Max("business_clock", filter=Q(month=last)),
+            gap_r=longest("relationship"),
+            last_r=Max("relationship_clock", filter=Q(month=last)),
+        )
+        .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
+    )
 
 
 def _as_date(value) -> date:

@@ -232,6 +232,65 @@ def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup
     assert len(lists) > 3  # the ends differ: the comparison is not of empty lists
 
 
+def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(alice, monkeypatch):
+    """联络达标 of months that have ended, for the whole country, reads each project's
+    ContactMonth rows; the follow-ups themselves give the same counts and the same most
+    overdue projects, for one month and for two, before and after a contact is logged late
+    into a month already built. Contacts on a month's first day and last day included."""
+    from pipeline.domain import add_months
+    from pipeline.models import ContactMonth
+
+    make_cases(alice)
+    this_month = TODAY.replace(day=1)
+    last, before = add_months(this_month, -1), add_months(this_month, -2)
+    edges = make(alice, "边界人民医院", TODAY - timedelta(days=120))
+    Project.objects.filter(pk=edges.pk).update(planned_purchase_date=TODAY + timedelta(days=A_SOON))
+    for day in (before, add_months(last, 0) - timedelta(days=1), last, last + timedelta(days=9)):
+        contact(edges, day)  # the first of a month after a long gap, a month's last day
+        contact(edges, day, kind="relationship")
+    # silent for months, then weekly from last month's first day to its last: kept in last
+    # month (a period leaves out its first day's contacts), late over the two months
+    first_day = make(alice, "首日人民医院", TODAY - timedelta(days=200))
+    Project.objects.filter(pk=first_day.pk).update(
+        planned_purchase_date=TODAY + timedelta(days=A_SOON)
+    )
+    for day in [last + timedelta(days=d) for d in (0, 6, 12, 18, 24)] + [
+        this_month - timedelta(days=1)
+    ]:
+        contact(first_day, day)
+        contact(first_day, day, kind="relationship")
+    settings = PipelineSettings.current()
+    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    base = Project.objects.open()
+
+    def both_ways(start, end):
+        months = queries.whole_months(start, end)
+        assert months, (start, end)
+        queries.ensure_contact_months(months)
+        counted = queries._kept_counts(base, settings, cadence, start, end, None, months)
+        oracle = queries._kept_counts(base, settings, cadence, start, end, None)
+        assert sorted(counted) == sorted(oracle), (start, end)
+        qs = base.with_cadence(settings, end)
+        late = queries._late_projects(qs, settings, cadence, end, months=months)
+        assert late == queries._late_projects(qs, settings, cadence, end), (start, end)
+        return sorted(oracle), late
+
+    monkeypatch.setattr(queries, "WORST", 3)
+    periods = [(last, this_month - timedelta(days=1)), (before, this_month - timedelta(days=1))]
+    seen = [both_ways(*period) for period in periods]
+    existed = Project.objects.filter(created_at__lt=queries.midnight(this_month))
+    assert ContactMonth.objects.filter(month=last).count() == existed.count() > 0
+    # logged late into a month already built: its rows follow, and the answers with them
+    worst = Project.objects.get(pk=seen[0][1][0]["project"])  # last month's most overdue
+    for kind in ("business", "relationship"):
+        contact(worst, this_month - timedelta(days=1), kind=kind)  # on its last day after all
+    contact(edges, last + timedelta(days=20))
+    after = [both_ways(*period) for period in periods]
+    assert after != seen  # the late contacts changed something the comparison covers
+    assert queries.whole_months(last, this_month + timedelta(days=3)) == []  # not ended
+    assert queries.whole_months(last + timedelta(days=1), this_month - timedelta(days=1)) == []
+
+
 def test_a_period_that_ended_reads_the_contacts_up_to_its_end(as_user, alice, discipline):
     kept, late = discipline  # carol's project: one contact 21 days ago, then silence
     end = TODAY - timedelta(days=10)

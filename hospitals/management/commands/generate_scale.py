@@ -415,12 +415,15 @@ class Command(BaseCommand):
 
     REPORT_WEEKS = 8
     SNAPSHOT_WEEKS = 26
+    CONTACT_MONTHS = 3
 
     def reports(self) -> None:
         """Half a year of weekly forecast snapshots, rebuilt from the stage history as the app
-        rebuilds them; and eight weeks of submitted weekly summaries (nine in ten managers
-        submit), one line per open project."""
-        from pipeline.services import take_forecast_snapshot, week_start
+        rebuilds them; the last three months' contact rows (ContactMonth); and eight weeks
+        of submitted weekly summaries (nine in ten managers submit), one line per open
+        project."""
+        from pipeline.domain import add_months
+        from pipeline.services import build_contact_months, take_forecast_snapshot, week_start
         from reports.models import WeeklyLine, WeeklySummary
 
         rng = self.rng
@@ -429,6 +432,11 @@ class Command(BaseCommand):
             monday = this_monday - timedelta(days=7 * weeks_ago)
             take_forecast_snapshot(monday=monday, reconstruct=weeks_ago > 0)
         self.say(f"{self.SNAPSHOT_WEEKS + 1:>9,} forecast snapshots")
+        # 联络达标 of the last months, as the directors' first look at each would have built it
+        this_month = timezone.localdate().replace(day=1)
+        months = [add_months(this_month, -k) for k in range(self.CONTACT_MONTHS, 0, -1)]
+        build_contact_months(months)
+        self.say(f"{len(months):>9,} months of contact rows")
         managers = list(User.objects.filter(role=Role.MANAGER).values_list("pk", flat=True))
         open_projects: dict[int, list[tuple]] = {}
         for pk, owner_id, name, hospital, stage_id in Project.objects.filter(
