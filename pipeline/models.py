@@ -231,12 +231,12 @@ def late_contact_dates(settings: PipelineSettings) -> dict[str, Subquery]:
     }
 
 
-def class_a(settings: PipelineSettings, today: date) -> Q:
+def class_a(settings: PipelineSettings, today: date, path: str = "") -> Q:
     """Class A at `today` in SQL: overridden to A, or not overridden and due to buy within
-    the window (the rule of domain.project_class)."""
+    the window (the rule of domain.project_class); `path` leads to the project."""
     cutoff = domain.class_a_cutoff(today, settings.class_a_window_months)
-    return Q(class_override=ProjectClass.A) | Q(
-        class_override="", planned_purchase_date__lte=cutoff
+    return Q(**{f"{path}class_override": ProjectClass.A}) | Q(
+        **{f"{path}class_override": "", f"{path}planned_purchase_date__lte": cutoff}
     )
 
 
@@ -590,11 +590,15 @@ class ContactMonth(models.Model):
     relationship_gap_first = models.PositiveIntegerField(null=True)
     relationship_gap_rest = models.PositiveIntegerField(null=True)
     relationship_clock = models.DateField(null=True)
+    # the earlier of the two clocks (the creation day standing for a kind never contacted):
+    # the most overdue at the month's end are the first rows of the index on it
+    first_clock = models.DateField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["month", "project"], name="contact_month_unique")
         ]
+        indexes = [models.Index(fields=["month", "first_clock"], name="contact_month_first")]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.month:%Y-%m}"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -332,6 +332,7 @@ def build_contact_months(months: list[date], project_ids: list[int] | None = Non
         "relationship_gap_first",
         "relationship_gap_rest",
         "relationship_clock",
+        "first_clock",
     ]
     for month in months:
         after = domain.add_months(month, 1)
@@ -343,10 +344,15 @@ def build_contact_months(months: list[date], project_ids: list[int] | None = Non
             projects = projects.filter(pk__in=project_ids)
             rows = rows.filter(project_id__in=project_ids)
         values = {"first_day": Value(month, output_field=DateField())}
+        started = TruncDate("created_at")
         for name, kind in (("business", business), ("relationship", relationship)):
             values[f"{name}_gap_first"] = longest(kind, date=month)
             values[f"{name}_gap_rest"] = longest(kind, date__gt=month, date__lt=after)
             values[f"{name}_clock"] = newest_contact(kind, date__lt=after)
+        values["first_clock"] = Least(
+            Coalesce(values["business_clock"], started),
+            Coalesce(values["relationship_clock"], started),
+        )
         select = projects.order_by().annotate(**values)
         sql, params = select.values_list("pk", "first_day", *columns[2:]).query.sql_with_params()
         with transaction.atomic():
