@@ -59,18 +59,21 @@ def _page(request, qs, size: int = PAGE_SIZE):
         ids = list(ids_in_order.reverse()[count - end : count - start])[::-1]
     else:
         ids = list(page.object_list)
-    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
-    page.object_list = [rows[pk] for pk in ids]
+    page.object_list = in_order(qs, ids)
     return page
+
+
+def in_order(qs, ids: list[int]) -> list:
+    """The rows of `qs` with these ids, in the order of `ids`: one query."""
+    rows = qs.in_bulk(ids)
+    return [rows[pk] for pk in ids]
 
 
 def _first(qs, n: int) -> list:
     """The first `n` rows of `qs`, the ids picked first: PostgreSQL then keeps the n best of
     the sort's own columns instead of sorting every match with its joined rows (a one-letter
     search matches 36,000 contacts: 51 → 15 ms)."""
-    ids = list(qs.values_list("pk", flat=True)[:n])
-    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
-    return [rows[pk] for pk in ids]
+    return in_order(qs, list(qs.values_list("pk", flat=True)[:n]))
 
 
 def _query_without_page(request) -> str:

@@ -269,7 +269,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
     after = domain.add_months(first, SNAPSHOT_MONTHS)
     qs = Project.objects.filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
     if reconstruct:
-        moment = timezone.make_aware(datetime.combine(monday, time.min))
+        moment = midnight(monday)
         then = StageChange.objects.filter(project=OuterRef("pk"), changed_at__lt=moment)
         qs = qs.filter(created_at__lt=moment).filter(
             Q(closed_at__isnull=True, status=Status.OPEN) | Q(closed_at__gte=moment)
@@ -308,6 +308,11 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
     return snapshot
 
 
+def midnight(day: date) -> datetime:
+    """The start of `day` in the site's time zone: the bound for timestamp filters."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def build_contact_months(months: list[date], project_ids: list[int] | None = None) -> None:
     """(Re)build the ContactMonth rows of `months` (first days of months that have ended)
     from the follow-ups: of every project created by each month's end, or of `project_ids`.
@@ -336,9 +341,7 @@ def build_contact_months(months: list[date], project_ids: list[int] | None = Non
     ]
     for month in months:
         after = domain.add_months(month, 1)
-        projects = Project.objects.filter(
-            created_at__lt=timezone.make_aware(datetime.combine(after, time.min))
-        )
+        projects = Project.objects.filter(created_at__lt=midnight(after))
         rows = ContactMonth.objects.filter(month=month)
         if project_ids is not None:
             projects = projects.filter(pk__in=project_ids)

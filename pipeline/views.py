@@ -24,7 +24,14 @@ from accounts.models import people_named
 from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
 from hospitals.services import EditConflict
-from hospitals.views import PAGE_SIZE, HtmxHttpRequest, _done, _page, _query_without_page
+from hospitals.views import (
+    PAGE_SIZE,
+    HtmxHttpRequest,
+    _done,
+    _page,
+    _query_without_page,
+    in_order,
+)
 
 from . import domain, services
 from .forms import (
@@ -212,8 +219,7 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
     paginator.count = sum(row["due"] for row in per_owner)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = Project.objects.select_related("hospital", "owner", "stage").in_bulk(ids)
-    page.object_list = [rows[pk] for pk in ids]
+    page.object_list = in_order(Project.objects.select_related("hospital", "owner", "stage"), ids)
     _decorate(page.object_list, settings, today)
     ctx = {
         "form": form,

@@ -5,7 +5,7 @@ their numbers cannot differ). A fixed number of SQL queries per report, whatever
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -58,12 +58,7 @@ from pipeline.models import (
     planned_month,
     value_times_probability,
 )
-from pipeline.services import ensure_contact_months
-
-
-def midnight(day: date) -> datetime:
-    """The start of `day` in the site's time zone: the bound for timestamp filters."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+from pipeline.services import ensure_contact_months, midnight
 
 
 @dataclass(frozen=True)
@@ -533,11 +528,11 @@ def discipline(user: User, scope: Scope) -> dict:
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
     )
     ids = None
-    everyone = user.sees_all and not (scope.owner or scope.team or scope.province)
-    if end < timezone.localdate() and not everyone:
+    whole_country = user.sees_all and not (scope.owner or scope.team or scope.province)
+    if end < timezone.localdate() and not whole_country:
         # a manager's or a team's few hundred projects: their contacts by the project index
         ids = list(base.values_list("pk", flat=True))
-    months = whole_months(start, end) if everyone else []
+    months = whole_months(start, end) if whole_country else []
     if months:  # a month that has ended: its rows, built once (ContactMonth)
         ensure_contact_months(months)
     if end >= timezone.localdate():  # no contact after the period: the projects' own dates
@@ -549,7 +544,7 @@ def discipline(user: User, scope: Scope) -> dict:
         cells = tallies.setdefault(owner, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)})
         cells[cls] = {"projects": n, "business": business, "relationship": relationship}
     qs = base.with_cadence(settings, end)
-    late = _late_projects(qs, settings, cadence, end, many=everyone, months=months)
+    late = _late_projects(qs, settings, cadence, end, many=whole_country, months=months)
     people = people_named(list(tallies))
 
     def shares(cells: dict) -> dict:
@@ -654,27 +649,11 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
         .order_by()
         .values_list("pk", "owner", "cls", "cadence_days", "stale_before", "young")
     )
-    since = min(start, end - timedelta(days=max(by_class.values())))
-    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
-    # both kinds named: the (kind, date) index then answers the range by itself
-    contacts = FollowUp.objects.filter(
-        kind__in=[business, relationship], date__gte=since, date__lte=end
-    )
-    if ids is not None:
-        contacts = contacts.filter(project_id__in=ids)
-    contacts_part = (
-        contacts.order_by()
-        .values("project")
-        .annotate(
-            gap_b=Max("gap_days", filter=Q(kind=business, date__gt=start)),
-            last_b=Max("date", filter=Q(kind=business)),
-            gap_r=Max("gap_days", filter=Q(kind=relationship, date__gt=start)),
-            last_r=Max("date", filter=Q(kind=relationship)),
-        )
-        .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
-    )
     if months:
         contacts_part = _month_rows(months)
+    else:
+        since = min(start, end - timedelta(days=max(by_class.values())))
+        contacts_part = _period_contacts(since, start, end, ids)
     p_sql, p_params = projects_part.query.sql_with_params()
     c_sql, c_params = contacts_part.query.sql_with_params()
     kept = (
@@ -690,6 +669,29 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
     with connection.cursor() as cursor:
         cursor.execute(sql, (*p_params, *c_params))
         return [(o, cls, n, int(b), int(r)) for o, cls, n, b, r in cursor.fetchall()]
+
+
+def _period_contacts(since: date, start: date, end: date, ids):
+    """_kept_counts' contacts part from the follow-ups from `since` to `end`, per project:
+    the longest gap after `start` and the last contact, per kind."""
+    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
+    # both kinds named: the (kind, date) index then answers the range by itself
+    contacts = FollowUp.objects.filter(
+        kind__in=[business, relationship], date__gte=since, date__lte=end
+    )
+    if ids is not None:
+        contacts = contacts.filter(project_id__in=ids)
+    return (
+        contacts.order_by()
+        .values("project")
+        .annotate(
+            gap_b=Max("gap_days", filter=Q(kind=business, date__gt=start)),
+            last_b=Max("date", filter=Q(kind=business)),
+            gap_r=Max("gap_days", filter=Q(kind=relationship, date__gt=start)),
+            last_r=Max("date", filter=Q(kind=relationship)),
+        )
+        .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
+    )
 
 
 def _late_projects(
