@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -654,8 +655,11 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
     else:
         since = min(start, end - timedelta(days=max(by_class.values())))
         contacts_part = _period_contacts(since, start, end, ids)
-    p_sql, p_params = projects_part.query.sql_with_params()
-    c_sql, c_params = contacts_part.query.sql_with_params()
+    try:
+        p_sql, p_params = projects_part.query.sql_with_params()
+        c_sql, c_params = contacts_part.query.sql_with_params()
+    except EmptyResultSet:  # no project to count (`ids` are the base's: none there either)
+        return []
     kept = (
         "SUM(CASE WHEN (c.gap_{k} IS NULL OR c.gap_{k} <= p.cadence_days)"
         " AND ((c.last_{k} IS NOT NULL AND c.last_{k} >= p.stale_before) OR p.young = 1)"
@@ -884,8 +888,11 @@ def _first_due_from(qs, cadence: dict[str, int], clocks) -> list[tuple]:
             "last_relationship_contact_on",
         )
     )
-    p_sql, p_params = rows.query.sql_with_params()
-    c_sql, c_params = clocks.query.sql_with_params()
+    try:
+        p_sql, p_params = rows.query.sql_with_params()
+        c_sql, c_params = clocks.query.sql_with_params()
+    except EmptyResultSet:  # no project to rank
+        return []
     clock_b = "COALESCE(c.clock_b, p.last_business_contact_on, p.started)"
     clock_r = "COALESCE(c.clock_r, p.last_relationship_contact_on, p.started)"
     first = f"CASE WHEN {clock_b} < {clock_r} THEN {clock_b} ELSE {clock_r} END"

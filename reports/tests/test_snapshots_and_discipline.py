@@ -423,3 +423,47 @@ def test_the_funnel_picture_still_draws_without_a_chinese_font(monkeypatch):
     monkeypatch.setattr(charts, "CJK_FONTS", ())
     without = Image.open(io.BytesIO(charts.funnel_png(rows, unit="¥", wan="万")))
     assert without.size == with_font.size and without.format == "PNG"
+
+
+def _periods() -> dict[str, tuple]:
+    """A past month, a past half-year (whole months, read from the month rows for the
+    country) and a period before any data; each as (start, end)."""
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    half_year = this_month
+    for _ in range(6):
+        half_year = (half_year - timedelta(days=1)).replace(day=1)
+    long_ago = this_month.replace(year=this_month.year - 3)
+    return {
+        "last month": (last_month, this_month - timedelta(days=1)),
+        "last half-year": (half_year, this_month - timedelta(days=1)),
+        "before any data": (long_ago, long_ago + timedelta(days=30)),
+    }
+
+
+@pytest.mark.parametrize("period", ["last month", "last half-year", "before any data"])
+@pytest.mark.parametrize("role", ["alice", "bob", "leader", "carol", "assistant", "director"])
+def test_every_role_reads_discipline_of_a_past_period(
+    request, as_user, discipline, bob, assistant, director, role, period
+):
+    """bob is a manager without a project of his own: nothing visible is an empty report,
+    not an error, on the page, in the JSON and in the workbook."""
+    start, end = _periods()[period]
+    client = as_user(request.getfixturevalue(role))
+    query = f"start={start}&end={end}"
+    data = client.get(f"/api/v1/reports/discipline?{query}")
+    assert data.status_code == 200, data.content
+    data = data.json()
+    assert data["scope"]["start"] == start.isoformat()
+    assert client.get(f"/reports/discipline/?{query}").status_code == 200
+    book = client.get(f"/api/v1/reports/discipline?{query}&format=xlsx")
+    assert book.status_code == 200
+    rows = list(load_workbook(io.BytesIO(book.content))["联络达标"].iter_rows(values_only=True))
+    assert rows[-1][0] == "合计"
+    # the fixture's projects began 100 days ago: no period that ended before has any
+    started = timezone.localdate() - timedelta(days=100)
+    counted = data["total"]["A"]["projects"] + data["total"]["B"]["projects"]
+    if end < started or role == "bob":
+        assert counted == 0 and data["managers"] == []
+    elif role in ("alice", "carol"):
+        assert [m["owner"] for m in data["managers"]] == [role]
