@@ -55,11 +55,13 @@ def owner_filter_field() -> forms.TypedChoiceField:
     )
 
 
-def set_owner_choices(field: forms.TypedChoiceField, owners) -> None:
+def set_owner_choices(field: forms.TypedChoiceField, owners) -> dict[int, str]:
+    """The owners as the menu's choices; returns their usernames by id (the API's names)."""
+    rows = list(owners.order_by("username").values_list("pk", "name", "username"))
     field.choices = [("", _("全部负责人"))] + [
-        (pk, name or username)
-        for pk, name, username in owners.order_by("username").values_list("pk", "name", "username")
+        (pk, name or username) for pk, name, username in rows
     ]
+    return {pk: username for pk, _name, username in rows}
 
 
 class VersionedForm(forms.ModelForm):

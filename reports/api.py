@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from pydantic import field_validator
 
 from . import exports, monthly, queries, services, weekly
 from .forms import MonthlyForm, ReportFilterForm, WeekForm
@@ -16,7 +17,17 @@ from .forms import MonthlyForm, ReportFilterForm, WeekForm
 router = Router(tags=["reports"])
 
 
-class ReportParams(Schema):
+class Filters(Schema):
+    """Query filters where an empty value (`team=`, what a form's "全部团队" sends) means the
+    filter is not set: all teams, every owner, the default period."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def empty_means_all(cls, value):
+        return None if value == "" else value
+
+
+class ReportParams(Filters):
     owner: str | None = None  # a username
     team: int | None = None
     province: str | None = None
@@ -94,7 +105,7 @@ def _valid(form):
 # 业务进展汇总表 ---------------------------------------------------------------------------
 
 
-class WeekParams(Schema):
+class WeekParams(Filters):
     user: str | None = None  # a username; yourself when left out
     week: str | None = None  # 2026-W48; left out: this week from Friday, last week before
     format: str | None = None
@@ -140,7 +151,7 @@ def weekly_submit(request: HttpRequest, body: SubmitWeek):
     return weekly.report(owner, monday)
 
 
-class OverviewParams(Schema):
+class OverviewParams(Filters):
     week: str | None = None
     team: int | None = None
 
@@ -166,7 +177,7 @@ def weekly_overview(request: HttpRequest, params: Query[OverviewParams]):
 # 月度销售项目汇报表 -----------------------------------------------------------------------
 
 
-class MonthParams(Schema):
+class MonthParams(Filters):
     month: str | None = None  # 2026-11; this month when left out
     owner: str | None = None
     team: int | None = None

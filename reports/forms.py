@@ -59,7 +59,7 @@ class PeopleFilter(forms.Form):
             ]
             self._owner_ids = dict(owners.values_list("username", "pk"))
         else:
-            set_owner_choices(self.fields["owner"], owners)
+            self._usernames = set_owner_choices(self.fields["owner"], owners)
         self.fields["team"].choices = team_choices(user)
 
     def owner_id(self) -> int | None:
@@ -67,6 +67,16 @@ class PeopleFilter(forms.Form):
         if owner and hasattr(self, "_owner_ids"):
             return self._owner_ids[owner]
         return owner
+
+    def api_query(self) -> dict[str, str]:
+        """The filters on screen as the API takes them (the owner by username), only those
+        set: what the page's export link sends. Call after is_valid()."""
+        data = self.cleaned_data
+        owner = data.get("owner") or None
+        if owner and hasattr(self, "_usernames"):
+            owner = self._usernames[owner]
+        query = {"owner": owner, "team": data.get("team"), "province": data.get("province")}
+        return {k: str(v) for k, v in query.items() if v not in (None, "")}
 
 
 class ReportFilterForm(PeopleFilter):
@@ -94,6 +104,10 @@ class ReportFilterForm(PeopleFilter):
         if start and end and start > end:
             self.add_error("end", _("结束日期不能早于开始日期。"))
         return data
+
+    def api_query(self) -> dict[str, str]:
+        scope = self.scope()  # the period on screen, defaults included
+        return {**super().api_query(), "start": str(scope.start), "end": str(scope.end)}
 
     def scope(self) -> Scope:
         data = self.cleaned_data
@@ -141,6 +155,9 @@ class MonthlyForm(PeopleFilter):
         if month > timezone.localdate():
             raise forms.ValidationError(_("这个月还没有开始。"), code="future_month")
         return month
+
+    def api_query(self) -> dict[str, str]:
+        return {**super().api_query(), "month": self.cleaned_data["month"].strftime("%Y-%m")}
 
     def scope(self):
         from .monthly import MonthScope

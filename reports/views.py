@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format, number_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -225,7 +226,7 @@ def _report(request: HttpRequest, report: str, build, template: str, extra=None)
     ctx = {
         "form": form,
         "data": data,
-        "xlsx_url": _report_url(report, request),
+        "xlsx_url": _report_url(report, form),
         **(extra(data) if extra else {}),
     }
     return render(request, template, ctx)
@@ -318,11 +319,10 @@ def forecast(request: HttpRequest) -> HttpResponse:
     return _report(request, "forecast", largest, "reports/forecast.html", _forecast_groups)
 
 
-def _report_url(report: str, request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query["format"] = "xlsx"
-    return f"{reverse('api:' + report + '_report')}?{query.urlencode()}"
+def _report_url(report: str, form) -> str:
+    """The workbook of what the page shows: exactly its filters, as the API names them."""
+    query = urlencode({**form.api_query(), "format": "xlsx"})
+    return f"{reverse('api:' + report + '_report')}?{query}"
 
 
 @require_GET
@@ -462,7 +462,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "data": data,
         "page": data["page_obj"],
         "query_without_page": _query_without_page(request),
-        "xlsx_url": _report_url("monthly", request),
+        "xlsx_url": _report_url("monthly", form),
         # a national table of 500 managers helps nobody: pick a team to see its managers
         "managers": managers if len(managers) <= MANAGERS_SHOWN else None,
         "n_weeks": len(data["weeks"]),

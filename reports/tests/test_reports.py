@@ -246,3 +246,59 @@ def test_forecast_page_prints_grouped_whole_yuan(as_user, director, alice):
     assert "1,234,000" in html  # 2,468,000 × 50 %, as floatformat:"0g" printed it
     english = as_user(director).get("/reports/forecast/", HTTP_ACCEPT_LANGUAGE="en")
     assert "1,234,000" in english.content.decode()
+
+
+# The filters on screen, and the workbook of what is on screen ---------------------------
+
+EMPTY_FILTERS = {
+    "funnel": "owner=&team=&province=&start=&end=",
+    "sources": "owner=&team=&province=&start=&end=",
+    "forecast": "owner=&team=&province=&start=&end=",
+    "discipline": "owner=&team=&province=&start=&end=",
+    "monthly": "month=&owner=&team=&province=",
+}
+
+
+@pytest.mark.parametrize("report", list(EMPTY_FILTERS))
+def test_empty_filters_mean_all_on_the_page_the_json_and_the_workbook(
+    as_user, director, pipeline, report
+):
+    """What the filter form sends when 查看 is pressed with 全部团队, 全部负责人, 全部省份."""
+    client = as_user(director)
+    empty = EMPTY_FILTERS[report]
+    page = client.get(f"/reports/{report}/?{empty}")
+    assert page.status_code == 200
+    unfiltered = client.get(f"/api/v1/reports/{report}").json()
+    answer = client.get(f"/api/v1/reports/{report}?{empty}")
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == unfiltered
+    book = client.get(f"/api/v1/reports/{report}?{empty}&format=xlsx")
+    assert book.status_code == 200
+    assert load_workbook(io.BytesIO(book.content)).sheetnames
+    # the page's export link: no empty filter, the period on screen spelled out
+    link = page.context["xlsx_url"]
+    assert "=&" not in link and not link.endswith("=")
+    scope = page.context["data"]["scope"]
+    if report == "monthly":
+        assert f"month={scope['month']}" in link
+    else:
+        assert f"start={scope['start']}&end={scope['end']}" in link
+
+
+@pytest.mark.parametrize("report", list(EMPTY_FILTERS))
+def test_the_export_link_carries_exactly_the_filters_on_screen(
+    as_user, director, bob, team1, pipeline, report
+):
+    """The page names the owner by id, the API by username: the link translates."""
+    client = as_user(director)
+    page = client.get(f"/reports/{report}/?owner={bob.pk}&team={team1.pk}&province=浙江省")
+    assert page.status_code == 200
+    link = page.context["xlsx_url"]
+    assert "owner=bob" in link and f"team={team1.pk}" in link and "format=xlsx" in link
+    book = client.get(link)
+    assert book.status_code == 200, book.content
+    json = client.get(link.replace("format=xlsx", "format=json")).json()
+    assert json["scope"]["owner"] == bob.pk == page.context["data"]["scope"]["owner"]
+    assert json == client.get(
+        f"/api/v1/reports/{report}?owner=bob&team={team1.pk}&province=浙江省"
+    ).json()
