@@ -147,11 +147,11 @@ class MonthlyForm(PeopleFilter):
 
     def __init__(self, data, **kwargs):
         data = data.copy()
-        data.setdefault("month", timezone.localdate().strftime("%Y-%m"))
+        data.setdefault("month", report_month(timezone.localdate()).strftime("%Y-%m"))
         super().__init__(data, **kwargs)
 
     def clean_month(self):
-        month = self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+        month = self.cleaned_data["month"] or report_month(timezone.localdate())
         if month > timezone.localdate():
             raise forms.ValidationError(_("这个月还没有开始。"), code="future_month")
         return month
@@ -193,6 +193,14 @@ def review_week(today: date) -> date:
     the one before until then."""
     monday = week_start(today)
     return monday if today.weekday() >= 4 else monday - timedelta(days=7)
+
+
+def report_month(today: date) -> date:
+    """The month the 月报 opens on: the one the week under review belongs to (an ISO week
+    belongs to the month of its Thursday). On the first days of a month, until its first week
+    is submitted, that is the month just ended: the one the assistant consolidates then, with
+    its weeks all in; from then on, the month under way."""
+    return (review_week(today) + timedelta(days=3)).replace(day=1)
 
 
 class WeekForm(forms.Form):

@@ -457,10 +457,12 @@ def monthly(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/monthly.html", {"form": form, "data": None}, status=400)
     data = monthly_report.monthly(request.user, form.scope(), page=request.GET.get("page") or 1)
     managers = data["managers"]
+    month = form.cleaned_data["month"]
     ctx = {
         "form": form,
         "data": data,
         "page": data["page_obj"],
+        **_month_links(request, month),
         "query_without_page": _query_without_page(request),
         "xlsx_url": _report_url("monthly", form),
         # a national table of 500 managers helps nobody: pick a team to see its managers
@@ -468,3 +470,19 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "n_weeks": len(data["weeks"]),
     }
     return render(request, "reports/monthly.html", ctx)
+
+
+def _month_links(request: HttpRequest, month) -> dict:
+    """The months before and after (none after the current one), the other filters kept."""
+
+    def link(first) -> dict:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["month"] = first.strftime("%Y-%m")
+        return {"label": query["month"], "url": "?" + query.urlencode()}
+
+    later = add_months(month, 1)
+    return {
+        "previous_month": link(add_months(month, -1)),
+        "next_month": link(later) if later <= timezone.localdate() else None,
+    }

@@ -2,6 +2,7 @@
 Playwright), at desktop and phone width: log in, search by pinyin, open a hospital and its
 org chart, edit a contact. Screenshots land in test-artifacts/ for a human to look at."""
 
+import io
 import os
 from pathlib import Path
 
@@ -318,6 +319,7 @@ def test_review_and_submit_the_week_then_the_leader_sees_it(page, hospital, lead
     # from the 工作台's weekly card to this week's summary, built from the records
     page.locator("#my-week a", has_text="本周").click()
     page.wait_for_url("**/reports/weekly/alice/**")
+    week = page.url.rstrip("/").rsplit("/", 1)[-1]  # this ISO week, 2026-W53 on 28 December
     assert "浙江省人民医院" in page.text_content("table")
     assert "未提交" in page.text_content(".weeknav")
     page.fill("#id_remark", "院长认可投放模式，下周报送建议书。")
@@ -332,9 +334,110 @@ def test_review_and_submit_the_week_then_the_leader_sees_it(page, hospital, lead
     page.context.clear_cookies()
     log_in(page, "leader")
     page.goto(page.base + "/reports/weekly/")
+    # the leader reviews this week from Friday, last week before: then this one is a click on
+    if page.locator(".weeknav a", has_text=f"{week} ›").count():
+        page.locator(".weeknav a", has_text=f"{week} ›").click()
+        page.wait_for_url(f"**/reports/weekly/?week={week}")
+    assert page.input_value("#id_week") == week
     alice = page.locator("a.hit", has_text="刘晓燕")
     assert "已提交" in alice.text_content()
     assert "未提交" in page.locator("a.hit", has_text="陈立军").text_content()
     shot(page, "weekly-overview")
     alice.click()
     assert "院长认可投放模式" in page.text_content("#submit")
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    context, page = _open(browser, live_server, "desktop")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def pipeline(alice, bob, carol, director):
+    """Projects of both teams, begun 40 days ago (so in the month 月报 opens on, whatever the
+    day): alice and bob (浙北一组), carol (浙南二组)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pipeline import services
+    from pipeline.tests.factories import ProjectFactory, evaluate, follow_up, stage
+
+    soon = timezone.localdate() + timedelta(days=45)
+    for owner, code, value in (
+        (alice, "lead", 1_000_000),
+        (alice, "proposal", 2_000_000),
+        (bob, "proposal", 3_000_000),
+        (carol, "negotiation", 4_000_000),
+    ):
+        hospital = HospitalFactory(owner=owner, province="浙江省")
+        project = ProjectFactory(
+            hospital=hospital, contract_value=value, planned_purchase_date=soon
+        )
+        if code != "lead":
+            evaluate(project, "pursue")
+            services.move_stage(project=project, stage=stage(code), by=owner)
+        follow_up(project, kind="business", days_ago=3)
+        begun = timezone.now() - timedelta(days=40)
+        type(project).objects.filter(pk=project.pk).update(created_at=begun)
+        project.stage_changes.update(changed_at=begun)
+
+
+def _number(text: str) -> int:
+    """The figure a page prints (¥1,234,567 or 50%) as an integer."""
+    return int("".join(ch for ch in text if ch.isdigit()) or 0)
+
+
+def _total_row(sheet, label="合计") -> tuple:
+    return next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] == label)
+
+
+# Per report: the total the page prints, and the same total read from its workbook.
+ON_PAGE = {
+    "funnel": lambda p: _number(p.locator(".stats .stat b").first.text_content()),
+    "sources": lambda p: sum(
+        _number(row.locator("td").nth(1).text_content())
+        for row in p.locator("section.card").first.locator("tbody tr").all()
+    ),
+    "forecast": lambda p: _number(p.locator(".stats .stat b").nth(2).text_content()),
+    "discipline": lambda p: _number(p.locator("tr.subtotal td.num").first.text_content()),
+    "monthly": lambda p: _number(p.locator(".stats .stat b").first.text_content()),
+}
+IN_BOOK = {
+    "funnel": lambda b: _total_row(b["销售管道"])[2],
+    "sources": lambda b: sum(r[1] for r in b["信息来源"].iter_rows(min_row=4, values_only=True)),
+    "forecast": lambda b: round(
+        [r for r in b["按团队"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"][0][-1]
+    ),
+    "discipline": lambda b: _total_row(b["联络达标"])[2],
+    "monthly": lambda b: _total_row(b["汇总"])[2],
+}
+
+
+@pytest.mark.parametrize("report", list(ON_PAGE))
+def test_view_then_export_gives_the_workbook_of_what_is_on_screen(desktop, pipeline, report):
+    """查看 sends the filters as the form has them (全部团队 is an empty team=); 导出 Excel
+    must answer with the workbook of exactly that, for all teams and then for one."""
+    from openpyxl import load_workbook
+
+    page = desktop
+    log_in(page, "director")
+    page.goto(page.base + f"/reports/{report}/")
+    seen = []
+    for team in ("", "浙北一组"):
+        if team:
+            page.select_option("#id_team", label=team)
+        page.click("button:has-text('查看')")
+        page.wait_for_load_state()
+        assert "team=" in page.url
+        on_page = ON_PAGE[report](page)
+        with page.expect_download() as download:
+            page.click("text=导出 Excel")
+        assert download.value.suggested_filename.endswith(".xlsx")
+        book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert IN_BOOK[report](book) == on_page > 0
+        seen.append(on_page)
+    assert seen[1] < seen[0]  # carol's team left out: the team on screen is the workbook's
+    shot(page, f"report-{report}")

@@ -2,7 +2,7 @@
 weekly summaries; its totals match the rows on screen, in the JSON and in the workbook."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from pipeline import services
 from pipeline.models import Project
 from pipeline.tests.factories import stage
 from reports import services as report_services
+from reports.forms import report_month
 from reports.monthly import MonthScope
 
 from .test_weekly import at, contact, make, move
@@ -186,9 +187,11 @@ def test_a_month_of_demo_activity_adds_up_everywhere(as_user):
     assert WeeklySummary.objects.filter(submitted_at__isnull=False).count() >= 8
     assistant = User.objects.get(username="assistant")
     client = as_user(assistant)
-    month = timezone.localdate().strftime("%Y-%m")
-    page = client.get(f"/reports/monthly/?month={month}")
+    # it opens on the month of the week under review: its submitted weeks are in
+    page = client.get("/reports/monthly/")
     data = page.context["data"]
+    month = data["scope"]["month"]
+    assert month == report_month(timezone.localdate()).strftime("%Y-%m")
     on_screen = Project.objects.filter(pk__in=[r["project"] for r in data["projects"]])
     assert data["total"]["count"] == len(data["projects"]) == on_screen.count()  # one page
     assert data["total"]["value"] == sum(p.contract_value for p in on_screen)
@@ -224,3 +227,31 @@ def test_the_workbook_reads_the_country_a_chunk_at_a_time(
     whole = sheets(client.get(url).content)
     monkeypatch.setattr("reports.monthly.CHUNK", 2)
     assert sheets(client.get(url).content) == whole
+
+
+@pytest.mark.parametrize(
+    ("today", "opens_on"),
+    [
+        ("2026-12-01", "2026-11"),  # a Tuesday, the 1st: November's weeks are all in
+        ("2026-12-03", "2026-11"),  # Thursday: the first week of December not yet submitted
+        ("2026-12-04", "2026-12"),  # Friday: it is, and December is under way
+        ("2026-12-28", "2026-12"),  # Monday of 2026-W53, reviewing W52
+        ("2027-01-01", "2026-12"),  # Friday of 2026-W53: its Thursday is in December
+        ("2027-01-08", "2027-01"),
+        ("2027-01-31", "2027-01"),  # Sunday, the last day
+        ("2027-03-01", "2027-02"),  # Monday, the 1st
+        ("2028-02-29", "2028-02"),
+    ],
+)
+def test_the_month_report_opens_on_the_month_of_the_week_under_review(today, opens_on):
+    assert f"{report_month(date.fromisoformat(today)):%Y-%m}" == opens_on
+
+
+def test_the_month_before_is_one_click_away_with_the_filters_kept(as_user, director, clock, bob):
+    clock("2026-12-01")
+    client = as_user(director)
+    page = client.get(f"/reports/monthly/?owner={bob.pk}").content.decode()
+    assert f'href="?owner={bob.pk}&amp;month=2026-10"' in page  # from November, it opened on
+    assert f'href="?owner={bob.pk}&amp;month=2026-12"' in page  # December has begun
+    page = client.get("/reports/monthly/?month=2026-12").content.decode()
+    assert "2027-01" not in page  # nothing after the current month
