@@ -16,6 +16,7 @@ from reports.models import iso_week
 
 pytestmark = pytest.mark.django_db
 
+
 def test_the_demo_shows_data_on_every_first_screen_and_report(as_user):
     """One load of the demo (it takes seconds), then each role's 工作台 and reports."""
     call_command("demo_data", stdout=io.StringIO())

@@ -299,6 +299,7 @@ def test_the_export_link_carries_exactly_the_filters_on_screen(
     assert book.status_code == 200, book.content
     json = client.get(link.replace("format=xlsx", "format=json")).json()
     assert json["scope"]["owner"] == bob.pk == page.context["data"]["scope"]["owner"]
-    assert json == client.get(
-        f"/api/v1/reports/{report}?owner=bob&team={team1.pk}&province=浙江省"
-    ).json()
+    assert (
+        json
+        == client.get(f"/api/v1/reports/{report}?owner=bob&team={team1.pk}&province=浙江省").json()
+    )
