@@ -7,8 +7,15 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+# The suite runs on every core; PYTEST_ARGS adds to it (e.g. PYTEST_ARGS="-n 0 -x -k monthly").
+PYTEST_ARGS ?=
+# The hard days `make calendar` sets the clock to: Tuesday the 1st; Monday of ISO week 53
+# (2026 has one); New Year's Day, a Friday in 2026-W53; a Sunday that ends a month; a Monday
+# that begins one; 29 February. A single day: `make test TODAY=2027-01-01` (or O2CRM_TODAY).
+CALENDAR ?= 2026-12-01 2026-12-28 2027-01-01 2027-01-31 2027-03-01 2028-02-29
+TODAY ?=
 
-.PHONY: run test install install-test browser check fmt messages clean serve
+.PHONY: run test calendar install install-test browser check fmt messages clean serve
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +47,17 @@ browser:
 
 test: install-test browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(if $(TODAY),--today $(TODAY)) $(PYTEST_ARGS)
+
+# The whole suite once per day of CALENDAR, the clock set to that day; every day runs, and
+# the target fails when any day failed (its name is printed at the end).
+calendar: install-test browser
+	@failed=""; for day in $(CALENDAR); do \
+	  echo "=== the suite on $$day"; \
+	  $(BIN)/pytest -n auto -q --today $$day $(PYTEST_ARGS) || failed="$$failed $$day"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "calendar failed on:$$failed"; exit 1; fi; \
+	echo "calendar passed on: $(CALENDAR)"
 
 check: install-test
 	$(BIN)/ruff check .

@@ -1,15 +1,80 @@
-"""The cast every test can use (STYLE.md §6).
+"""The cast every test can use (STYLE.md §6), and the clock.
 
 Team 1 ("浙北一组"): leader (leads it), alice (owns hospitals), bob (alice's teammate).
 Team 2 ("浙南二组"): carol. Above everyone: director and admin; beside them: assistant.
+
+The clock is the tests' to set, one way (time-machine): `--today 2026-12-28` (or
+O2CRM_TODAY) sets it for a whole run, before any test module is imported, so "today" means
+that day everywhere, the live server's thread included; `make calendar` runs the suite on
+each of the hard days in CALENDAR. A test that needs a particular day asks for the `clock`
+fixture: `clock("2027-01-01")`, or `clock("2027-01-01 07:30")` for a time of day.
 """
 
+import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role
 from accounts.services import assign_role, sync_role_groups
 from hospitals.tests.factories import TeamFactory, UserFactory
+
+# The day a run starts on when none is given: mid-morning in the app's time zone, when UTC
+# has the same date (a test that wants the early hours, when UTC is a day behind, says so).
+WORK_HOUR = time(10, 0)
+
+
+def moment(when: str | date | datetime) -> datetime:
+    """'2026-12-28' (at WORK_HOUR) or '2026-12-28 07:30' as an aware time in TIME_ZONE."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when) if len(when) > 10 else date.fromisoformat(when)
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, WORK_HOUR)
+    return when if when.tzinfo else when.replace(tzinfo=zone)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        default=os.environ.get("O2CRM_TODAY") or None,
+        help="run every test with the clock set to this day (YYYY-MM-DD[ HH:MM], app time zone)",
+    )
+
+
+def pytest_configure(config):
+    today = config.getoption("--today")
+    if today:
+        # ticking: the clock runs on from that moment, as it does for users
+        config._o2crm_clock = time_machine.travel(moment(today), tick=True)
+        config._o2crm_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_o2crm_clock", None)
+    if clock:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    today = config.getoption("--today")
+    return f"clock: {moment(today).isoformat()}" if today else "clock: the real one"
+
+
+@pytest.fixture
+def clock(time_machine):
+    """clock(day) moves the clock to that day (or 'YYYY-MM-DD HH:MM'), ticking on from there;
+    the run's own clock comes back after the test."""
+
+    def move(when: str | date | datetime) -> datetime:
+        time_machine.move_to(moment(when), tick=True)
+        return moment(when)
+
+    return move
 
 
 @pytest.fixture(autouse=True)
