@@ -228,3 +228,29 @@ def test_the_week_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         many = queries_for(lambda: client.get(url))
     assert few == many
+
+
+@pytest.mark.parametrize(
+    ("now", "reviewed"),
+    [
+        ("2026-12-01", "2026-W48"),  # Tuesday: last week, not yet this one
+        ("2026-12-03 23:30", "2026-W48"),  # late on Thursday still
+        ("2026-12-04", "2026-W49"),  # Friday: managers submit this week
+        ("2026-12-06", "2026-W49"),  # Sunday
+        ("2026-12-28", "2026-W52"),  # Monday of 2026-W53
+        ("2027-01-01", "2026-W53"),  # New Year's Day, a Friday, in 2026's 53rd week
+        ("2027-01-04 07:30", "2026-W53"),  # Monday morning (Sunday night in UTC)
+        ("2028-02-29", "2028-W08"),
+    ],
+)
+def test_the_leader_reviews_last_week_until_friday_then_this_one(
+    as_user, leader, alice, clock, now, reviewed
+):
+    clock(now)
+    page = as_user(leader).get("/reports/weekly/")
+    assert page.context["data"]["week"] == reviewed
+    answer = as_user(leader).get("/api/v1/reports/weekly/overview").json()
+    assert answer["week"] == reviewed
+    # the API answers a manager for their own week of the same default
+    mine = as_user(alice).get("/api/v1/reports/weekly").json()
+    assert mine["week"] == reviewed
