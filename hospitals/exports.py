@@ -4,7 +4,7 @@ spreadsheets travel further than the people allowed to read them (docs/decisions
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.xlsx import Column, workbook
+from o2crm.workbooks import Column, workbook
 
 from .models import (
     Attitude,

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
-from reports.xlsx import xlsx_response
+from o2crm.workbooks import xlsx_response
 
 from . import exports, services
 from .forms import (

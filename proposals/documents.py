@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import escape
 
-from reports.xlsx import XLSX
+from o2crm.workbooks import XLSX, safe_row
 
 from . import charts, domain
 from .models import Mode, Proposal
@@ -398,9 +398,9 @@ def internal_bytes(p: Proposal) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "内部测算"
-    ws.append([f"{p.label} 内部测算（不对外）", p.project.hospital.name])
+    ws.append(safe_row(ws, [f"{p.label} 内部测算（不对外）", p.project.hospital.name]))
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append([f"参数版本 {p.settings_id}", f"状态 {p.get_state_display()}"])
+    ws.append(safe_row(ws, [f"参数版本 {p.settings_id}", f"状态 {p.get_state_display()}"]))
     ws.append([])
     summary = [
         ("投资额（元）", r["capex"], "#,##0"),
@@ -419,7 +419,7 @@ def internal_bytes(p: Proposal) -> bytes:
         ("存在双方受益的价格", "是" if r["mutual_price_exists"] else "否", None),
     ]
     for label, value, fmt in summary:
-        ws.append([label, "无" if value is None else value])
+        ws.append(safe_row(ws, [label, "无" if value is None else value]))
         if fmt and value is not None:
             ws.cell(ws.max_row, 2).number_format = fmt
     ws.append([])

@@ -9,8 +9,9 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from o2crm.workbooks import Column, Emphasis, Picture, workbook_sheets, xlsx_response
+
 from .charts import funnel_png
-from .xlsx import Column, Emphasis, Picture, workbook_sheets, xlsx_response
 
 INT, MONEY, PERCENT, DAYS, DATE = "#,##0", "#,##0", "0.0%", "0.0", "yyyy-mm-dd"
 

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.xlsx import Column, workbook
+from o2crm.workbooks import Column, workbook
 
 EXPORT_LIMIT = 50_000
 

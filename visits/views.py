@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hospitals.models import Hospital
 from hospitals.services import EditConflict, save_record
 from hospitals.views import HtmxHttpRequest, _done, _page, _query_without_page
+from o2crm.workbooks import xlsx_response
 from pipeline.models import Project
-from reports.xlsx import xlsx_response
 
 from . import exports, services
 from .forms import SurveyForm, VisitPlanForm, VisitRecordForm

@@ -1,5 +1,10 @@
 """Excel workbooks laid out the way a Chinese sales office prints them: a title row, the
-period or filter line, a bold frozen header, sensible column widths and number formats."""
+period or filter line, a bold frozen header, sensible column widths and number formats.
+
+Every cell the app writes goes through here, and text is only ever text: a value that a
+spreadsheet would read as a formula or a command (first character =, +, -, @, tab or CR; a
+hospital's notes of `=HYPERLINK(…)`) is stored as a string with Excel's quote prefix, so it
+neither runs when the file is opened nor turns into a formula when the cell is edited."""
 
 from __future__ import annotations
 
@@ -18,6 +23,29 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# What a spreadsheet takes for the start of a formula (or, from a CSV, of a DDE command)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def risky(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def text_cell(ws, value: str, style=None) -> WriteOnlyCell:
+    """`value` as a text cell (with `style`, another cell's style array, if given)."""
+    cell = WriteOnlyCell(ws, value=value)
+    if style is not None:
+        cell._style = copy(style)
+    cell.data_type = "s"  # openpyxl makes any "=…" a formula: never
+    cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+    return cell
+
+
+def safe_row(ws, values: Iterable) -> list:
+    """A row to append to a worksheet of any mode, its risky text made text cells."""
+    return [text_cell(ws, v) if risky(v) else v for v in values]
 
 
 @dataclass(frozen=True)
@@ -121,7 +149,9 @@ class _StyledCells:
     def row(self, values: Sequence) -> list:
         out = []
         for value, model in zip(values, self.models, strict=False):
-            if model is None or (not self.blank_too and (value is None or value == "")):
+            if risky(value):
+                out.append(text_cell(self.ws, value, model._style if model else None))
+            elif model is None or (not self.blank_too and (value is None or value == "")):
                 out.append(value)
             else:
                 cell = WriteOnlyCell(self.ws, value=value)
@@ -131,7 +161,7 @@ class _StyledCells:
 
 
 def _cell(ws, value, *, font=None, fill=None, alignment=None, number_format=None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = text_cell(ws, value) if risky(value) else WriteOnlyCell(ws, value=value)
     if font:
         cell.font = font
     if fill:
