@@ -124,6 +124,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 35 ms of 80 compiling code that runs once (docs/decisions/0013-no-jit.md).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A small team writing at once (docs/decisions/0018-sqlite-for-a-team.md): readers never
+    # wait for the writer (WAL); a transaction takes the write lock when it begins, so two
+    # writers queue instead of failing halfway ("database is locked"), for up to the timeout.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", envint("SQLITE_BUSY_TIMEOUT", 20))
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    # the tests' database is a file too, so that they meet the locks users meet
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", BASE_DIR / "test-db.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
