@@ -1,9 +1,12 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -136,11 +139,19 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+    """A bearer token for the JSON API. Only its SHA-256 is stored.
+
+    A token holds for the password it was issued under, as a login session does: it carries
+    the user's session hash of that moment (derived from the password's hash), so setting a
+    new password in any way — the user's own change, an admin's reset, `changepassword` —
+    revokes every token issued before. Deactivating the user stops them too; and they may
+    expire (API_TOKEN_DAYS)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    password_mark = models.CharField(max_length=64, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -157,8 +168,23 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User) -> str:
         key = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=cls.hash(key))
+        days = settings.API_TOKEN_DAYS
+        cls.objects.create(
+            user=user,
+            key_hash=cls.hash(key),
+            password_mark=user.get_session_auth_hash(),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
         return key
+
+    def holds(self, now) -> bool:
+        """Whether the token still opens the API: its user active, its password unchanged
+        since it was issued, not expired."""
+        return (
+            self.user.is_active
+            and (self.expires_at is None or self.expires_at > now)
+            and constant_time_compare(self.password_mark, self.user.get_session_auth_hash())
+        )
 
 
 def people_named(ids) -> dict[int, tuple[str, str, str]]:

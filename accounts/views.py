@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,23 +33,35 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, _("密码已修改。"))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # they stopped holding with the old password; gone from the list as well
+        revoked, _rows = self.request.user.api_tokens.all().delete()
+        if revoked:
+            messages.success(self.request, _("密码已修改，原有的 API 令牌已作废。"))
+        else:
+            messages.success(self.request, _("密码已修改。"))
+        return response
+
+
+def _tokens(user) -> list[ApiToken]:
+    """The user's tokens that still open the API, newest first."""
+    now = timezone.now()
+    rows = user.api_tokens.select_related("user").order_by("-created_at")[:20]
+    return [t for t in rows if t.holds(now)][:10]
 
 
 @require_GET
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    tokens = request.user.api_tokens.order_by("-created_at")[:10]
-    return render(request, "accounts/profile.html", {"tokens": tokens})
+    return render(request, "accounts/profile.html", {"tokens": _tokens(request.user)})
 
 
 @require_POST
 @login_required
 def token_create(request: HttpRequest) -> HttpResponse:
     key = ApiToken.issue(request.user)
-    tokens = request.user.api_tokens.order_by("-created_at")[:10]
-    return render(request, "accounts/profile.html", {"tokens": tokens, "new_token": key})
+    ctx = {"tokens": _tokens(request.user), "new_token": key}
+    return render(request, "accounts/profile.html", ctx)
 
 
 @require_POST

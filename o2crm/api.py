@@ -30,14 +30,10 @@ from visits.api import router as visits_router
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash(token), user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
+        row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
         now = timezone.now()
+        if row is None or not row.holds(now):
+            return None
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user  # so visibility rules and history see who acted

@@ -151,6 +151,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# API tokens expire this many days after they are issued; 0: only when revoked, or when the
+# password changes (accounts.models.ApiToken).
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 0)
+
 # Failed-login lockout: 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
