@@ -13,9 +13,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import User
+from o2crm.params import Pages, RowId
 
 from . import services
 from .forms import ContactForm, DepartmentForm, HospitalForm
@@ -95,7 +96,7 @@ class HospitalIn(Schema):
     hyperbaric_chambers: int | None = None
     owner: str | None = Field(None, description="username of a sales manager")
     notes: str | None = None
-    version: int | None = Field(None, description="the version you edited; a stale one gets 409")
+    version: RowId | None = Field(None, description="the version you edited; a stale one gets 409")
 
 
 class HospitalFilter(FilterSchema):
@@ -120,7 +121,7 @@ def _hospital_changes(payload: HospitalIn) -> dict:
 
 
 @router.get("/hospitals", response=list[HospitalOut], tags=["hospitals"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_hospitals(request: HttpRequest, filters: Query[HospitalFilter]):
     qs = Hospital.objects.visible_to(request.user).select_related("owner")
     if filters.q:
@@ -194,7 +195,7 @@ def refuse_unsettable(form, changes: dict, *names: str) -> None:
 class DepartmentOut(Schema):
     id: int
     hospital: int = Field(..., alias="hospital_id")
-    parent: int | None = Field(None, alias="parent_id")
+    parent: RowId | None = Field(None, alias="parent_id")
     name: str
     phone: str
     sort_order: int
@@ -203,22 +204,22 @@ class DepartmentOut(Schema):
 
 
 class DepartmentIn(Schema):
-    hospital: int | None = None
-    parent: int | None = None
+    hospital: RowId | None = None
+    parent: RowId | None = None
     name: str | None = None
     phone: str | None = None
     sort_order: int | None = None
     notes: str | None = None
-    version: int | None = None
+    version: RowId | None = None
 
 
 class DepartmentFilter(FilterSchema):
-    hospital: int | None = None
+    hospital: RowId | None = None
     q: str | None = Field(None, description="part of the department name")
 
 
 @router.get("/departments", response=list[DepartmentOut], tags=["departments"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_departments(request: HttpRequest, filters: Query[DepartmentFilter]):
     qs = Department.objects.visible_to(request.user)
     if filters.hospital:
@@ -304,7 +305,7 @@ class ContactOut(Schema):
     pinyin: str
     initials: str
     hospital: int = Field(..., alias="hospital_id")
-    department: int | None = Field(None, alias="department_id")
+    department: RowId | None = Field(None, alias="department_id")
     title: str
     layer: str
     roles: list[str]
@@ -340,8 +341,8 @@ class PersonalIn(Schema):
 
 
 class ContactIn(Schema):
-    hospital: int | None = None
-    department: int | None = None
+    hospital: RowId | None = None
+    department: RowId | None = None
     name: str | None = None
     title: str | None = None
     layer: str | None = None
@@ -358,13 +359,13 @@ class ContactIn(Schema):
     is_active: bool | None = None
     notes: str | None = None
     personal: PersonalIn | None = None
-    version: int | None = None
+    version: RowId | None = None
 
 
 class ContactFilter(FilterSchema):
     q: str | None = Field(None, description="name, pinyin or initials (zhang finds 张伟)")
-    hospital: int | None = None
-    department: int | None = None
+    hospital: RowId | None = None
+    department: RowId | None = None
     layer: str | None = None
 
 
@@ -378,7 +379,7 @@ def _contact_changes(payload: ContactIn) -> dict:
 
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilter]):
     qs = Contact.objects.visible_to(request.user).with_owner()
     if filters.q:

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
@@ -140,7 +140,7 @@ def on_http_error(request, exc: HttpError):
 
 
 class Credentials(Schema):
-    username: str
+    username: str = Field(pattern=r"^[^\x00]*$")  # no NUL: PostgreSQL cannot compare it
     password: str
 
 

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "o2crm.middleware.refuse_nul_in_query",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -193,7 +194,7 @@ STORAGES = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 25
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+NINJA_MAX_PER_PAGE_SIZE = 200  # django-ninja's name for it
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

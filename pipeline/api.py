@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja import Query as QueryParam
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import User
 from hospitals.api import (
@@ -22,6 +22,7 @@ from hospitals.api import (
     visible_hospital,
 )
 from hospitals.services import EditConflict
+from o2crm.params import MAX_PAGE, Pages, RowId
 
 from . import services
 from .forms import EvaluationForm, FollowUpForm, ProjectForm
@@ -53,7 +54,7 @@ class StageOut(Schema):
 
 
 @router.get("/stages", response=list[StageOut], tags=["pipeline"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_stages(request: HttpRequest):
     return Stage.objects.filter(is_active=True).order_by("order")
 
@@ -75,8 +76,8 @@ class ProjectOut(Schema):
     source_event: str
     source_event_name: str
     entry_path: str
-    entry_contact: int | None = Field(None, alias="entry_contact_id")
-    informant: int | None = Field(None, alias="informant_id")
+    entry_contact: RowId | None = Field(None, alias="entry_contact_id")
+    informant: RowId | None = Field(None, alias="informant_id")
     informant_closeness: int | None
     need: str
     current_source: str
@@ -130,7 +131,7 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
-    hospital: int | None = None
+    hospital: RowId | None = None
     name: str | None = None
     owner: str | None = None
     stage: str | None = Field(None, description="a stage code; moving obeys the evaluation rule")
@@ -140,8 +141,8 @@ class ProjectIn(Schema):
     source_event: str | None = None
     source_event_name: str | None = None
     entry_path: str | None = None
-    entry_contact: int | None = None
-    informant: int | None = None
+    entry_contact: RowId | None = None
+    informant: RowId | None = None
     informant_closeness: int | None = None
     need: str | None = None
     current_source: str | None = None
@@ -151,13 +152,13 @@ class ProjectIn(Schema):
     contract_value: float | None = None
     class_override: str | None = None
     class_override_reason: str | None = None
-    contacts: list[int] | None = None
+    contacts: list[RowId] | None = None
     notes: str | None = None
-    version: int | None = None
+    version: RowId | None = None
 
 
 class ProjectFilter(FilterSchema):
-    hospital: int | None = None
+    hospital: RowId | None = None
     owner: str | None = None
     stage: str | None = None
     status: str | None = None
@@ -177,7 +178,7 @@ class ProjectPage(Schema):
 def list_projects(
     request: HttpRequest,
     filters: Query[ProjectFilter],
-    page: int = QueryParam(1, ge=1),
+    page: int = QueryParam(1, ge=1, le=MAX_PAGE),
     page_size: int = QueryParam(25, ge=1),
 ):
     """Paginated by hand so the coverage of a whole page is computed in one go."""
@@ -338,11 +339,11 @@ class FollowUpIn(Schema):
     summary: str
     next_step: str = ""
     next_step_date: dt.date | None = None
-    contacts: list[int] = []
+    contacts: list[RowId] = []
 
 
 class FollowUpFilter(FilterSchema):
-    project: int | None = None
+    project: RowId | None = None
     kind: str | None = None
 
 
@@ -354,7 +355,7 @@ def _visible_project(request: HttpRequest, project_id: int) -> Project:
 
 
 @router.get("/followups", response=list[FollowUpOut], tags=["pipeline"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
     qs = (
         FollowUp.objects.visible_to(request.user)
@@ -419,7 +420,7 @@ class EvaluationIn(Schema):
 
 
 class EvaluationFilter(FilterSchema):
-    project: int | None = None
+    project: RowId | None = None
 
 
 def _api_name(field: str) -> str:
@@ -432,7 +433,7 @@ def _api_name(field: str) -> str:
 
 
 @router.get("/evaluations", response=list[EvaluationOut], tags=["pipeline"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
     qs = Evaluation.objects.visible_to(request.user).select_related("created_by")
     if filters.project:

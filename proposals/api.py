@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from o2crm.params import Pages, RowId
 from pipeline.models import Project
 
 from . import documents, domain, services
@@ -89,7 +90,7 @@ class ProposalOut(Schema):
 
 
 class ProposalFilter(FilterSchema):
-    project: int | None = None
+    project: RowId | None = None
     state: str | None = None
     all_revisions: bool = False
 
@@ -127,7 +128,7 @@ def _get(request: HttpRequest, pk: int) -> Proposal:
 
 
 @router.get("/proposals", response=list[ProposalOut], tags=["proposals"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilter]):
     qs = _proposals(request)
     if not filters.all_revisions:

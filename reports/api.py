@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import field_validator
 
+from o2crm.params import PageNumber, RowId
+
 from . import exports, monthly, queries, services, weekly
 from .forms import MonthlyForm, ReportFilterForm, WeekForm
 
@@ -29,7 +31,7 @@ class Filters(Schema):
 
 class ReportParams(Filters):
     owner: str | None = None  # a username
-    team: int | None = None
+    team: RowId | None = None
     province: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
@@ -70,7 +72,7 @@ def sources(request: HttpRequest, params: Query[ReportParams]):
 
 
 class ForecastParams(ReportParams):
-    page: int | None = None  # the JSON's managers come 50 a page; the workbook has them all
+    page: PageNumber | None = None  # the JSON's managers come 50 a page; the workbook has them all
 
 
 @router.get("/reports/forecast", response=dict[str, Any], url_name="forecast_report")
@@ -134,7 +136,7 @@ class SubmitWeek(Schema):
     user: str
     week: str
     remark: str | None = None
-    version: int | None = None  # the version you reviewed; a newer one is refused (409)
+    version: RowId | None = None  # the version you reviewed; a newer one is refused (409)
 
 
 @router.post("/reports/weekly/submit", response=dict[str, Any], url_name="weekly_submit")
@@ -153,7 +155,7 @@ def weekly_submit(request: HttpRequest, body: SubmitWeek):
 
 class OverviewParams(Filters):
     week: str | None = None
-    team: int | None = None
+    team: RowId | None = None
 
 
 @router.get("/reports/weekly/overview", response=dict[str, Any], url_name="weekly_overview")
@@ -180,9 +182,9 @@ def weekly_overview(request: HttpRequest, params: Query[OverviewParams]):
 class MonthParams(Filters):
     month: str | None = None  # 2026-11; this month when left out
     owner: str | None = None
-    team: int | None = None
+    team: RowId | None = None
     province: str | None = None
-    page: int | None = None  # the JSON comes 50 projects a page; the workbook has them all
+    page: PageNumber | None = None  # the JSON comes 50 projects a page; the workbook has them all
     format: str | None = None
 
 

@@ -23,6 +23,19 @@ FORWARD = {"forecast"}  # reports that look ahead from today
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# The dates a report may ask for: wide enough for any business question, narrow enough that
+# a period's arithmetic (the day after its end, a cadence before its start) stays a date.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def in_report_range(value: date) -> None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise forms.ValidationError(
+            _("请填写 %(earliest)s 至 %(latest)s 之间的日期。"),
+            code="out_of_range",
+            params={"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+        )
+
 
 def team_choices(user: User) -> list[tuple]:
     """The teams `user` may filter by: all for those who see everything, else the ones led."""
@@ -82,8 +95,12 @@ class PeopleFilter(forms.Form):
 class ReportFilterForm(PeopleFilter):
     """Whose projects and which period: the same for the page, the JSON and the workbook."""
 
-    start = forms.DateField(label=_("开始日期"), required=False, widget=DATE)
-    end = forms.DateField(label=_("结束日期"), required=False, widget=DATE)
+    start = forms.DateField(
+        label=_("开始日期"), required=False, widget=DATE, validators=[in_report_range]
+    )
+    end = forms.DateField(
+        label=_("结束日期"), required=False, widget=DATE, validators=[in_report_range]
+    )
 
     def __init__(self, data, *, user: User, report: str, by_username: bool = False):
         # the default period shows in the date fields, not only in the title
@@ -126,6 +143,7 @@ class MonthField(forms.CharField):
     """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
 
     widget = forms.TextInput(attrs={"type": "month"})
+    default_validators = [in_report_range]
 
     def to_python(self, value):
         value = super().to_python(value).strip()
@@ -175,6 +193,7 @@ class WeekField(forms.CharField):
     """An ISO week as YYYY-Www (what <input type="week"> sends), cleaned to its Monday."""
 
     widget = forms.TextInput(attrs={"type": "week"})
+    default_validators = [in_report_range]
 
     def to_python(self, value):
         value = super().to_python(value).strip()

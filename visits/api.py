@@ -8,10 +8,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from hospitals.api import expected_version, merge_form_data, run_form, visible_hospital
 from hospitals.services import save_record
+from o2crm.params import Pages, RowId
 
 from . import domain, services
 from .forms import SurveyForm, VisitPlanForm, VisitRecordForm
@@ -23,7 +24,7 @@ router = Router()
 class SurveyOut(Schema):
     id: int
     hospital: int = Field(..., alias="hospital_id")
-    project: int | None = Field(None, alias="project_id")
+    project: RowId | None = Field(None, alias="project_id")
     date: dt.date
     beds: int | None
     icu_beds: int | None
@@ -53,8 +54,8 @@ class SurveyOut(Schema):
 
 
 class SurveyIn(Schema):
-    hospital: int | None = None
-    project: int | None = None
+    hospital: RowId | None = None
+    project: RowId | None = None
     date: dt.date | None = None
     beds: int | None = None
     icu_beds: int | None = None
@@ -78,16 +79,16 @@ class SurveyIn(Schema):
     funding_source: str | None = None
     decision_process: str | None = None
     notes: str | None = None
-    version: int | None = None
+    version: RowId | None = None
 
 
 class SurveyFilter(FilterSchema):
-    hospital: int | None = None
-    project: int | None = None
+    hospital: RowId | None = None
+    project: RowId | None = None
 
 
 @router.get("/surveys", response=list[SurveyOut], tags=["surveys"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_surveys(request: HttpRequest, filters: Query[SurveyFilter]):
     qs = OxygenSurvey.objects.visible_to(request.user)
     if filters.hospital:
@@ -156,8 +157,8 @@ class TaskOut(Schema):
     id: int
     owner: str = Field(..., alias="owner.username")
     hospital: int = Field(..., alias="hospital_id")
-    project: int | None = Field(None, alias="project_id")
-    visit: int | None = Field(None, alias="visit_id")
+    project: RowId | None = Field(None, alias="project_id")
+    visit: RowId | None = Field(None, alias="visit_id")
     title: str
     level: str
     due_date: dt.date
@@ -167,7 +168,7 @@ class TaskOut(Schema):
 
 class VisitOut(Schema):
     id: int
-    project: int | None = Field(None, alias="project_id")
+    project: RowId | None = Field(None, alias="project_id")
     hospital: int = Field(..., alias="hospital_id")
     owner: str = Field(..., alias="owner.username")
     planned_at: dt.datetime
@@ -199,10 +200,10 @@ class VisitOut(Schema):
 
 class VisitIn(Schema):
     hospital: int
-    project: int | None = None
+    project: RowId | None = None
     planned_at: dt.datetime
     place: str = ""
-    contacts: list[int] = []
+    contacts: list[RowId] = []
     objectives: list[str] = Field([], description="objective codes, e.g. capacity, procurement")
     greeting: str = ""
     agenda: str = ""
@@ -212,7 +213,7 @@ class VisitIn(Schema):
 
 class RecordIn(Schema):
     visited_on: dt.date | None = None
-    met: list[int] = []
+    met: list[RowId] = []
     opening: str = ""
     agenda_statement: str = ""
     positioning: str = ""
@@ -241,7 +242,7 @@ def _visits(request):
 
 
 @router.get("/visits", response=list[VisitOut], tags=["visits"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_visits(request: HttpRequest, filters: Query[SurveyFilter]):
     qs = _visits(request)
     if filters.hospital:
@@ -307,7 +308,7 @@ def record_visit(request: HttpRequest, visit_id: int, payload: RecordIn):
 
 class TaskFilter(FilterSchema):
     done: bool | None = None
-    project: int | None = None
+    project: RowId | None = None
 
 
 class TaskPatch(Schema):
@@ -315,7 +316,7 @@ class TaskPatch(Schema):
 
 
 @router.get("/tasks", response=list[TaskOut], tags=["visits"])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
     qs = Task.objects.visible_to(request.user).select_related("owner")
     if filters.done is not None:
