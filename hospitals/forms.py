@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -108,13 +109,49 @@ class HospitalForm(VersionedForm):
             # A team leader who cleared the owner would lose sight of the hospital themselves.
             self.fields["owner"].required = not user.has_perm("hospitals.assign_owner")
 
+    def _post_clean(self):
+        super()._post_clean()  # the model's checks, the duplicate among them
+        if self.duplicate_held_by:
+            self.add_error(
+                "name",
+                forms.ValidationError(
+                    _(
+                        "这家医院已由%(team)s负责，不在您的负责范围内；如需跟进，请联系该团队或销售助理。"
+                    ),
+                    code="held_by_team",
+                    params={"team": self.duplicate_held_by},
+                ),
+            )
+
+    @cached_property
+    def _duplicate(self) -> tuple[Hospital | None, bool]:
+        """The existing hospital this one would duplicate, and whether the user may see it."""
+        errors = self.errors.as_data().get("name", [])
+        if not any(e.code == "duplicate_in_city" for e in errors):
+            return None, False
+        found = self.instance.find_duplicate()
+        seen = found is not None and Hospital.objects.visible_to(self.user).filter(pk=found.pk)
+        return found, bool(seen and seen.exists())
+
     @property
     def duplicate(self) -> Hospital | None:
-        """The existing hospital this one would duplicate, to link to it from the error."""
-        errors = self.errors.as_data().get("name", [])
-        if any(e.code == "duplicate_in_city" for e in errors):
-            return self.instance.find_duplicate()
-        return None
+        """The duplicate to link to from the error, when the user may see it."""
+        found, seen = self._duplicate
+        return found if seen else None
+
+    @property
+    def duplicate_held_by(self) -> str:
+        """Whom to ask about a duplicate the user may not see: the team of its owner (never
+        its id or a link)."""
+        found, seen = self._duplicate
+        if found is None or seen:
+            return ""
+        owner = found.owner
+        team = owner.team if owner and owner.team_id else None
+        if team is None:
+            return str(_("销售助理"))
+        leader = team.leader.display_name if team.leader_id else ""
+        return f"{team.name}（{leader}）" if leader else team.name
 
 
 class DepartmentForm(VersionedForm):

@@ -281,3 +281,22 @@ def test_get_never_changes_anything(as_user, alice):
     hospital = HospitalFactory(owner=alice)
     as_user(alice).get(reverse("hospitals:hospital-edit", args=[hospital.pk]), valid_form())
     assert Hospital.objects.get().version == 1
+
+
+def test_a_duplicate_the_user_may_not_see_names_its_team_not_its_link(as_user, alice, carol):
+    theirs = HospitalFactory(owner=carol, name="杭州市钱塘区人民医院")
+    response = as_user(alice).post(reverse("hospitals:hospital-create"), valid_form())
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "杭州市已有同名医院“杭州市钱塘区人民医院”" in body
+    assert "这家医院已由浙南二组（黄志强）负责" in body
+    assert theirs.get_absolute_url() not in body and f"/{theirs.pk}/" not in body
+    answer = as_user(alice).post(
+        "/api/v1/hospitals",
+        valid_form(),
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert set(answer.json()) == {"detail", "errors"} and set(errors) == {"name"}
+    assert any("浙南二组（黄志强）" in message for message in errors["name"])
