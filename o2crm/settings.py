@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "simple_history",
     "axes",
+    "o2crm",  # the platform floor: its commands (backup, restore)
     "accounts",
     "hospitals",
     "pipeline",
