@@ -94,11 +94,11 @@ class ProjectOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_coverage(obj: Project) -> int:
+    def resolve_coverage(obj: Project, context) -> int:
         if not hasattr(obj, "coverage_value"):  # a list sets it for its whole page at once
             from visits.services import coverage
 
-            obj.coverage_value = coverage(obj)[0]
+            obj.coverage_value = coverage(obj, viewer=context["request"].user)[0]
         return obj.coverage_value
 
     @staticmethod
@@ -187,7 +187,7 @@ def list_projects(
     qs = _filtered_projects(request, filters)
     size = min(page_size, 200)
     items = list(qs[(page - 1) * size : page * size])
-    for project_id, (percent, _items) in coverages(items).items():
+    for project_id, (percent, _items) in coverages(items, viewer=request.user).items():
         next(p for p in items if p.pk == project_id).coverage_value = percent
     return {"items": items, "count": qs.count()}
 

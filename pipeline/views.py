@@ -263,7 +263,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     from visits.models import Visit
     from visits.services import coverage
 
-    coverage_percent, coverage_items = coverage(project)
+    coverage_percent, coverage_items = coverage(project, viewer=request.user)
     visits = list(Visit.objects.filter(project=project).order_by("-planned_at")[:5])
     stages = list(Stage.objects.filter(is_active=True))
     project.cadence = project.cadence_status(settings, today)

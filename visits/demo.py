@@ -128,7 +128,9 @@ def load_visits() -> int:
                 agenda="汇报样板医院运行数据，讨论投资期限与氧价。",
                 minutes_needed=40,
             )
-            unknown = [o for o, known in services.coverage(project)[1] if not known]
+            unknown = [
+                o for o, known in services.coverage(project, viewer=project.owner)[1] if not known
+            ]
             services.plan_visit(
                 visit=upcoming, contacts=people, objectives=unknown[:5], by=project.owner
             )

@@ -125,17 +125,30 @@ def complete_task(*, task: Task, by: User) -> Task:
     return task
 
 
-def coverage(project: Project) -> tuple[int, list[tuple[VisitObjective, bool]]]:
-    """Share of the active visit objectives already answered for this project, and the list."""
-    return coverages([project])[project.pk]
+def coverage(project: Project, *, viewer: User) -> tuple[int, list[tuple[VisitObjective, bool]]]:
+    """Share of the active visit objectives already answered for this project, and the list,
+    as `viewer` may know them."""
+    return coverages([project], viewer=viewer)[project.pk]
 
 
-def coverages(projects: list[Project]) -> dict[int, tuple[int, list[tuple[VisitObjective, bool]]]]:
-    """Coverage of many projects in a fixed handful of queries, whatever their number."""
+def coverages(
+    projects: list[Project], *, viewer: User
+) -> dict[int, tuple[int, list[tuple[VisitObjective, bool]]]]:
+    """Coverage of many projects in a fixed handful of queries, whatever their number.
+
+    Counted from what `viewer` may see: a contact's personal needs answer "needs" only for
+    those who may read personal details (the hospital's owner and those above them), so that
+    what a viewer may not see never changes a figure they do see."""
     if not projects:
         return {}
     ids = [p.pk for p in projects]
     hospital_ids = {p.hospital_id for p in projects}
+    sees_personal = {
+        pk: viewer.oversees(owner, team)
+        for pk, owner, team in Hospital.objects.filter(pk__in=hospital_ids).values_list(
+            "pk", "owner_id", "owner__team_id"
+        )
+    }
     # what any survey of the hospital has recorded counts as known
     surveyed: dict[int, dict[str, bool]] = {}
     for sv in OxygenSurvey.objects.filter(hospital_id__in=hospital_ids):
@@ -181,7 +194,10 @@ def coverages(projects: list[Project]) -> dict[int, tuple[int, list[tuple[VisitO
             psa_view=p.pk in with_competitors,
             decision_makers=any("approve" in c.roles for c in people[p.pk]),
             agent_closeness=p.informant_closeness is not None,
-            needs=any(c.org_needs or c.personal_needs for c in people[p.pk]),
+            needs=any(
+                c.org_needs or (sees_personal[p.hospital_id] and c.personal_needs)
+                for c in people[p.pk]
+            ),
             next_step=p.pk in agreed,
         )
         known = domain.answered(facts, learned[p.pk])

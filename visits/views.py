@@ -153,7 +153,7 @@ def visit_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
             .first()
         )
         if project is not None:
-            _percent, items = services.coverage(project)
+            _percent, items = services.coverage(project, viewer=request.user)
             initial["objectives"] = [o.pk for o, known in items if not known]
     form = VisitPlanForm(request.POST or None, hospital=hospital, initial=initial)
     ctx = {"form": form, "hospital": hospital}
@@ -234,7 +234,7 @@ def visit_brief(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         OxygenSurvey.objects.filter(hospital=visit.hospital).order_by("-date", "-pk").first()
     )
     if project is not None:
-        ctx["coverage"], items = services.coverage(project)
+        ctx["coverage"], items = services.coverage(project, viewer=request.user)
         ctx["unknown"] = [o for o, known in items if not known]
         ctx["follow_ups"] = list(project.follow_ups.select_related("created_by")[:5])
         ctx["next_steps"] = list(

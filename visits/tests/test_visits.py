@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hospitals.models import Hospital
+from hospitals.services import save_record
 from hospitals.tests.factories import ContactFactory, HospitalFactory
 from hospitals.tests.test_api import Api
 from pipeline.models import Project
@@ -105,12 +106,12 @@ def project_settings():
 
 
 def test_coverage_rises_as_the_survey_is_filled(hospital, project, president):
-    before, _items = services.coverage(project)
+    before, _items = services.coverage(project, viewer=project.owner)
     SurveyFactory(hospital=hospital, beds=1000, icu_beds=50, operating_rooms=20)
-    after_capacity, _ = services.coverage(project)
+    after_capacity, _ = services.coverage(project, viewer=project.owner)
     SurveyFactory(hospital=hospital, decision_process="院长办公会", annual_growth=8, budget="自筹")
     project.contacts.add(president)
-    after_more, items = services.coverage(project)
+    after_more, items = services.coverage(project, viewer=project.owner)
     assert before < after_capacity < after_more
     known = {o.code for o, ok in items if ok}
     assert {
@@ -128,12 +129,12 @@ def test_coverage_of_many_projects_takes_a_fixed_number_of_queries(
     hospital, queries_for, django_assert_max_num_queries
 ):
     projects = [ProjectFactory(hospital=hospital) for _ in range(3)]
-    few = queries_for(lambda: services.coverages(projects))
+    few = queries_for(lambda: services.coverages(projects, viewer=hospital.owner))
     projects += [ProjectFactory(hospital=HospitalFactory(owner=hospital.owner)) for _ in range(15)]
     for p in projects:
         SurveyFactory(hospital=p.hospital)
-    with django_assert_max_num_queries(8):
-        many = queries_for(lambda: services.coverages(projects))
+    with django_assert_max_num_queries(9):
+        many = queries_for(lambda: services.coverages(projects, viewer=hospital.owner))
     assert few == many
 
 
@@ -290,3 +291,24 @@ def test_the_record_form_starts_from_the_plan(as_user, alice, hospital, presiden
     assert form.initial["visited_on"] == timezone.localdate()
     assert form.initial["met"] == [president.pk]
     assert len(form.task_fields()) == 5
+
+
+def test_personal_needs_count_only_for_those_who_may_read_them(
+    as_user, hospital, project, president, assistant, leader
+):
+    """The assistant may not read a contact's personal details: filling only 个人需求 must not
+    move the 信息掌握度 she sees (page and API), while the owner and the leader see it rise."""
+    project.contacts.add(president)
+
+    def seen_by(user) -> tuple[int, int]:
+        page = as_user(user).get(f"/projects/{project.pk}/").context["coverage"]
+        api = as_user(user).get(f"/api/v1/projects/{project.pk}").json()["coverage"]
+        return page, api
+
+    before = {u.username: seen_by(u) for u in (hospital.owner, leader, assistant)}
+    president.personal_needs = "孩子明年高考，想了解省城的学校"
+    save_record(record=president, by=hospital.owner)
+    after = {u.username: seen_by(u) for u in (hospital.owner, leader, assistant)}
+    assert after["assistant"] == before["assistant"]
+    assert after[hospital.owner.username][0] > before[hospital.owner.username][0]
+    assert after["leader"] == after[hospital.owner.username]
