@@ -163,6 +163,10 @@ AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# How many proxies (load balancers) stand in front of the app and append X-Forwarded-For:
+# the lockout keys on the client's address they saw, not on theirs (accounts/addresses.py).
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")

@@ -91,3 +91,52 @@ def test_the_profile_issues_and_revokes_api_tokens(as_user, alice):
     assert api.status_code == 200
     client.post(reverse("accounts:token-revoke", args=[alice.api_tokens.get().pk]))
     assert not alice.api_tokens.exists()
+
+
+LB = "10.0.0.1"  # the load balancer: every request arrives from it
+
+
+def fail_five_times(client, settings, forwarded: str) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR=LB,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+
+def log_in_from(forwarded: str) -> int:
+    from django.test import Client
+
+    response = Client().post(
+        LOGIN,
+        {"username": "alice", "password": "o2crm-test"},
+        REMOTE_ADDR=LB,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    return response.status_code
+
+
+def test_behind_a_trusted_proxy_a_stranger_cannot_lock_a_user_out(client, alice, settings):
+    settings.TRUSTED_PROXIES = 1
+    fail_five_times(client, settings, "203.0.113.9")  # the stranger, through the balancer
+    assert log_in_from("198.51.100.7") == 302  # alice, from her own address
+    assert log_in_from("203.0.113.9") == 429  # the stranger's address is locked
+    # what a client writes into the header itself is not read: still the stranger's address
+    assert log_in_from("1.2.3.4, 203.0.113.9") == 429
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(client, alice, settings):
+    settings.TRUSTED_PROXIES = 0
+    for i in range(settings.AXES_FAILURE_LIMIT):  # a new made-up address every time
+        client.post(
+            LOGIN,
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}",
+        )
+    response = client.post(
+        LOGIN, {"username": "alice", "password": "o2crm-test"}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert response.status_code == 429
