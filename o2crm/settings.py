@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "simple_history",
     "axes",
+    "csp",
     "o2crm",  # the platform floor: its commands (backup, restore)
     "accounts",
     "hospitals",
@@ -77,11 +78,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "o2crm.middleware.refuse_nul_in_query",
+    "o2crm.middleware.private_answers",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -94,6 +97,24 @@ MIDDLEWARE = [
 
 if envbool("O2CRM_BENCH", False):  # server time and query count headers for bench/run.py
     MIDDLEWARE.insert(0, "o2crm.bench.timing_middleware")
+
+# Content-Security-Policy (django-csp): scripts only from the app's own files (htmx and
+# static/js; no inline script anywhere), nothing framed, no plugins. Inline style attributes
+# stay allowed: the templates size bars and charts with them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "o2crm.urls"
 WSGI_APPLICATION = "o2crm.wsgi.application"

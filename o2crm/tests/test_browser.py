@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
 
@@ -87,21 +88,32 @@ def _open(browser, live_server, size: str):
     page.set_default_timeout(10_000)
     page.base = live_server.url
     page.size = size
+    # whatever the Content-Security-Policy blocked: every flow must run without it
+    page.blocked = []
+    page.on(
+        "console",
+        lambda m: page.blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     return context, page
+
+
+def _close(context, page) -> None:
+    context.close()
+    assert page.blocked == [], page.blocked
 
 
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser, live_server):
     context, page = _open(browser, live_server, request.param)
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture
 def phone(browser, live_server):
     context, page = _open(browser, live_server, "phone")
     yield page
-    context.close()
+    _close(context, page)
 
 
 def shot(page, name: str) -> None:
@@ -168,9 +180,8 @@ def test_a_hospital_list_filter_updates_in_place(page, hospital):
     page.goto(page.base + "/hospitals/")
     assert page.locator("#results").text_content().count("医院") >= 2
     page.fill("#id_q", "zhongyi")
-    page.wait_for_function(
-        "!document.querySelector('#results').textContent.includes('浙江省人民医院')"
-    )
+    # (a locator's wait: a wait_for_function string is eval, which the CSP refuses)
+    expect(page.locator("#results")).not_to_contain_text("浙江省人民医院")
     assert "浙江省中医院" in page.text_content("#results")
     assert "q=zhongyi" in page.url  # the filter is in the address, so it can be shared
 
@@ -287,7 +298,7 @@ def test_compute_a_placement_save_submit_and_approve_a_proposal(page, hospital, 
     with page.expect_response(lambda r: "/economics/?" in r.url):
         page.fill("#id_price", "2.40")
     # IRR updated in place (the swap follows the response)
-    page.wait_for_function("document.querySelector('#results').textContent.includes('3.5%')")
+    expect(page.locator("#results")).to_contain_text("3.5%")
     shot(page, "calculator")
     page.click("button:has-text('保存为建议书草稿')")
     page.wait_for_url("**/proposals/*/")
@@ -351,7 +362,7 @@ def test_review_and_submit_the_week_then_the_leader_sees_it(page, hospital, lead
 def desktop(browser, live_server):
     context, page = _open(browser, live_server, "desktop")
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture
