@@ -48,10 +48,72 @@ class SchemaOnceAPI(NinjaAPI):
         key = (path_prefix, tuple(sorted((path_params or {}).items())), get_language())
         schemas = self.__dict__.setdefault("_schemas", {})
         if key not in schemas:
-            schemas[key] = super().get_openapi_schema(
-                path_prefix=path_prefix, path_params=path_params
-            )
+            schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+            schemas[key] = with_error_answers(schema)
         return schemas[key]
+
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "BadRequest": {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "the first field and its message"},
+            "errors": {
+                "type": "object",
+                "description": "messages by field, in the request's language",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "required": ["detail", "errors"],
+    },
+    "Conflict": {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "who saved the record meanwhile"},
+            "current_version": {"type": "integer"},
+        },
+        "required": ["detail", "current_version"],
+    },
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def with_error_answers(schema: dict) -> dict:
+    """Every operation's error answers, with their JSON shapes: 400 (bad input, by field) and
+    401 everywhere; 403 on writes (the role's permission); 404 where a path names a row (or a
+    write names one in its body) the caller may not see; 409 on edits of versioned rows."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(ERROR_SCHEMAS)
+
+    def answer(text: str, shape: str) -> dict:
+        ref = {"$ref": f"#/components/schemas/{shape}"}
+        return {"description": text, "content": {"application/json": {"schema": ref}}}
+
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in WRITES | {"get"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            errors = {
+                "400": answer(
+                    "Bad input: the fields and why, in the request's language", "BadRequest"
+                ),
+                "401": answer("No valid token or session", "Error"),
+            }
+            if method in WRITES:
+                errors["403"] = answer("The role may not do this", "Error")
+            if "{" in path or method in WRITES:
+                errors["404"] = answer("No such row among those the caller may see", "Error")
+            if method in {"patch", "put"} or (method == "post" and "{" in path):
+                errors["409"] = answer("The row changed since the version sent", "Conflict")
+            for status, body in errors.items():
+                responses.setdefault(status, body)
+    return schema
 
 
 api = SchemaOnceAPI(

@@ -350,3 +350,41 @@ def test_the_interactive_docs_are_served_without_a_cdn(db):
     body = Client().get("/api/v1/docs").content.decode()
     assert "swagger" in body.lower()
     assert "cdn.jsdelivr" not in body
+
+
+def test_the_schema_documents_every_operations_error_answers(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    shapes = schema["components"]["schemas"]
+    assert set(shapes["BadRequest"]["required"]) == {"detail", "errors"}
+    assert "current_version" in shapes["Conflict"]["properties"]
+    operations = [
+        (path, method, op)
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 40
+    for path, method, op in operations:
+        codes = set(op["responses"])
+        assert {"400", "401"} <= codes, (method, path)
+        if method != "get":
+            assert {"403", "404"} <= codes, (method, path)
+        if "{" in path:
+            assert "404" in codes, (method, path)
+        if method in {"patch", "put"}:
+            assert "409" in codes, (method, path)
+    ref = schema["paths"]["/api/v1/hospitals/{hospital_id}"]["patch"]["responses"]["409"]
+    assert ref["content"]["application/json"]["schema"]["$ref"].endswith("/Conflict")
+
+
+def test_a_page_size_up_to_200_is_honoured(alice):
+    from hospitals.models import Hospital
+
+    Hospital.objects.bulk_create(
+        Hospital(
+            name=f"第{i}人民医院", province="浙江省", city="杭州市", owner=alice, pinyin=f"d{i}"
+        )
+        for i in range(205)
+    )
+    items = Api(alice).get("/hospitals", {"page_size": 500}).json()["items"]
+    assert len(items) == 200
