@@ -1,0 +1,160 @@
+"""Every page route, read from the URL resolver, for every role: a route with an id answers
+for a row the role may see and is not found (404) for one it may not; anonymous visitors are
+sent to log in. A new route joins by itself; a route whose id the test cannot place fails
+until ROWS says which model it names, so none is skipped silently."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
+from pipeline.models import Competitor, ProjectCompetitor
+from pipeline.tests.factories import ProjectFactory
+from proposals.tests.factories import make_proposal
+from reports.models import iso_week
+from visits.models import Task, Visit
+from visits.tests.factories import SurveyFactory
+
+pytestmark = pytest.mark.django_db
+
+NOT_PAGES = ("admin/", "api/", "i18n/")  # the admin site; the API has its own tests
+PUBLIC = {"login", "healthz"}
+# the model an id names, by the route's first segment (or the parameter's own name)
+ROWS = {
+    "hospitals": "hospital",
+    "hospital_pk": "hospital",
+    "departments": "department",
+    "contacts": "contact",
+    "projects": "project",
+    "surveys": "survey",
+    "visits": "visit",
+    "tasks": "task",
+    "proposals": "proposal",
+    "accounts": "token",
+    "row": "competitor",
+}
+
+
+def page_routes(patterns=None, prefix=""):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            if not route.startswith(NOT_PAGES):
+                yield from page_routes(p.url_patterns, route)
+        elif isinstance(p, URLPattern):
+            yield route, p.name
+
+
+def rows_of(owner) -> dict:
+    hospital = HospitalFactory(owner=owner)
+    project = ProjectFactory(hospital=hospital)
+    competitor, _ = Competitor.objects.get_or_create(name="液氧供应商甲", kind="lox")
+    tomorrow = timezone.now() + timedelta(days=1)
+    visit = Visit.objects.create(
+        hospital=hospital, project=project, owner=owner, planned_at=tomorrow
+    )
+    ApiToken.issue(owner)
+    return {
+        "hospital": hospital,
+        "department": DepartmentFactory(hospital=hospital),
+        "contact": ContactFactory(hospital=hospital),
+        "project": project,
+        "competitor": ProjectCompetitor.objects.create(project=project, competitor=competitor),
+        "survey": SurveyFactory(hospital=hospital),
+        "visit": visit,
+        "task": Task.objects.create(
+            owner=owner,
+            hospital=hospital,
+            project=project,
+            title="回电",
+            level="business",
+            due_date=timezone.localdate(),
+        ),  # fmt: skip
+        "proposal": make_proposal(project),
+        "token": ApiToken.objects.filter(user=owner).latest("pk"),
+        "username": owner.username,
+    }
+
+
+def url_for(route: str, rows: dict) -> str:
+    parts = []
+    first = route.split("/", 1)[0]
+    for piece in route.split("/"):
+        if not piece.startswith("<"):
+            parts.append(piece)
+            continue
+        _kind, name = piece[1:-1].split(":")
+        if name == "username":
+            parts.append(rows["username"])
+        elif name == "week":
+            parts.append(iso_week(timezone.localdate()))
+        elif name == "action":
+            parts.append("submit")
+        else:
+            model = ROWS.get(name) if name != "pk" else ROWS.get(first)
+            assert model, f"{route}: which model does <{name}> name? Add it to ROWS."
+            parts.append(str(rows[model].pk))
+    return "/" + "/".join(parts)
+
+
+@pytest.fixture
+def rows(alice, carol):
+    return {"alice": rows_of(alice), "carol": rows_of(carol)}
+
+
+def answer(client, url: str) -> int:
+    """The view's answer to the method it takes: GET, or POST (empty) for write-only views."""
+    status = client.get(url).status_code
+    return client.post(url).status_code if status == 405 else status
+
+
+def test_anonymous_visitors_are_sent_to_log_in(rows):
+    client = Client()
+    for route, name in page_routes():
+        if name in PUBLIC:
+            continue
+        url = url_for(route, rows["alice"])
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+@pytest.mark.parametrize(
+    ("who", "theirs", "not_theirs"),
+    [("alice", "alice", "carol"), ("leader", "alice", "carol"), ("carol", "carol", "alice")],
+)
+def test_a_row_the_role_may_not_see_is_not_found_on_every_route(
+    request, as_user, rows, leader, who, theirs, not_theirs
+):
+    client = as_user(request.getfixturevalue(who))
+    routes = [(r, n) for r, n in page_routes() if "<" in r and n not in PUBLIC]
+    assert len(routes) > 30
+    for route, _name in routes:
+        if route.startswith("accounts/tokens/") and who == "leader":
+            continue  # a token is its user's alone: the leader has none of alice's
+        url = url_for(route, rows[not_theirs])
+        assert answer(client, url) == 404, (who, url)
+    for route, _name in routes:
+        if route.startswith("accounts/tokens/") and who == "leader":
+            continue
+        url = url_for(route, rows[theirs])
+        status = answer(client, url)
+        assert status not in (404, 500), (who, url, status)
+
+
+@pytest.mark.parametrize("who", ["director", "assistant"])
+def test_those_who_see_everything_open_every_route(request, as_user, rows, who):
+    client = as_user(request.getfixturevalue(who))
+    for route, name in page_routes():
+        if name in PUBLIC or route.startswith("accounts/tokens/"):
+            continue
+        for owner in ("alice", "carol"):
+            url = url_for(route, rows[owner])
+            status = answer(client, url)
+            assert status not in (404, 500), (who, url, status)
