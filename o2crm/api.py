@@ -84,9 +84,9 @@ WRITES = {"post", "put", "patch", "delete"}
 
 
 def with_error_answers(schema: dict) -> dict:
-    """Every operation's error answers, with their JSON shapes: 400 (bad input, by field) and
-    401 everywhere; 403 on writes (the role's permission); 404 where a path names a row (or a
-    write names one in its body) the caller may not see; 409 on edits of versioned rows."""
+    """Every operation's error answers, with their JSON shapes: 400 (bad input, by field), 401
+    and 404 (a row named in the path, body or query that the caller may not see) everywhere;
+    403 on writes (the role's permission); 409 on edits of versioned rows."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(ERROR_SCHEMAS)
 
@@ -107,8 +107,8 @@ def with_error_answers(schema: dict) -> dict:
             }
             if method in WRITES:
                 errors["403"] = answer("The role may not do this", "Error")
-            if "{" in path or method in WRITES:
-                errors["404"] = answer("No such row among those the caller may see", "Error")
+            # a path, a body or a query (?user=, ?project=) may name a row the caller may not see
+            errors["404"] = answer("No such row among those the caller may see", "Error")
             if method in {"patch", "put"} or (method == "post" and "{" in path):
                 errors["409"] = answer("The row changed since the version sent", "Conflict")
             for status, body in errors.items():
@@ -198,6 +198,10 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # django-ninja's own: a body it cannot read
+        unreadable = str(exc).startswith("Cannot parse request body")
+        message = _("请求体不是有效的 JSON。") if unreadable else str(exc)
+        return _bad_request(request, {"__all__": [message]})
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
@@ -217,7 +221,7 @@ class ErrorOut(Schema):
 @api.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     summary="Exchange a username and password for a bearer token",
 )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.timeless, pytest.mark.django_db(transaction=True)]
 
 
 def rows_of(cursor, tables: list[str]) -> dict[str, list]:

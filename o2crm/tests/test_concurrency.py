@@ -15,7 +15,7 @@ from pipeline.tests.factories import ProjectFactory
 from proposals.models import Proposal
 from proposals.tests.test_api import EXAMPLE
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.timeless, pytest.mark.django_db(transaction=True)]
 
 
 def at_once(n: int, request) -> list:
