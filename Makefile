@@ -10,9 +10,11 @@ CHROMIUM ?= /usr/bin/chromium
 # The suite runs on every core; PYTEST_ARGS adds to it (e.g. PYTEST_ARGS="-n 0 -x -k monthly").
 PYTEST_ARGS ?=
 # The hard days `make calendar` sets the clock to: Tuesday the 1st; Monday of ISO week 53
-# (2026 has one); New Year's Day, a Friday in 2026-W53; a Sunday that ends a month; a Monday
-# that begins one; 29 February. A single day: `make test TODAY=2027-01-01` (or O2CRM_TODAY).
-CALENDAR ?= 2026-12-01 2026-12-28 2027-01-01 2027-01-31 2027-03-01 2028-02-29
+# (2026 has one); New Year's Day, a Friday in 2026-W53; a Sunday that ends a month; 29
+# February, a Tuesday that ends one. Each kind the suite must pass on (Monday, Tuesday,
+# Friday, Sunday, a month's first and last day, week 53, a leap day) is among them.
+# A single day: `make test TODAY=2027-03-01` (or O2CRM_TODAY).
+CALENDAR ?= 2026-12-01 2026-12-28 2027-01-01 2027-01-31 2028-02-29
 TODAY ?=
 
 .PHONY: run test calendar install install-test browser check fmt messages clean serve

@@ -8,7 +8,7 @@ from django.test import Client
 from hospitals.tests.factories import ContactFactory, HospitalFactory
 from pipeline.tests.factories import ProjectFactory, follow_up
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.timeless, pytest.mark.django_db]
 
 HUGE = "99999999999999999999999"  # past 64 bits
 LISTS = [

