@@ -24,6 +24,18 @@ def rows_of(cursor, tables: list[str]) -> dict[str, list]:
     return out
 
 
+def restore_elsewhere(path, url: str) -> subprocess.CompletedProcess:
+    """`manage.py restore PATH` in its own process, on the database at `url`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "restore", str(path)],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.fixture
 def empty_database():
     """A new, empty database of the suite's kind: (its DATABASE_URL, a DB-API connector)."""
@@ -60,15 +72,7 @@ def test_a_backup_of_the_demo_restores_with_every_table_equal(tmp_path, empty_da
     assert path.stat().st_size > 0
 
     url, connect = empty_database
-    env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(path)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = restore_elsewhere(path, url)
     assert done.returncode == 0, done.stderr
 
     tables = sorted(connection.introspection.table_names())
@@ -95,14 +99,7 @@ def test_a_backup_of_the_demo_restores_with_every_table_equal(tmp_path, empty_da
     assert differ == [], (differ[0], before[differ[0]][:2], after[differ[0]][:2])
 
     # the restored database is not empty: a second restore asks for --force
-    again = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(path)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = restore_elsewhere(path, url)
     assert again.returncode != 0 and "--force" in again.stderr
 
 
