@@ -10,6 +10,7 @@ each of the hard days in CALENDAR. A test that needs a particular day asks for t
 fixture: `clock("2027-01-01")`, or `clock("2027-01-01 07:30")` for a time of day.
 """
 
+import json
 import os
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from django.test import Client
 
 from accounts.models import Role
 from accounts.services import assign_role, sync_role_groups
-from hospitals.tests.factories import TeamFactory, UserFactory
+from accounts.tests.factories import TeamFactory, UserFactory
 
 # The day a run starts on when none is given: mid-morning in the app's time zone, when UTC
 # has the same date (a test that wants the early hours, when UTC is a day behind, says so).
@@ -156,6 +157,53 @@ def _client_for(user) -> Client:
 def as_user():
     """as_user(alice) -> a test client logged in as alice."""
     return _client_for
+
+
+class ApiClient:
+    """The JSON API as integrations call it: paths under /api/v1, JSON bodies, and a bearer
+    token issued for the user at /auth/token (none for an anonymous caller)."""
+
+    def __init__(self, user=None, language: str | None = None):
+        self.client = Client()
+        self.headers = {"Accept-Language": language} if language else {}
+        if user is not None:
+            response = self.client.post(
+                "/api/v1/auth/token",
+                json.dumps({"username": user.username, "password": "o2crm-test"}),
+                content_type="application/json",
+            )
+            assert response.status_code == 200, response.content
+            self.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def get(self, path: str, params=None, **headers):
+        return self.client.get("/api/v1" + path, params or {}, headers=self.headers | headers)
+
+    def send(self, method: str, path: str, body=None, **headers):
+        return getattr(self.client, method)(
+            "/api/v1" + path,
+            json.dumps(body) if body is not None else "",
+            content_type="application/json",
+            headers=self.headers | headers,
+        )
+
+    def post(self, path: str, body=None, **headers):
+        return self.send("post", path, body, **headers)
+
+    def patch(self, path: str, body=None, **headers):
+        return self.send("patch", path, body, **headers)
+
+    def put(self, path: str, body=None, **headers):
+        return self.send("put", path, body, **headers)
+
+    def delete(self, path: str, **headers):
+        return self.send("delete", path, None, **headers)
+
+
+@pytest.fixture
+def api_as(db):
+    """api_as(alice) -> the JSON API as alice, with a token; api_as(None) -> anonymous;
+    api_as(alice, language="en") -> answers in English."""
+    return ApiClient
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ same service (so the same history and stale-edit check); reads through visible_t
 """
 
 from datetime import date, datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -16,35 +14,14 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accounts.models import User
+from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
 from o2crm.params import Pages, RowId
+from o2crm.records import save_record
 
-from . import services
 from .forms import ContactForm, DepartmentForm, HospitalForm
 from .models import PERSONAL_FIELDS, Contact, Department, Hospital
 
 router = Router()
-
-
-def expected_version(request: HttpRequest, payload_version: int | None) -> int | None:
-    """The version the caller edited from: the body's `version`, else an If-Match header."""
-    if payload_version is not None:
-        return payload_version
-    header = request.headers.get("If-Match", "").strip('W/"')
-    return int(header) if header.isdigit() else None
-
-
-def run_form(form) -> Any:
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
-    return form.instance
-
-
-def merge_form_data(instance, form_class, changes: dict, **form_kwargs) -> dict:
-    """Current values of every form field, overlaid with the fields the caller sent."""
-    names = list(form_class(instance=instance, **form_kwargs).fields)
-    data = {k: v for k, v in model_to_dict(instance, fields=names).items() if v is not None}
-    data.update({k: v for k, v in changes.items() if k in names})
-    return data
 
 
 # Hospitals -----------------------------------------------------------------------------------
@@ -154,7 +131,7 @@ def create_hospital(request: HttpRequest, payload: HospitalIn):
     )
     refuse_unsettable(form, changes, "owner")
     hospital = run_form(form)
-    services.save_record(record=hospital, by=request.user)
+    save_record(record=hospital, by=request.user)
     return Status(201, hospital)
 
 
@@ -174,19 +151,8 @@ def update_hospital(request: HttpRequest, hospital_id: int, payload: HospitalIn)
     refuse_unsettable(form, changes, "owner")
     run_form(form)
     expected = expected_version(request, payload.version)
-    services.save_record(record=hospital, by=request.user, expected_version=expected)
+    save_record(record=hospital, by=request.user, expected_version=expected)
     return Hospital.objects.select_related("owner").get(pk=hospital.pk)
-
-
-def refuse_unsettable(form, changes: dict, *names: str) -> None:
-    """A field the caller sent but may not set is an error, never silently dropped."""
-    refused = {
-        name: [_("您没有权限设置此字段。")]
-        for name in names
-        if name in changes and name not in form.fields
-    }
-    if refused:
-        raise ValidationError(refused)
 
 
 # Departments ---------------------------------------------------------------------------------
@@ -261,7 +227,7 @@ def create_department(request: HttpRequest, payload: DepartmentIn):
         hospital=hospital,
     )
     department = run_form(form)
-    services.save_record(record=department, by=request.user)
+    save_record(record=department, by=request.user)
     return Status(201, department)
 
 
@@ -284,7 +250,7 @@ def update_department(request: HttpRequest, department_id: int, payload: Departm
     )
     run_form(form)
     expected = expected_version(request, payload.version)
-    services.save_record(record=department, by=request.user, expected_version=expected)
+    save_record(record=department, by=request.user, expected_version=expected)
     return department
 
 
@@ -416,7 +382,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
     hospital = visible_hospital(request, payload.hospital)
     contact = Contact(hospital=hospital)
     contact = run_form(_contact_form(request, contact, hospital, _contact_changes(payload)))
-    services.save_record(record=contact, by=request.user)
+    save_record(record=contact, by=request.user)
     return Status(201, Contact.objects.with_owner().get(pk=contact.pk))
 
 
@@ -433,5 +399,5 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
         raise ValidationError({"hospital": _("联系人不能移到另一家医院。")})
     run_form(_contact_form(request, contact, contact.hospital, _contact_changes(payload)))
     expected = expected_version(request, payload.version)
-    services.save_record(record=contact, by=request.user, expected_version=expected)
+    save_record(record=contact, by=request.user, expected_version=expected)
     return Contact.objects.with_owner().get(pk=contact.pk)

@@ -14,8 +14,8 @@ from django.db import transaction
 
 from accounts.models import Role, Team, Territory, User
 from accounts.services import assign_role, sync_role_groups
+from o2crm import records
 
-from . import services
 from .models import Attitude, Contact, Department, Hospital, Layer, PurchaseRole
 
 DEMO_PASSWORD = "o2crm-demo"
@@ -278,7 +278,7 @@ def load(stdout=None) -> dict[str, int]:
             owner=None if name in UNOWNED else users[CITY_OWNER[city]],
             notes=_note(status),
         )
-        services.save_record(record=hospital, by=admin)
+        records.save_record(record=hospital, by=admin)
         created["hospitals"] += 1
         depts: dict[str, Department] = {}
         for dept_name, parent, order in DEPARTMENTS:
@@ -287,7 +287,7 @@ def load(stdout=None) -> dict[str, int]:
             dept = Department(
                 hospital=hospital, name=dept_name, parent=depts.get(parent), sort_order=order
             )
-            services.save_record(record=dept, by=admin)
+            records.save_record(record=dept, by=admin)
             depts[dept_name] = dept
             created["departments"] += 1
         people = _contacts_for(name, city, beds, used_names)
@@ -297,7 +297,7 @@ def load(stdout=None) -> dict[str, int]:
             contact = Contact(
                 hospital=hospital, **{**person, "department": depts[person["department"]]}
             )
-            services.save_record(record=contact, by=hospital.owner or admin)
+            records.save_record(record=contact, by=hospital.owner or admin)
             created["contacts"] += 1
     if created["hospitals"]:
         _field_edits(users)
@@ -315,7 +315,7 @@ def _field_edits(users: dict[str, User]) -> None:
         hospital = Hospital.objects.get(province=PROVINCE, name=name)
         for field, value in changes.items():
             setattr(hospital, field, value)
-        services.save_record(record=hospital, by=users[username])
+        records.save_record(record=hospital, by=users[username])
 
 
 def _note(status: str) -> str:

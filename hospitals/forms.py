@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from o2crm.records import VersionedForm
 
 from .models import (
     PERSONAL_FIELDS,
@@ -63,21 +64,6 @@ def set_owner_choices(field: forms.TypedChoiceField, owners) -> dict[int, str]:
         (pk, name or username) for pk, name, username in rows
     ]
     return {pk: username for pk, _name, username in rows}
-
-
-class VersionedForm(forms.ModelForm):
-    """Carries the version the user started from, so a stale save can be refused."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
-
-    @property
-    def expected_version(self) -> int | None:
-        return self.cleaned_data.get("version")
 
 
 class HospitalForm(VersionedForm):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from .models import PurchaseRole
+
 # Bookkeeping fields: never shown as changes.
 _HIDDEN = {"id", "version", "created_at", "updated_at", "pinyin", "initials", "search_text"}
 
@@ -43,8 +45,6 @@ def _display(model: type[models.Model], name: str, value, fk_names: dict) -> str
     if f.choices:
         return str(dict(f.choices).get(value, value))
     if name == "roles" and isinstance(value, list):
-        from .models import PurchaseRole
-
         labels = dict(PurchaseRole.choices)
         return "、".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, bool):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import User
+from o2crm.records import Versioned
 
 from . import domain
 
@@ -93,17 +94,6 @@ class HospitalQuerySet(models.QuerySet):
 
     def search(self, query: str) -> HospitalQuerySet:
         return search_filter(self, query)
-
-
-class Versioned(models.Model):
-    """A row that counts its saves, so that a stale edit can be refused (see services.py)."""
-
-    version = models.PositiveIntegerField(_("版本"), default=1)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Hospital(Versioned):

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
 from hospitals.api import router as hospitals_router
-from hospitals.services import EditConflict
+from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
 from proposals.api import router as proposals_router
 from reports.api import router as reports_router

@@ -14,17 +14,13 @@ from ninja import Query as QueryParam
 from ninja.pagination import paginate
 
 from accounts.models import User
-from hospitals.api import (
-    expected_version,
-    merge_form_data,
-    refuse_unsettable,
-    run_form,
-    visible_hospital,
-)
-from hospitals.services import EditConflict
+from hospitals.api import visible_hospital
+from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
 from o2crm.params import MAX_PAGE, Pages, RowId
+from o2crm.records import EditConflict
 
 from . import services
+from .coverage import coverage_percents
 from .forms import EvaluationForm, FollowUpForm, ProjectForm
 from .models import Evaluation, FollowUp, PipelineSettings, Project, Stage
 
@@ -96,9 +92,7 @@ class ProjectOut(Schema):
     @staticmethod
     def resolve_coverage(obj: Project, context) -> int:
         if not hasattr(obj, "coverage_value"):  # a list sets it for its whole page at once
-            from visits.services import coverage
-
-            obj.coverage_value = coverage(obj, viewer=context["request"].user)[0]
+            obj.coverage_value = coverage_percents([obj], context["request"].user)[obj.pk]
         return obj.coverage_value
 
     @staticmethod
@@ -182,13 +176,12 @@ def list_projects(
     page_size: int = QueryParam(25, ge=1),
 ):
     """Paginated by hand so the coverage of a whole page is computed in one go."""
-    from visits.services import coverages
-
     qs = _filtered_projects(request, filters)
     size = min(page_size, 200)
     items = list(qs[(page - 1) * size : page * size])
-    for project_id, (percent, _items) in coverages(items, viewer=request.user).items():
-        next(p for p in items if p.pk == project_id).coverage_value = percent
+    percents = coverage_percents(items, request.user)
+    for project in items:
+        project.coverage_value = percents[project.pk]
     return {"items": items, "count": qs.count()}
 
 

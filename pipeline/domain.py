@@ -1,5 +1,5 @@
-"""Pure pipeline rules: project class, contact cadence, evaluation scores, buying-centre red
-flags. Values in, values out; no ORM, no request."""
+"""Pure pipeline rules: weighted value, project class, contact cadence, evaluation scores,
+buying-centre red flags. Values in, values out; no ORM, no request."""
 
 from __future__ import annotations
 
@@ -7,8 +7,22 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
+
+# Value -------------------------------------------------------------------------------------
+
+
+def weighted(value: Decimal | None, probability: int = 1) -> Decimal | None:
+    """加权金额, the weighted value: contract value × win probability (in %) / 100.
+
+    `weighted(value, 35)` for one project; for a sum that SQL multiplied row by row
+    (models.value_times_probability, exact there), `weighted(total)`. None stays None."""
+    if value is None:
+        return None
+    return value * probability / 100
+
 
 # Class ------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from .models import (
     Stage,
     Status,
 )
+from .services import evaluate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -227,8 +228,6 @@ class EvaluationForm(forms.Form):
         return {k: (d[f"risk_{k}"], d.get(f"risk_{k}_note", "")) for k in RISK_LABELS}
 
     def save(self, *, project: Project, by: User):
-        from .services import evaluate
-
         return evaluate(
             project=project,
             answers=self.answers(),

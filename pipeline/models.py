@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import User
-from hospitals.models import Contact, Hospital, Versioned, hospital_visibility
+from hospitals.models import Contact, Hospital, hospital_visibility
+from o2crm.records import Versioned
 
 from . import domain
 
@@ -391,9 +392,7 @@ class Project(Versioned):
 
     @property
     def weighted_value(self):
-        if self.contract_value is None:
-            return None
-        return self.contract_value * self.stage.probability / 100
+        return domain.weighted(self.contract_value, self.stage.probability)
 
 
 class StageChangeQuerySet(models.QuerySet):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hospitals.models import Contact
-from hospitals.services import save_record
+from o2crm.records import save_record
 
 from . import domain
 from .models import (
@@ -300,7 +300,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
             month=month,
             count=n,
             value=value or zero,
-            weighted=((weighted or zero) / 100).quantize(Decimal("0.01")),
+            weighted=domain.weighted(weighted or zero).quantize(Decimal("0.01")),
             committed=committed or zero,
         )
         for owner, month, n, value, weighted, committed in rows

@@ -21,17 +21,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import people_named
+from accounts.requests import HtmxHttpRequest
 from hospitals.forms import QuickSelect
-from hospitals.models import Hospital
-from hospitals.services import EditConflict
-from hospitals.views import (
-    PAGE_SIZE,
-    HtmxHttpRequest,
-    _done,
-    _page,
-    _query_without_page,
-    in_order,
-)
+from hospitals.history import history_entries
+from hospitals.models import Hospital, Layer
+from o2crm import paging
+from o2crm.pages import done
+from o2crm.records import EditConflict
 
 from . import domain, services
 from .forms import (
@@ -113,9 +109,9 @@ def project_list(request: HtmxHttpRequest) -> HttpResponse:
         settings,
         today,
     ).order_by(*form.ordering())
-    page = _page(request, qs)
+    page = paging.page(request, qs)
     _decorate(page.object_list, settings, today)
-    ctx = {"form": form, "page": page, "query_without_page": _query_without_page(request)}
+    ctx = {"form": form, "page": page, "query_without_page": paging.query_without_page(request)}
     template = "pipeline/project_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
@@ -215,11 +211,15 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     # Sort only ids (sorting whole joined rows spilled to disk at 20k due projects), then load
     # the page's rows; the per-manager counts add up to the total, so nothing counts again.
-    paginator = Paginator(qs.order_by("first_due", "pk").values_list("pk", flat=True), PAGE_SIZE)
+    paginator = Paginator(
+        qs.order_by("first_due", "pk").values_list("pk", flat=True), paging.PAGE_SIZE
+    )
     paginator.count = sum(row["due"] for row in per_owner)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    page.object_list = in_order(Project.objects.select_related("hospital", "owner", "stage"), ids)
+    page.object_list = paging.in_order(
+        Project.objects.select_related("hospital", "owner", "stage"), ids
+    )
     _decorate(page.object_list, settings, today)
     ctx = {
         "form": form,
@@ -230,7 +230,7 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
         else [],
         "owners_hidden": max(len(per_owner) - OWNERS_SHOWN, 0),
         "today": today,
-        "query_without_page": _query_without_page(request),
+        "query_without_page": paging.query_without_page(request),
     }
     return render(request, "pipeline/due_list.html", ctx)
 
@@ -257,14 +257,6 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     for c in contacts:
         people[c.layer].append(c)
     evaluations = list(project.evaluations.select_related("created_by")[:2])
-    from visits.models import OxygenSurvey  # visits builds on the pipeline; imported late
-
-    surveys = list(OxygenSurvey.objects.filter(hospital_id=project.hospital_id)[:2])
-    from visits.models import Visit
-    from visits.services import coverage
-
-    coverage_percent, coverage_items = coverage(project, viewer=request.user)
-    visits = list(Visit.objects.filter(project=project).order_by("-planned_at")[:5])
     stages = list(Stage.objects.filter(is_active=True))
     project.cadence = project.cadence_status(settings, today)
     flags = _flags(project, settings, today, contacts)
@@ -277,13 +269,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "evaluation": evaluations[0] if evaluations else None,
         "previous_evaluation": evaluations[1] if len(evaluations) > 1 else None,
         "competitors": project.competitors.select_related("competitor"),
-        "survey": surveys[0] if surveys else None,
-        "coverage": coverage_percent,
-        "coverage_items": coverage_items,
-        "visits": visits,
-        "earlier": surveys[1] if len(surveys) > 1 else None,
         "timeline": _timeline(project),
-        "proposals": project.proposals.filter(superseded=False).order_by("-created_at")[:5],
         "move_form": MoveForm(initial={"stage": project.stage_id, "version": project.version}),
         "close_form": CloseForm(initial={"version": project.version}),
         "competitor_form": CompetitorForm(project=project),
@@ -292,8 +278,6 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _layers():
-    from hospitals.models import Layer
-
     return Layer.choices
 
 
@@ -302,8 +286,6 @@ TIMELINE_LENGTH = 40
 
 def _timeline(project: Project) -> list[dict]:
     """Follow-ups, stage changes and edits of the project, newest first (four queries)."""
-    from hospitals.history import history_entries
-
     items = [
         {"when": f.created_at, "day": f.date, "type": "follow_up", "item": f}
         for f in project.follow_ups.select_related("created_by").prefetch_related("contacts")[
@@ -378,7 +360,7 @@ def project_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
             _form_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已创建项目“%s”。") % form.instance.name)
-        return _done(request, form.instance.get_absolute_url())
+        return done(request, form.instance.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 
@@ -411,7 +393,7 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return render(request, template, ctx, status=400)
         project.contacts.set(form.cleaned_data["contacts"])
         messages.success(request, _("已保存。"))
-        return _done(request, project.get_absolute_url())
+        return done(request, project.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 
@@ -499,7 +481,7 @@ def followup_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             _form_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已记录%s。") % form.instance.get_kind_display())
-        return _done(request, _back(request, project.get_absolute_url()))
+        return done(request, _back(request, project.get_absolute_url()))
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from hospitals.models import Versioned, hospital_visibility
+from hospitals.models import hospital_visibility
+from o2crm.records import Versioned
 from pipeline.models import Project
 
 from . import domain

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from hospitals.services import save_record
+from o2crm.records import save_record
 from pipeline import services as pipeline_services
 from pipeline.models import Project, Stage
 from visits.models import OxygenSurvey

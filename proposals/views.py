@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hospitals.services import EditConflict
-from hospitals.views import HtmxHttpRequest, _page, _query_without_page
+from accounts.requests import HtmxHttpRequest
+from o2crm import paging
+from o2crm.records import EditConflict
 from pipeline.models import Project
 
 from . import charts, domain, services
@@ -294,12 +295,12 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in State.values:
         qs = qs.filter(state=state)
-    page = _page(request, qs.order_by("-created_at", "-pk"))
+    page = paging.page(request, qs.order_by("-created_at", "-pk"))
     ctx = {
         "page": page,
         "state": state,
         "states": State.choices,
-        "query_without_page": _query_without_page(request),
+        "query_without_page": paging.query_without_page(request),
     }
     return render(request, "proposals/proposal_list.html", ctx)
 

@@ -14,6 +14,7 @@ from pipeline.domain import add_months
 from pipeline.services import week_start
 
 from .models import iso_week, week_monday
+from .monthly import MonthScope
 from .queries import Scope
 
 # How far back each report looks unless the user says otherwise.
@@ -178,8 +179,6 @@ class MonthlyForm(PeopleFilter):
         return {**super().api_query(), "month": self.cleaned_data["month"].strftime("%Y-%m")}
 
     def scope(self):
-        from .monthly import MonthScope
-
         data = self.cleaned_data
         return MonthScope(
             month=data["month"],

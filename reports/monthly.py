@@ -157,7 +157,7 @@ def subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]
     for owner in order:
         username, name, team = people[owner]
         r = sums[owner]
-        weighted = (r["weighted"] or zero) / 100
+        weighted = domain.weighted(r["weighted"] or zero)
         managers.append(
             {
                 "owner": username,
@@ -264,7 +264,7 @@ def rows(projects: list[dict], scope: MonthScope) -> list[dict]:
                 "volume": p["estimated_volume"],
                 "value": value,
                 "probability": probability,
-                "weighted": value * probability / 100 if value is not None else None,
+                "weighted": domain.weighted(value, probability),
                 "progress": "\n".join(progress.get(p["pk"], [])),
                 "next_step": step,
                 "next_step_date": _iso(step_on),

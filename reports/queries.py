@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from accounts.models import User, people_named
 from hospitals.models import Hospital
-from pipeline.domain import add_months
+from pipeline.domain import add_months, weighted
 from pipeline.models import (
     ContactKind,
     ContactMonth,
@@ -166,7 +166,7 @@ def funnel(user: User, scope: Scope, conversion: bool = True) -> dict:
                 "probability": s.probability,
                 "count": row.get("n", 0),
                 "value": value,
-                "weighted": _money(value * s.probability / 100),
+                "weighted": _money(weighted(value, s.probability)),
                 "entered": n_entered,
                 "moved_on": n_moved,
                 "conversion": round(n_moved / n_entered, 4) if n_entered else None,
@@ -334,14 +334,14 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     zero = Decimal(0)
     # owner → per month [count, value, value × probability (% points), committed]
     sums: dict[int, list[list]] = {}
-    for owner, month, n, value, weighted, committed in rows:
+    for owner, month, n, value, value_times, committed in rows:
         cells = sums.get(owner)
         if cells is None:
             cells = sums[owner] = [[0, zero, zero, zero] for _ in months]
         cell = cells[index[month]]
         cell[0] += n
         cell[1] += value or zero
-        cell[2] += weighted or zero
+        cell[2] += value_times or zero
         cell[3] += committed or zero
     people = people_named(list(sums))
 
@@ -350,10 +350,10 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             {
                 "count": n,
                 "value": _money(value),
-                "weighted": _money(weighted / 100),  # exact until here
+                "weighted": _money(weighted(value_times)),  # exact until here
                 "committed": _money(committed),
             }
-            for n, value, weighted, committed in cells
+            for n, value, value_times, committed in cells
         ]
 
     def added(groups: list[list[list]]) -> list[list]:

@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from hospitals.services import save_record
+from o2crm.records import save_record
 from pipeline.services import week_start
 
 from . import weekly

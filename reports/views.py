@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role, people_named
 from hospitals.models import Contact, Hospital, HospitalStatus
-from hospitals.services import EditConflict
-from hospitals.views import _query_without_page
-from pipeline.domain import add_months
+from o2crm import paging
+from o2crm.records import EditConflict
+from pipeline.domain import add_months, weighted
 from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
 from pipeline.services import week_start
 from proposals.models import Proposal, State
@@ -175,7 +176,7 @@ def _forecast_months(user, today) -> list[dict]:
     months = queries.months_between(first, add_months(first, DASHBOARD_MONTHS - 1))
     after = add_months(months[-1], 1)
     rows = dict.fromkeys(months)
-    for month, value, weighted, committed in (
+    for month, value, value_times, committed in (
         Project.objects.visible_to(user)
         .open()
         .filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
@@ -188,7 +189,7 @@ def _forecast_months(user, today) -> list[dict]:
             committed=Sum("contract_value", filter=Q(committed=True)),
         )
     ):
-        rows[month] = (value, (weighted or 0) / 100, committed)
+        rows[month] = (value, weighted(value_times or Decimal(0)), committed)
     return [
         {
             "month": m.strftime("%Y-%m"),
@@ -208,7 +209,7 @@ def _team_pipeline(by_owner: list[dict]) -> list[dict]:
         team = teams.setdefault(people[row["owner"]][2], {"n": 0, "value": 0, "weighted": 0})
         team["n"] += row["open"]
         team["value"] += row["value"] or 0
-        team["weighted"] += (row["weighted"] or 0) / 100
+        team["weighted"] += weighted(row["weighted"] or Decimal(0))
     ranked = sorted(teams.items(), key=lambda item: -item[1]["weighted"])[:TEAMS_SHOWN]
     return [{"team": name, **sums} for name, sums in ranked]
 
@@ -372,7 +373,7 @@ def weekly_overview(request: HttpRequest) -> HttpResponse:
         "form": form,
         "data": data,
         "page": page,
-        "query_without_page": _query_without_page(request),
+        "query_without_page": paging.query_without_page(request),
         **_week_links(monday),
     }
     return render(request, "reports/weekly_overview.html", ctx)
@@ -463,7 +464,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "data": data,
         "page": data["page_obj"],
         **_month_links(request, month),
-        "query_without_page": _query_without_page(request),
+        "query_without_page": paging.query_without_page(request),
         "xlsx_url": _report_url("monthly", form),
         # a national table of 500 managers helps nobody: pick a team to see its managers
         "managers": managers if len(managers) <= MANAGERS_SHOWN else None,

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from hospitals.api import expected_version, merge_form_data, run_form, visible_hospital
-from hospitals.services import save_record
+from hospitals.api import visible_hospital
+from o2crm.api_forms import expected_version, merge_form_data, run_form
 from o2crm.params import Pages, RowId
+from o2crm.records import save_record
 
 from . import domain, services
 from .forms import SurveyForm, VisitPlanForm, VisitRecordForm

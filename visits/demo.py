@@ -2,16 +2,17 @@
 and project pages show how the picture changed. Idempotent: skipped where a survey exists."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from hospitals.services import save_record
+from o2crm.records import save_record
 from pipeline.models import Project
 
-from .models import OxygenSurvey
+from . import services
+from .models import ChecklistItem, OxygenSurvey, Visit, VisitObjective
 
 SUPPLIERS = ["杭氧股份", "林德气体", "盈德气体", "本地液氧站"]
 
@@ -72,11 +73,6 @@ def load() -> int:
 @transaction.atomic
 def load_visits() -> int:
     """A recorded visit with its follow-up tasks and a planned one, for open demo projects."""
-    from datetime import datetime, time
-
-    from . import services
-    from .models import ChecklistItem, Visit, VisitObjective
-
     if Visit.objects.exists():
         return 0
     today = timezone.localdate()

@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hospitals.forms import VersionedForm
 from hospitals.models import Contact, Hospital
+from o2crm.records import VersionedForm
 from pipeline.models import Project
 
 from . import services

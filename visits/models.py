@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import User
-from hospitals.models import Hospital, Versioned, hospital_visibility
+from hospitals.models import Hospital, hospital_visibility
+from o2crm.records import Versioned
 from pipeline.models import OxygenSource, Project
 
 from . import domain

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hospitals.models import Contact, Hospital
-from hospitals.services import save_record
+from o2crm.records import save_record
 from pipeline import services as pipeline_services
 from pipeline.models import FollowUp, Project, ProjectCompetitor
 
@@ -129,6 +129,11 @@ def coverage(project: Project, *, viewer: User) -> tuple[int, list[tuple[VisitOb
     """Share of the active visit objectives already answered for this project, and the list,
     as `viewer` may know them."""
     return coverages([project], viewer=viewer)[project.pk]
+
+
+def coverage_percents(projects: list[Project], viewer: User) -> dict[int, int]:
+    """Each project's coverage as a percent (what the pipeline's API shows)."""
+    return {pk: percent for pk, (percent, _items) in coverages(projects, viewer=viewer).items()}
 
 
 def coverages(

@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.requests import HtmxHttpRequest
 from hospitals.models import Hospital
-from hospitals.services import EditConflict, save_record
-from hospitals.views import HtmxHttpRequest, _done, _page, _query_without_page
+from o2crm import paging
+from o2crm.pages import done
+from o2crm.records import EditConflict, save_record
 from o2crm.workbooks import xlsx_response
 from pipeline.models import Project
 
@@ -38,7 +40,11 @@ def _filtered_surveys(request) -> tuple:
 @login_required
 def survey_list(request: HtmxHttpRequest) -> HttpResponse:
     qs, q = _filtered_surveys(request)
-    ctx = {"page": _page(request, qs), "q": q, "query_without_page": _query_without_page(request)}
+    ctx = {
+        "page": paging.page(request, qs),
+        "q": q,
+        "query_without_page": paging.query_without_page(request),
+    }
     return render(request, "visits/survey_list.html", ctx)
 
 
@@ -107,7 +113,7 @@ def _save(request, form, hospital, survey, done_message) -> HttpResponse:
             form.add_error(None, error)
             return render(request, template, ctx, status=400)
         messages.success(request, done_message)
-        return _done(request, form.instance.get_absolute_url())
+        return done(request, form.instance.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 
@@ -126,12 +132,14 @@ def visit_list(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.sees_all and not request.GET.get("all"):
         mine = mine.filter(owner=request.user)
     upcoming = list(mine.filter(status=VisitStatus.PLANNED).order_by("planned_at")[:30])
-    page = _page(request, mine.filter(status=VisitStatus.RECORDED).order_by("-visited_on", "-pk"))
+    page = paging.page(
+        request, mine.filter(status=VisitStatus.RECORDED).order_by("-visited_on", "-pk")
+    )
     ctx = {
         "upcoming": upcoming,
         "page": page,
         "today": today,
-        "query_without_page": _query_without_page(request),
+        "query_without_page": paging.query_without_page(request),
     }
     return render(request, "visits/visit_list.html", ctx)
 
@@ -171,7 +179,7 @@ def visit_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
             form.add_error(None, error)
             return render(request, "visits/visit_form.html", ctx, status=400)
         messages.success(request, _("已安排拜访。"))
-        return _done(request, visit.get_absolute_url())
+        return done(request, visit.get_absolute_url())
     return render(request, "visits/visit_form.html", ctx, status=400 if form.errors else 200)
 
 
@@ -211,7 +219,7 @@ def visit_checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         save_record(record=visit, by=request.user)
     except EditConflict as conflict:
         messages.error(request, conflict.message)
-    return _done(request, visit.get_absolute_url() + "#checklist")
+    return done(request, visit.get_absolute_url() + "#checklist")
 
 
 @require_GET
@@ -275,7 +283,7 @@ def visit_record(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已记录拜访，并生成 %(n)s 项跟进待办。") % {"n": len(tasks)})
-        return _done(request, visit.get_absolute_url())
+        return done(request, visit.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 
@@ -301,4 +309,4 @@ def task_complete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("project"), pk=pk)
     services.complete_task(task=task, by=request.user)
     messages.success(request, _("已完成：%s") % task.title)
-    return _done(request, request.POST.get("next") or "/tasks/")
+    return done(request, request.POST.get("next") or "/tasks/")

@@ -1,42 +1,12 @@
 import factory
 
-from accounts.models import Team, User
-from hospitals import services
 from hospitals.models import Contact, Department, Hospital, Layer
-
-
-class TeamFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Team
-        django_get_or_create = ("name",)
-
-    name = factory.Sequence(lambda n: f"销售{n}组")
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    name = factory.Sequence(lambda n: f"销售{n}")
-    password = factory.django.Password("o2crm-test")
-
-
-class _ServiceFactory(factory.django.DjangoModelFactory):
-    """Creates rows through services.save_record, as the app does (derived fields, history)."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return services.save_record(record=model_class(*args, **kwargs), by=None)
-
+from o2crm.tests.factories import RecordFactory
 
 CITY_NAMES = ["第一人民医院", "中心医院", "中医院", "妇幼保健院", "第二人民医院", "人民医院"]
 
 
-class HospitalFactory(_ServiceFactory):
+class HospitalFactory(RecordFactory):
     class Meta:
         model = Hospital
 
@@ -51,7 +21,7 @@ class HospitalFactory(_ServiceFactory):
     hyperbaric_chambers = 1
 
 
-class DepartmentFactory(_ServiceFactory):
+class DepartmentFactory(RecordFactory):
     class Meta:
         model = Department
 
@@ -59,7 +29,7 @@ class DepartmentFactory(_ServiceFactory):
     name = factory.Sequence(lambda n: f"科室{n}")
 
 
-class ContactFactory(_ServiceFactory):
+class ContactFactory(RecordFactory):
     class Meta:
         model = Contact
 

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from hospitals import services
 from hospitals.models import Hospital
+from o2crm import records
 
 from .factories import ContactFactory, DepartmentFactory, HospitalFactory
 
@@ -147,7 +147,7 @@ def test_the_detail_runs_a_fixed_number_of_queries(
         department = DepartmentFactory(hospital=hospital)
         ContactFactory(hospital=hospital, department=department, name=f"又{i}")
         hospital.beds += 1
-        services.save_record(record=hospital, by=alice)
+        records.save_record(record=hospital, by=alice)
     with django_assert_max_num_queries(14):  # with the projects and surveys sections
         many = queries_for(lambda: client.get(hospital.get_absolute_url()))
     assert few == many

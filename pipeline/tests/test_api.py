@@ -5,7 +5,6 @@ from django.test import Client
 from django.utils import timezone
 
 from hospitals.tests.factories import ContactFactory, HospitalFactory
-from hospitals.tests.test_api import Api
 from pipeline.models import EvaluationQuestion, Project
 
 from .factories import ProjectFactory, evaluate, follow_up
@@ -23,8 +22,8 @@ def project(hospital):
     return ProjectFactory(hospital=hospital)
 
 
-def test_stages_are_listed_in_order_with_the_agreed_codes(alice):
-    body = Api(alice).get("/stages").json()
+def test_stages_are_listed_in_order_with_the_agreed_codes(alice, api_as):
+    body = api_as(alice).get("/stages").json()
     assert [s["code"] for s in body["items"]] == [
         "lead",
         "qualify",
@@ -36,9 +35,9 @@ def test_stages_are_listed_in_order_with_the_agreed_codes(alice):
     assert [s["probability"] for s in body["items"]] == [10, 20, 35, 50, 70, 100]
 
 
-def test_a_project_has_the_agreed_shape(alice, project):
+def test_a_project_has_the_agreed_shape(alice, project, api_as):
     follow_up(project, kind="business", days_ago=8)
-    item = Api(alice).get(f"/projects/{project.pk}").json()
+    item = api_as(alice).get(f"/projects/{project.pk}").json()
     assert item["hospital"] == project.hospital_id
     assert (item["owner"], item["stage"], item["status"], item["project_class"]) == (
         "alice",
@@ -53,20 +52,20 @@ def test_a_project_has_the_agreed_shape(alice, project):
     assert item["overdue_relationship"] is False  # counted from the project's start: today
 
 
-def test_the_project_list_is_scoped_and_filtered(alice, carol, project):
+def test_the_project_list_is_scoped_and_filtered(alice, carol, project, api_as):
     ProjectFactory(hospital=HospitalFactory(owner=carol))
     ProjectFactory(
         hospital=project.hospital, planned_purchase_date=timezone.localdate() + timedelta(days=500)
     )
-    client = Api(alice)
+    client = api_as(alice)
     assert client.get("/projects").json()["count"] == 2
     assert client.get("/projects", {"project_class": "B"}).json()["count"] == 1
     assert client.get("/projects", {"stage": "lead", "status": "open"}).json()["count"] == 2
 
 
-def test_another_teams_project_is_not_found(alice, carol):
+def test_another_teams_project_is_not_found(alice, carol, api_as):
     theirs = ProjectFactory(hospital=HospitalFactory(owner=carol))
-    client = Api(alice)
+    client = api_as(alice)
     assert client.get(f"/projects/{theirs.pk}").status_code == 404
     assert client.patch(f"/projects/{theirs.pk}", {"stage": "qualify"}).status_code == 404
     assert client.get(f"/projects/{theirs.pk}/stage-history").status_code == 404
@@ -78,8 +77,8 @@ def test_another_teams_project_is_not_found(alice, carol):
     assert response.status_code == 400 and "project" in response.json()["errors"]
 
 
-def test_moving_past_qualify_without_pursue_is_refused_naming_the_rule(alice, project):
-    client = Api(alice)
+def test_moving_past_qualify_without_pursue_is_refused_naming_the_rule(alice, project, api_as):
+    client = api_as(alice)
     assert (
         client.patch(f"/projects/{project.pk}", {"stage": "qualify"}).json()["stage"] == "qualify"
     )
@@ -98,15 +97,15 @@ def test_moving_past_qualify_without_pursue_is_refused_naming_the_rule(alice, pr
     ]
 
 
-def test_an_unknown_stage_code_is_named(alice, project):
-    response = Api(alice).patch(f"/projects/{project.pk}", {"stage": "won"})
+def test_an_unknown_stage_code_is_named(alice, project, api_as):
+    response = api_as(alice).patch(f"/projects/{project.pk}", {"stage": "won"})
     assert response.status_code == 400
     assert response.json()["errors"]["stage"] == ["没有代码为“won”的阶段。"]
 
 
-def test_a_project_is_created_and_closed_through_the_api(alice, hospital):
+def test_a_project_is_created_and_closed_through_the_api(alice, hospital, api_as):
     president = ContactFactory(hospital=hospital, layer="decision")
-    client = Api(alice)
+    client = api_as(alice)
     response = client.post(
         "/projects",
         {
@@ -132,8 +131,8 @@ def test_a_project_is_created_and_closed_through_the_api(alice, hospital):
     assert closed.json()["status"] == "lost"
 
 
-def test_bad_project_values_are_named(alice, hospital):
-    response = Api(alice).post(
+def test_bad_project_values_are_named(alice, hospital, api_as):
+    response = api_as(alice).post(
         "/projects",
         {
             "hospital": hospital.pk,
@@ -147,23 +146,25 @@ def test_bad_project_values_are_named(alice, hospital):
     assert set(response.json()["errors"]) == {"source"}
 
 
-def test_a_stale_version_is_refused(alice, leader, project):
+def test_a_stale_version_is_refused(alice, leader, project, api_as):
     assert (
-        Api(leader)
+        api_as(leader)
         .patch(f"/projects/{project.pk}", {"notes": "院长出差", "version": 1})
         .status_code
         == 200
     )
     assert (
-        Api(alice).patch(f"/projects/{project.pk}", {"notes": "约了周一", "version": 1}).status_code
+        api_as(alice)
+        .patch(f"/projects/{project.pk}", {"notes": "约了周一", "version": 1})
+        .status_code
         == 409
     )
     assert Project.objects.get().notes == "院长出差"
 
 
-def test_follow_ups_are_logged_and_clear_only_their_clock(alice, project):
+def test_follow_ups_are_logged_and_clear_only_their_clock(alice, project, api_as):
     follow_up(project, kind="business", days_ago=8)
-    client = Api(alice)
+    client = api_as(alice)
     response = client.post(
         "/followups",
         {"project": project.pk, "channel": "wechat", "kind": "relationship", "summary": "问候"},
@@ -187,8 +188,8 @@ def test_follow_ups_are_logged_and_clear_only_their_clock(alice, project):
     assert client.get("/followups", {"project": project.pk}).json()["count"] == 3
 
 
-def test_a_bad_follow_up_names_the_field(alice, project):
-    response = Api(alice).post(
+def test_a_bad_follow_up_names_the_field(alice, project, api_as):
+    response = api_as(alice).post(
         "/followups",
         {"project": project.pk, "channel": "pigeon", "kind": "business", "summary": ""},
     )
@@ -196,9 +197,9 @@ def test_a_bad_follow_up_names_the_field(alice, project):
     assert set(response.json()["errors"]) == {"channel", "summary"}
 
 
-def test_evaluations_through_the_api(alice, project):
+def test_evaluations_through_the_api(alice, project, api_as):
     questions = list(EvaluationQuestion.objects.filter(is_active=True))
-    client = Api(alice)
+    client = api_as(alice)
     body = {
         "project": project.pk,
         "answers": [{"question": q.pk, "answer": "yes", "note": "有预算批文"} for q in questions],
@@ -226,9 +227,9 @@ def test_evaluations_through_the_api(alice, project):
 
 
 def test_project_lists_run_a_fixed_number_of_queries(
-    alice, hospital, queries_for, django_assert_max_num_queries
+    alice, hospital, queries_for, django_assert_max_num_queries, api_as
 ):
-    client = Api(alice)
+    client = api_as(alice)
     project = ProjectFactory(hospital=hospital)
     follow_up(project)
     client.get("/projects")

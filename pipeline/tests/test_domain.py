@@ -1,9 +1,10 @@
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from pipeline import domain
-from pipeline.domain import Answer, Cadence, Person
+from pipeline.domain import Answer, Cadence, Person, weighted
 
 TODAY = date(2026, 11, 28)
 
@@ -144,3 +145,16 @@ def test_the_decision_maker_opposed_or_unknown_is_a_flag():
 
 def test_no_people_at_all_is_one_clear_flag():
     assert flags([]) == ["尚未梳理决策链：请在项目中加入相关联系人。"]
+
+
+def test_weighted_value_is_value_times_probability_in_percent():
+    assert weighted(Decimal("1000000"), 35) == Decimal("350000")
+    assert weighted(Decimal("999.99"), 70) == Decimal("699.993")
+
+
+def test_a_sum_already_multiplied_in_sql_is_divided_once():
+    assert weighted(Decimal("35000000")) == Decimal("350000")
+
+
+def test_no_value_has_no_weighted_value():
+    assert weighted(None, 50) is None

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from hospitals import services
 from hospitals.tests.factories import HospitalFactory
+from o2crm import records
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_the_home_page_greets_and_counts_what_is_mine(as_user, alice, carol):
 def test_recent_changes_show_who_changed_what(as_user, alice):
     hospital = HospitalFactory(owner=alice, name="浙江省人民医院")
     hospital.beds = 3000
-    services.save_record(record=hospital, by=alice)
+    records.save_record(record=hospital, by=alice)
     body = as_user(alice).get(reverse("home")).content.decode()
     assert "刘晓燕" in body and "修改" in body
 

@@ -1,11 +1,11 @@
 import factory
 
-from hospitals.services import save_record
 from hospitals.tests.factories import HospitalFactory
+from o2crm.tests.factories import RecordFactory
 from visits.models import OxygenSurvey
 
 
-class SurveyFactory(factory.django.DjangoModelFactory):
+class SurveyFactory(RecordFactory):
     class Meta:
         model = OxygenSurvey
 
@@ -17,7 +17,3 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     consumption_unit = "t_lox"
     price_value = 1800
     price_unit = "per_t"
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return save_record(record=model_class(*args, **kwargs), by=None)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from hospitals.tests.factories import HospitalFactory
-from hospitals.tests.test_api import Api
 from visits.models import OxygenSurvey
 
 from .factories import SurveyFactory
@@ -139,8 +138,8 @@ def test_the_list_runs_a_fixed_number_of_queries(
     assert few == many
 
 
-def test_the_api_has_the_agreed_shape_and_converts(alice, hospital):
-    client = Api(alice)
+def test_the_api_has_the_agreed_shape_and_converts(alice, hospital, api_as):
+    client = api_as(alice)
     response = client.post(
         "/surveys",
         {
@@ -174,14 +173,14 @@ def test_the_api_has_the_agreed_shape_and_converts(alice, hospital):
         ({"consumption_unit": "barrels"}, "consumption_unit"),
     ],
 )
-def test_the_api_refuses_bad_values_naming_the_field(alice, hospital, body, field):
-    response = Api(alice).post("/surveys", {"hospital": hospital.pk, **body})
+def test_the_api_refuses_bad_values_naming_the_field(alice, hospital, body, field, api_as):
+    response = api_as(alice).post("/surveys", {"hospital": hospital.pk, **body})
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
-def test_the_api_hides_other_teams_surveys(alice, carol):
+def test_the_api_hides_other_teams_surveys(alice, carol, api_as):
     theirs = SurveyFactory(hospital=HospitalFactory(owner=carol))
-    client = Api(alice)
+    client = api_as(alice)
     assert client.get(f"/surveys/{theirs.pk}").status_code == 404
     assert client.get("/surveys").json()["count"] == 0

@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hospitals.models import Hospital
-from hospitals.services import save_record
 from hospitals.tests.factories import ContactFactory, HospitalFactory
-from hospitals.tests.test_api import Api
+from o2crm.records import save_record
 from pipeline.models import Project
 from pipeline.tests.factories import ProjectFactory, follow_up
 from visits import services
@@ -197,8 +196,8 @@ def test_the_checklist_is_ticked_item_by_item(as_user, alice, hospital, project)
     assert Visit.objects.get().checklist == sorted(i.pk for i in items)
 
 
-def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, project):
-    client = Api(alice)
+def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, project, api_as):
+    client = api_as(alice)
     response = client.post(
         "/visits",
         {
@@ -242,8 +241,8 @@ def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, pr
     assert client.get("/projects").json()["items"][0]["coverage"] == item["coverage"]
 
 
-def test_the_api_refuses_unknown_objectives(alice, hospital):
-    response = Api(alice).post(
+def test_the_api_refuses_unknown_objectives(alice, hospital, api_as):
+    response = api_as(alice).post(
         "/visits",
         {
             "hospital": hospital.pk,

@@ -1,28 +1,58 @@
-"""Every write to hospitals, departments and contacts goes through here.
+"""Versioned records: every write of a row people edit goes through `save_record`.
 
 One rule for concurrent edits: a save names the version it was edited from; if the row has
 moved on since, the save is refused with EditConflict and nothing is written
-(docs/decisions/0004-optimistic-locking.md).
+(docs/decisions/0004-optimistic-locking.md). Hospitals, departments, contacts, projects,
+surveys, visits, proposals and weekly summaries are all `Versioned`.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import transaction
+from django import forms
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-from .models import Contact, Department, Hospital
 
-Record = TypeVar("Record", Hospital, Department, Contact)
+class Versioned(models.Model):
+    """A row that counts its saves, so that a stale edit can be refused."""
+
+    version = models.PositiveIntegerField(gettext_lazy("版本"), default=1)
+    created_at = models.DateTimeField(gettext_lazy("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+Record = TypeVar("Record", bound=Versioned)
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, so a stale save can be refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    @property
+    def expected_version(self) -> int | None:
+        version: int | None = self.cleaned_data.get("version")
+        return version
 
 
 class EditConflict(Exception):
     """Someone else saved the record after this user opened it."""
 
-    def __init__(self, current: Hospital | Department | Contact):
+    def __init__(self, current: Versioned):
         self.current = current
         history = getattr(current, "history", None)  # models without history: no name
         last = history.select_related("history_user").first() if history else None
@@ -40,7 +70,9 @@ class EditConflict(Exception):
 
 
 @transaction.atomic
-def save_record(*, record: Record, by: User, expected_version: int | None = None) -> Record:
+def save_record(
+    *, record: Record, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Record:
     """Validate and save a new or edited record, refusing a stale edit.
 
     `expected_version` is the version the user started editing from; it defaults to the
@@ -49,7 +81,7 @@ def save_record(*, record: Record, by: User, expected_version: int | None = None
     if hasattr(record, "refresh_derived"):
         record.refresh_derived()
     record.full_clean()
-    record._history_user = by
+    record._history_user = by  # type: ignore[attr-defined]  # read by django-simple-history
     if record.pk is None:
         record.version = 1
         record.save()
@@ -57,21 +89,15 @@ def save_record(*, record: Record, by: User, expected_version: int | None = None
     started_from = record.version if expected_version is None else expected_version
     moved = (
         type(record)
-        .objects.filter(pk=record.pk, version=started_from)
+        ._default_manager.filter(pk=record.pk, version=started_from)
         .update(version=started_from + 1)
     )
     if not moved:
-        raise EditConflict(type(record).objects.get(pk=record.pk))
+        raise EditConflict(type(record)._default_manager.get(pk=record.pk))
     record.version = started_from + 1
     # fields other code keeps in step (a project's contact dates, set by each follow-up) are
     # not written back as they were loaded: a contact logged meanwhile would be undone
     kept = getattr(record, "KEPT_ELSEWHERE", ())
     written = [f.name for f in record._meta.concrete_fields if not f.primary_key]
     record.save(update_fields=[f for f in written if f not in kept] if kept else None)
-    return record
-
-
-def apply_changes(record: Record, changes: dict[str, Any]) -> Record:
-    for field, value in changes.items():
-        setattr(record, field, value)
     return record

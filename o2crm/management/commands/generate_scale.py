@@ -24,6 +24,7 @@ from accounts.models import Role, Team, User
 from accounts.services import assign_role, sync_role_groups
 from hospitals import domain
 from hospitals.models import GRADE_RANK, PROVINCES, Contact, Department, Hospital, Layer
+from pipeline.domain import add_months
 from pipeline.models import (
     FollowUp,
     PipelineSettings,
@@ -33,6 +34,10 @@ from pipeline.models import (
     late_contact_dates,
     newest_contact,
 )
+from pipeline.services import build_contact_months, take_forecast_snapshot, week_start
+from proposals import domain as economics
+from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
+from reports.models import WeeklyLine, WeeklySummary
 from visits.models import OxygenSurvey, Task, Visit
 
 PASSWORD = "o2crm-bench"
@@ -422,10 +427,6 @@ class Command(BaseCommand):
         rebuilds them; the last three months' contact rows (ContactMonth); and eight weeks
         of submitted weekly summaries (nine in ten managers submit), one line per open
         project."""
-        from pipeline.domain import add_months
-        from pipeline.services import build_contact_months, take_forecast_snapshot, week_start
-        from reports.models import WeeklyLine, WeeklySummary
-
         rng = self.rng
         this_monday = week_start(timezone.localdate())
         for weeks_ago in range(self.SNAPSHOT_WEEKS, -1, -1):
@@ -489,9 +490,6 @@ class Command(BaseCommand):
     def proposals(self, n: int) -> None:
         """初步投资合作建议书 on LOX surveys, numbered, in every state; a few hundred distinct
         cases computed by the real domain code and reused."""
-        from proposals import domain
-        from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
-
         rng = self.rng
         settings = EconomicsSettings.current()
         resolved = settings.resolved()
@@ -507,13 +505,13 @@ class Command(BaseCommand):
             for t in range(60, 400, 40)
             for p in (1800, 2200, 2600)
         }:
-            inputs = domain.Inputs(
+            inputs = economics.Inputs(
                 departments={"general_ward": beds - 30, "icu": 30, "operating_room": 20},
                 lox_t_per_year=tonnes,
                 cny_per_t_lox=price,
                 term_years=10,
             )
-            cases[beds, tonnes, price] = (inputs, domain.compute(inputs, resolved))
+            cases[beds, tonnes, price] = (inputs, economics.compute(inputs, resolved))
         keys = list(cases)
         year = timezone.localdate().year
         states = [
@@ -532,7 +530,7 @@ class Command(BaseCommand):
                     number=f"JY-{year}-{i:04d}", project_id=project, created_by_id=owner,
                     state=rng.choice(states), term_years=10, price=Decimal(str(round(result.price, 2))),
                     valid_until=timezone.localdate() + timedelta(days=rng.randint(-60, 30)),
-                    settings=settings, inputs=domain.to_json(inputs), results=result.as_dict(),
+                    settings=settings, inputs=economics.to_json(inputs), results=result.as_dict(),
                 )  # fmt: skip
 
         self.insert(Proposal, rows(), "proposals")
