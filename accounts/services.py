@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Role, User
+from .models import ApiToken, Role, User
 
 # What each role may do, as Django permissions ("app_label.codename"). Which rows they may do it
 # to is decided by each model's visible_to(); see docs/decisions/0003-visibility.md.
@@ -115,3 +118,30 @@ def assign_role(*, user: User, role: str) -> User:
     group, _ = Group.objects.get_or_create(name=group_name(role))
     user.groups.add(group)
     return user
+
+
+# API tokens -----------------------------------------------------------------------------------
+
+# a token's last use is written at most this often, not on every call
+TOKEN_USE_STAMP = timedelta(minutes=10)
+
+
+def token_user(key: str) -> User | None:
+    """The user a bearer token opens the API for, or None; notes when it was last used."""
+    row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key)).first()
+    now = timezone.now()
+    if row is None or not row.holds(now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_STAMP:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.delete()
+
+
+def revoke_tokens(user: User) -> int:
+    """Every token of the user (after a password change); how many there were."""
+    revoked, _rows = user.api_tokens.all().delete()
+    return revoked

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from . import services
 from .models import ApiToken
 
 
@@ -35,7 +36,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # they stopped holding with the old password; gone from the list as well
-        revoked, _rows = self.request.user.api_tokens.all().delete()
+        revoked = services.revoke_tokens(self.request.user)
         if revoked:
             messages.success(self.request, _("密码已修改，原有的 API 令牌已作废。"))
         else:
@@ -67,6 +68,6 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    get_object_or_404(request.user.api_tokens, pk=pk).delete()  # only your own
+    services.revoke_token(get_object_or_404(request.user.api_tokens, pk=pk))  # only your own
     messages.success(request, _("令牌已作废。"))
     return redirect("accounts:profile")

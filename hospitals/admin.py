@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from o2crm.records import RecordAdmin
 
 from .models import Contact, Department, Hospital
 
 
 @admin.register(Hospital)
-class HospitalAdmin(SimpleHistoryAdmin):
+class HospitalAdmin(RecordAdmin):
     list_display = ("name", "province", "city", "grade", "status", "owner")
     list_filter = ("grade", "status", "province")
     search_fields = ("name", "search_text")
@@ -14,7 +15,7 @@ class HospitalAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(RecordAdmin):
     list_display = ("name", "hospital", "parent")
     search_fields = ("name", "hospital__name")
     list_select_related = ("hospital", "parent")
@@ -22,7 +23,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(RecordAdmin):
     list_display = ("name", "hospital", "department", "title", "layer", "attitude")
     list_filter = ("layer", "attitude")
     search_fields = ("name", "search_text")

@@ -5,13 +5,10 @@ Errors: 400 with {"detail": "...", "errors": {"<field>": ["<message>", ...]}}, m
 request's language; 404 for rows the caller may not see; 409 for a stale edit.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
@@ -20,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
+from accounts.services import token_user
 from hospitals.api import router as hospitals_router
 from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
@@ -30,14 +28,10 @@ from visits.api import router as visits_router
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
-        now = timezone.now()
-        if row is None or not row.holds(now):
-            return None
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user  # so visibility rules and history see who acted
-        return row.user
+        user = token_user(token)
+        if user is not None:
+            request.user = user  # so visibility rules and history see who acted
+        return user
 
 
 class SchemaOnceAPI(NinjaAPI):

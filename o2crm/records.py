@@ -14,6 +14,7 @@ from django import forms
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -101,3 +102,14 @@ def save_record(
     written = [f.name for f in record._meta.concrete_fields if not f.primary_key]
     record.save(update_fields=[f for f in written if f not in kept] if kept else None)
     return record
+
+
+class RecordAdmin(SimpleHistoryAdmin):
+    """The admin of a versioned record: a save goes through save_record like any other, so
+    the version moves on and the history names who changed it. The version is shown, not
+    edited."""
+
+    readonly_fields: tuple[str, ...] = ("version",)
+
+    def save_model(self, request: Any, obj: Versioned, form: Any, change: bool) -> None:
+        save_record(record=obj, by=request.user)

@@ -1,6 +1,9 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from o2crm.records import RecordAdmin
+
+from . import services
+from .contact_clocks import LAST_CONTACT
 from .models import (
     Competitor,
     Evaluation,
@@ -32,6 +35,9 @@ class PipelineSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not PipelineSettings.objects.exists()
 
+    def save_model(self, request, obj, form, change):
+        services.change_settings(settings=obj)
+
 
 @admin.register(Competitor)
 class CompetitorAdmin(admin.ModelAdmin):
@@ -48,20 +54,33 @@ class EvaluationQuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(RecordAdmin):
     list_display = ("name", "hospital", "owner", "stage", "status")
     list_filter = ("status", "stage")
     list_select_related = ("hospital", "owner", "stage")
     raw_id_fields = ("hospital", "owner", "entry_contact", "informant")
     filter_horizontal = ("contacts",)
     search_fields = ("name", "hospital__name")
+    readonly_fields = ("version", *LAST_CONTACT.values())  # the contact clocks keep them
 
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
+    """Read-only: a follow-up is written by services.log_follow_up alone, which keeps the
+    contact clocks (pipeline/contact_clocks.py) in step."""
+
     list_display = ("project", "date", "kind", "channel", "created_by")
     list_select_related = ("project", "created_by")
     raw_id_fields = ("project", "contacts")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Evaluation)

@@ -267,9 +267,11 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectIn):
         )
         refuse_unsettable(form, changes, "owner")
         run_form(form)
-        services.save_project(project=project, by=request.user)
-        if "contacts" in changes:
-            project.contacts.set(form.cleaned_data["contacts"])
+        services.save_project(
+            project=project,
+            by=request.user,
+            contacts=form.cleaned_data["contacts"] if "contacts" in changes else None,
+        )
     if stage_pk is not None:
         services.move_stage(project=project, stage=Stage.objects.get(pk=stage_pk), by=request.user)
     sent = payload.dict(exclude_unset=True)

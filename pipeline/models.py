@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -65,14 +65,6 @@ class PipelineSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("管道设置"))
-
-    def save(self, *args, **kwargs) -> None:
-        """Saving new cadences re-derives every project's late-contact dates from them."""
-        cadences = ("cadence_a_days", "cadence_b_days")
-        before = type(self).objects.filter(pk=self.pk).values_list(*cadences).first()
-        super().save(*args, **kwargs)
-        if before != (self.cadence_a_days, self.cadence_b_days):
-            Project.objects.refresh_late_contacts(self)
 
     @classmethod
     def current(cls) -> PipelineSettings:
@@ -208,29 +200,6 @@ class ProjectQuerySet(models.QuerySet):
         is_a = class_a(settings, today)
         return self.filter(is_a) if project_class == "A" else self.exclude(is_a)
 
-    def refresh_late_contacts(self, settings: PipelineSettings) -> int:
-        """Set each project's late-contact dates (see Project) from its follow-ups."""
-        return self.update(**late_contact_dates(settings))
-
-
-def newest_contact(kind: str, **conditions) -> Subquery:
-    """The date of the project's newest follow-up of `kind` that meets `conditions`, for an
-    annotation or an UPDATE: a backward scan of the follow-ups' (project, kind, date) index."""
-    return Subquery(
-        FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, **conditions)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-
-
-def late_contact_dates(settings: PipelineSettings) -> dict[str, Subquery]:
-    """For each kind and class cadence, the newest contact whose gap exceeded the cadence."""
-    return {
-        f"late_{kind}_{cls}_on": newest_contact(kind, gap_days__gt=days)
-        for kind in ContactKind.values
-        for cls, days in (("a", settings.cadence_a_days), ("b", settings.cadence_b_days))
-    }
-
 
 def class_a(settings: PipelineSettings, today: date, path: str = "") -> Q:
     """Class A at `today` in SQL: overridden to A, or not overridden and due to buy within
@@ -300,20 +269,19 @@ class Project(Versioned):
     contacts = models.ManyToManyField(
         Contact, verbose_name=_("决策链联系人"), blank=True, related_name="projects"
     )
-    # Kept by services.log_follow_up, so cadence never has to scan the follow-up records.
+    # The contact clocks (pipeline/contact_clocks.py), so cadence never scans the follow-ups.
     last_business_contact_on = models.DateField(_("最近业务联络"), null=True, blank=True)
     last_relationship_contact_on = models.DateField(_("最近情感联络"), null=True, blank=True)
     # The newest contact of each kind that came more than the A, or the B, cadence after the
-    # one before (the gap each follow-up stores), kept by services.log_follow_up and, when
-    # the cadences change, by PipelineSettings.save: 联络达标 for a period running to today
-    # then reads the project rows alone (docs/decisions/0012).
+    # one before (the gap each follow-up stores), kept by pipeline/contact_clocks.py: 联络达标
+    # for a period running to today then reads the project rows alone (decision 0012).
     late_business_a_on = models.DateField(null=True, editable=False)
     late_business_b_on = models.DateField(null=True, editable=False)
     late_relationship_a_on = models.DateField(null=True, editable=False)
     late_relationship_b_on = models.DateField(null=True, editable=False)
     notes = models.TextField(_("备注"), blank=True)
 
-    # written by services.log_follow_up and PipelineSettings.save alone (see save_record)
+    # written by pipeline/contact_clocks.py alone, never by save_record
     KEPT_ELSEWHERE = (
         "last_business_contact_on",
         "last_relationship_contact_on",
@@ -483,7 +451,7 @@ class FollowUp(models.Model):
     )
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     # days since the project's previous contact of this kind (since its creation for the
-    # first): kept by services.log_follow_up, read by 联络达标 (docs/decisions/0009)
+    # first): kept by pipeline/contact_clocks.py, read by 联络达标 (docs/decisions/0009)
     gap_days = models.PositiveIntegerField(_("距上次同类联络（天）"), null=True, editable=False)
 
     objects = FollowUpQuerySet.as_manager()
@@ -578,8 +546,8 @@ class ContactMonth(models.Model):
     kind, the longest gap of the contacts on the month's first day and on the days after it
     (a period leaves out the contacts of its own first day), and the clock at the month's
     end (the newest contact on or before it). A month's rows are built the first time the
-    month is asked for, then kept by log_follow_up when a contact is logged into it or
-    before it (docs/decisions/0015-contact-months.md)."""
+    month is asked for, then kept by pipeline/contact_clocks.py when a contact is logged
+    into it or before it (docs/decisions/0015-contact-months.md)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # its first day

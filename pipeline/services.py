@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hospitals.models import Contact
+from o2crm.dates import midnight, week_start
 from o2crm.records import save_record
 
-from . import domain
+from . import contact_clocks, domain
 from .models import (
     ContactKind,
-    ContactMonth,
     Decision,
     Evaluation,
     EvaluationQuestion,
@@ -29,10 +28,10 @@ from .models import (
     ForecastSnapshotRow,
     PipelineSettings,
     Project,
+    ProjectCompetitor,
     Stage,
     StageChange,
     Status,
-    newest_contact,
     planned_month,
     value_times_probability,
 )
@@ -56,10 +55,33 @@ def create_project(*, project: Project, by: User, contacts: list[Contact] | None
 
 
 @transaction.atomic
-def save_project(*, project: Project, by: User, expected_version: int | None = None) -> Project:
-    """Save an edited project (its planned date, value or commit may move the forecast)."""
+@transaction.atomic
+def save_project(
+    *,
+    project: Project,
+    by: User,
+    expected_version: int | None = None,
+    contacts: list[Contact] | None = None,
+) -> Project:
+    """Save an edited project (its planned date, value or commit may move the forecast) and,
+    when given, its buying centre's people."""
     ensure_forecast_snapshot()
-    return save_record(record=project, by=by, expected_version=expected_version)
+    save_record(record=project, by=by, expected_version=expected_version)
+    if contacts is not None:
+        project.contacts.set(contacts)
+    return project
+
+
+@transaction.atomic
+def add_competitor(*, competitor: ProjectCompetitor, by: User) -> ProjectCompetitor:
+    """A competitor at the project's hospital, with how close they are to the customer."""
+    competitor.full_clean()
+    competitor.save()
+    return competitor
+
+
+def remove_competitor(*, project: Project, row_id: int, by: User) -> None:
+    ProjectCompetitor.objects.filter(project=project, pk=row_id).delete()
 
 
 def latest_evaluation(project: Project) -> Evaluation | None:
@@ -131,6 +153,18 @@ def reopen_project(*, project: Project, by: User) -> Project:
 
 
 @transaction.atomic
+def change_settings(*, settings: PipelineSettings) -> PipelineSettings:
+    """Save the pipeline rules; new cadences re-derive every project's late-contact dates."""
+    cadences = ("cadence_a_days", "cadence_b_days")
+    before = PipelineSettings.objects.filter(pk=settings.pk).values_list(*cadences).first()
+    settings.full_clean()
+    settings.save()
+    if before != (settings.cadence_a_days, settings.cadence_b_days):
+        contact_clocks.cadences_changed(settings)
+    return settings
+
+
+@transaction.atomic
 def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> FollowUp:
     """Record a contact and move the project's matching cadence clock forward (never back:
     logging an older contact late does not hide a newer one)."""
@@ -143,41 +177,14 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
             code="contact_other_hospital",
         )
     follow_up.created_by = by
-    same_kind = FollowUp.objects.filter(project_id=follow_up.project_id, kind=follow_up.kind)
-    before = same_kind.filter(date__lte=follow_up.date).order_by("-date").first()
-    started = timezone.localdate(follow_up.project.created_at)
-    follow_up.gap_days = gap_days(follow_up.date, before.date if before else started)
+    follow_up.gap_days = contact_clocks.gap_before(follow_up)
     follow_up.full_clean(exclude=["contacts"])
     follow_up.save()
     follow_up.contacts.set(contacts)
-    # logged late, between two contacts: the next one's gap now runs from this one
-    after = same_kind.filter(date__gt=follow_up.date).order_by("date", "pk").first()
-    if after:
-        FollowUp.objects.filter(pk=after.pk).update(gap_days=gap_days(after.date, follow_up.date))
-    field = (
-        "last_business_contact_on"
-        if follow_up.kind == ContactKind.BUSINESS
-        else "last_relationship_contact_on"
-    )
-    Project.objects.filter(pk=follow_up.project_id).filter(
-        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": follow_up.date})
-    ).update(**{field: follow_up.date})
-    # the gaps just written may have made a contact late, or (logged between two) no longer
-    Project.objects.filter(pk=follow_up.project_id).refresh_late_contacts(
-        PipelineSettings.current()
-    )
-    # the months already built from its month on: its gaps and the clocks after it
-    built = ContactMonth.objects.filter(
-        project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
-    ).values_list("month", flat=True)
-    build_contact_months(list(built), project_ids=[follow_up.project_id])
+    contact_clocks.contact_logged(follow_up)
+    field = contact_clocks.LAST_CONTACT[ContactKind(follow_up.kind)]
     follow_up.project.refresh_from_db(fields=[field])
     return follow_up
-
-
-def gap_days(day: date, previous: date) -> int:
-    """Days from the previous contact (or the project's start) to this one; never negative."""
-    return max((day - previous).days, 0)
 
 
 @transaction.atomic
@@ -231,17 +238,9 @@ def evaluate(
     return evaluation
 
 
-def today() -> date:
-    return timezone.localdate()
-
-
 # 成单预测周快照 -------------------------------------------------------------------------------
 
 SNAPSHOT_MONTHS = 12
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def ensure_forecast_snapshot(day: date | None = None) -> ForecastSnapshot | None:
@@ -306,71 +305,3 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
         for owner, month, n, value, weighted, committed in rows
     )
     return snapshot
-
-
-def midnight(day: date) -> datetime:
-    """The start of `day` in the site's time zone: the bound for timestamp filters."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def build_contact_months(months: list[date], project_ids: list[int] | None = None) -> None:
-    """(Re)build the ContactMonth rows of `months` (first days of months that have ended)
-    from the follow-ups: of every project created by each month's end, or of `project_ids`.
-    One INSERT … SELECT a month; each value a lookup on the follow-ups' project index."""
-    business, relationship = ContactKind.BUSINESS, ContactKind.RELATIONSHIP
-
-    def longest(kind: str, **dates) -> Subquery:
-        return Subquery(
-            FollowUp.objects.filter(project=OuterRef("pk"), kind=kind, **dates)
-            .order_by()
-            .values("project")
-            .annotate(gap=Max("gap_days"))
-            .values("gap")
-        )
-
-    columns = [
-        "project_id",
-        "month",
-        "business_gap_first",
-        "business_gap_rest",
-        "business_clock",
-        "relationship_gap_first",
-        "relationship_gap_rest",
-        "relationship_clock",
-        "first_clock",
-    ]
-    for month in months:
-        after = domain.add_months(month, 1)
-        projects = Project.objects.filter(created_at__lt=midnight(after))
-        rows = ContactMonth.objects.filter(month=month)
-        if project_ids is not None:
-            projects = projects.filter(pk__in=project_ids)
-            rows = rows.filter(project_id__in=project_ids)
-        values = {"first_day": Value(month, output_field=DateField())}
-        started = TruncDate("created_at")
-        for name, kind in (("business", business), ("relationship", relationship)):
-            values[f"{name}_gap_first"] = longest(kind, date=month)
-            values[f"{name}_gap_rest"] = longest(kind, date__gt=month, date__lt=after)
-            values[f"{name}_clock"] = newest_contact(kind, date__lt=after)
-        values["first_clock"] = Least(
-            Coalesce(values["business_clock"], started),
-            Coalesce(values["relationship_clock"], started),
-        )
-        select = projects.order_by().annotate(**values)
-        sql, params = select.values_list("pk", "first_day", *columns[2:]).query.sql_with_params()
-        with transaction.atomic():
-            rows.delete()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {ContactMonth._meta.db_table} ({', '.join(columns)}) {sql}",
-                    params,
-                )
-
-
-def ensure_contact_months(months: list[date]) -> None:
-    """Build the months not built yet (the first request for a month pays for it once);
-    a month another request is building at the same moment is left to it."""
-    for month in months:
-        if not ContactMonth.objects.filter(month=month).exists():
-            with contextlib.suppress(IntegrityError):
-                build_contact_months([month])

@@ -39,7 +39,7 @@ from .forms import (
     ProjectFilterForm,
     ProjectForm,
 )
-from .models import PipelineSettings, Project, ProjectCompetitor, Stage, Status
+from .models import PipelineSettings, Project, Stage, Status
 
 CARDS_PER_STAGE = 8
 OWNERS_SHOWN = 20  # rows of the 待跟进 per-manager table
@@ -383,7 +383,10 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.save_project(
-                project=project, by=request.user, expected_version=form.expected_version
+                project=project,
+                by=request.user,
+                expected_version=form.expected_version,
+                contacts=form.cleaned_data["contacts"],
             )
         except EditConflict as conflict:
             form.add_error(None, conflict.message)
@@ -391,7 +394,6 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _form_errors(form, error)
             return render(request, template, ctx, status=400)
-        project.contacts.set(form.cleaned_data["contacts"])
         messages.success(request, _("已保存。"))
         return done(request, project.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
@@ -514,7 +516,7 @@ def competitor_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     project = _get(request, pk)
     form = CompetitorForm(request.POST, project=project)
     if form.is_valid():
-        form.save()
+        services.add_competitor(competitor=form.instance, by=request.user)
         messages.success(request, _("已添加竞争对手。"))
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
@@ -526,5 +528,5 @@ def competitor_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @permission_required("pipeline.change_project", raise_exception=True)
 def competitor_remove(request: HtmxHttpRequest, pk: int, row: int) -> HttpResponse:
     project = _get(request, pk)
-    ProjectCompetitor.objects.filter(project=project, pk=row).delete()
+    services.remove_competitor(project=project, row_id=row, by=request.user)
     return redirect(reverse("pipeline:project-detail", args=[project.pk]) + "#competitors")

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from o2crm.dates import week_start
 from pipeline.models import ForecastSnapshot
-from pipeline.services import take_forecast_snapshot, week_start
+from pipeline.services import take_forecast_snapshot
 
 from . import services
 from .forms import review_week

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team, User
 from hospitals.forms import QuickSelect, owner_filter_field, set_owner_choices
 from hospitals.models import PROVINCES
+from o2crm.dates import week_start
 from pipeline.domain import add_months
-from pipeline.services import week_start
 
 from .models import iso_week, week_monday
 from .monthly import MonthScope

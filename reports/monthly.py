@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, people_named
+from o2crm.dates import midnight
 from pipeline import domain
 from pipeline.models import (
     EntryPath,
@@ -43,7 +44,6 @@ from pipeline.models import (
 )
 
 from .models import WeeklyLine, WeeklySummary, iso_week
-from .queries import midnight
 from .weekly import stage_at
 
 PAGE_SIZE = 50

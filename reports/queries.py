@@ -39,6 +39,8 @@ from django.utils import timezone
 
 from accounts.models import User, people_named
 from hospitals.models import Hospital
+from o2crm.dates import midnight
+from pipeline.contact_clocks import ensure_months, newest_contact
 from pipeline.domain import add_months, weighted
 from pipeline.models import (
     ContactKind,
@@ -55,11 +57,9 @@ from pipeline.models import (
     StageChange,
     Status,
     class_a,
-    newest_contact,
     planned_month,
     value_times_probability,
 )
-from pipeline.services import ensure_contact_months, midnight
 
 
 @dataclass(frozen=True)
@@ -535,7 +535,7 @@ def discipline(user: User, scope: Scope) -> dict:
         ids = list(base.values_list("pk", flat=True))
     months = whole_months(start, end) if whole_country else []
     if months:  # a month that has ended: its rows, built once (ContactMonth)
-        ensure_contact_months(months)
+        ensure_months(months)
     if end >= timezone.localdate():  # no contact after the period: the projects' own dates
         counts = _kept_counts_to_today(base, settings, cadence, start, end)
     else:

@@ -11,8 +11,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from o2crm.dates import week_start
 from o2crm.records import save_record
-from pipeline.services import week_start
 
 from . import weekly
 from .models import WeeklyLine, WeeklySummary

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role, people_named
 from hospitals.models import Contact, Hospital, HospitalStatus
 from o2crm import paging
+from o2crm.dates import midnight, week_start
 from o2crm.records import EditConflict
 from pipeline.domain import add_months, weighted
 from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
-from pipeline.services import week_start
 from proposals.models import Proposal, State
 from visits.models import Task, Visit, VisitStatus
 
@@ -148,7 +148,7 @@ def _dashboard(user, today, by_owner: list[dict]) -> dict:
             .select_related("hospital")
             .order_by("due_date", "pk")[:6]
         )
-        start = queries.midnight(today)
+        start = midnight(today)
         ctx["visits_today"] = list(
             Visit.objects.visible_to(user)
             .filter(

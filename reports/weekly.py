@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from o2crm.dates import midnight
 from pipeline.models import (
     Channel,
     ContactKind,
@@ -24,7 +25,6 @@ from pipeline.models import (
 from visits.models import Visit, VisitStatus
 
 from .models import WeeklySummary, iso_week
-from .queries import midnight
 
 PROGRESS_CHARS = 600  # a week's progress text per project, as a form cell holds it
 

@@ -336,6 +336,5 @@ def update_task(request: HttpRequest, task_id: int, payload: TaskPatch):
     if payload.done:
         services.complete_task(task=task, by=request.user)
     else:
-        Task.objects.filter(pk=task.pk).update(done=False, done_at=None)
-        task.refresh_from_db()
+        services.reopen_task(task=task, by=request.user)
     return task

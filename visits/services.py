@@ -125,6 +125,13 @@ def complete_task(*, task: Task, by: User) -> Task:
     return task
 
 
+def reopen_task(*, task: Task, by: User) -> Task:
+    """A task marked done by mistake is open again (the contact it counted stays logged)."""
+    Task.objects.filter(pk=task.pk).update(done=False, done_at=None)
+    task.refresh_from_db()
+    return task
+
+
 def coverage(project: Project, *, viewer: User) -> tuple[int, list[tuple[VisitObjective, bool]]]:
     """Share of the active visit objectives already answered for this project, and the list,
     as `viewer` may know them."""

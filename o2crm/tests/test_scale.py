@@ -6,6 +6,7 @@ from django.test import Client
 
 from accounts.models import Team, User
 from hospitals.models import Contact, Hospital
+from pipeline import contact_clocks
 from pipeline.models import FollowUp, ForecastSnapshot, PipelineSettings, Project, StageChange
 from proposals.models import NumberCounter, Proposal
 from reports.models import WeeklySummary
@@ -37,7 +38,7 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     # the late-contact dates as the app keeps them (derived again from the follow-ups)
     generated = list(Project.objects.order_by("pk").values(*LATE))
     assert any(row["late_business_b_on"] for row in generated)
-    Project.objects.refresh_late_contacts(PipelineSettings.current())
+    contact_clocks.cadences_changed(PipelineSettings.current())
     assert list(Project.objects.order_by("pk").values(*LATE)) == generated
 
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from PIL import Image
 
+from o2crm.dates import midnight, week_start
 from pipeline import services
+from pipeline import services as pipeline_services
 from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, PipelineSettings, Project
-from pipeline.services import take_forecast_snapshot, week_start
+from pipeline.services import take_forecast_snapshot
 from pipeline.tests.factories import stage
 from reports import queries
 
@@ -246,7 +248,7 @@ def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(
     this_month = TODAY.replace(day=1)
     last, before = add_months(this_month, -1), add_months(this_month, -2)
     # closed during last month: out of it; closed today: still open at its end
-    lost_then = queries.midnight(last + timedelta(days=5))
+    lost_then = midnight(last + timedelta(days=5))
     Project.objects.filter(pk=made[0].pk).update(status="lost", closed_at=lost_then)
     Project.objects.filter(pk=made[1].pk).update(status="won", closed_at=timezone.now())
     edges = make(alice, "边界人民医院", TODAY - timedelta(days=120))
@@ -279,7 +281,7 @@ def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(
     monkeypatch.setattr(queries, "WORST", 3)
     periods = [(last, this_month - timedelta(days=1)), (before, this_month - timedelta(days=1))]
     seen = [both_ways(*period) for period in periods]
-    existed = Project.objects.filter(created_at__lt=queries.midnight(this_month))
+    existed = Project.objects.filter(created_at__lt=midnight(this_month))
     assert ContactMonth.objects.filter(month=last).count() == existed.count() > 0
     # logged late into a month already built: its rows follow, and the answers with them
     worst = Project.objects.get(pk=seen[0][1][0]["project"])  # last month's most overdue
@@ -333,7 +335,7 @@ def test_new_cadences_rejudge_the_contacts_already_logged(as_user, alice):
     assert kept() == 0
     settings = PipelineSettings.current()
     settings.cadence_a_days = 14
-    settings.save()
+    pipeline_services.change_settings(settings=settings)
     assert kept() == 1
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from hospitals.tests.factories import HospitalFactory
+from o2crm.dates import week_start
 from pipeline import services
 from pipeline.models import FollowUp, Project, StageChange
-from pipeline.services import week_start
 from pipeline.tests.factories import ProjectFactory, evaluate, stage
 from reports.models import WeeklySummary, iso_week
 from visits.models import Visit

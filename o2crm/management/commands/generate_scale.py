@@ -24,6 +24,8 @@ from accounts.models import Role, Team, User
 from accounts.services import assign_role, sync_role_groups
 from hospitals import domain
 from hospitals.models import GRADE_RANK, PROVINCES, Contact, Department, Hospital, Layer
+from o2crm.dates import week_start
+from pipeline import contact_clocks
 from pipeline.domain import add_months
 from pipeline.models import (
     FollowUp,
@@ -31,10 +33,8 @@ from pipeline.models import (
     Project,
     Stage,
     StageChange,
-    late_contact_dates,
-    newest_contact,
 )
-from pipeline.services import build_contact_months, take_forecast_snapshot, week_start
+from pipeline.services import take_forecast_snapshot
 from proposals import domain as economics
 from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
 from reports.models import WeeklyLine, WeeklySummary
@@ -333,12 +333,10 @@ class Command(BaseCommand):
             channel = rng.choice(["visit", "phone", "wechat", "dinner"])
             kind = rng.choice(["business", "business", "relationship"])
             specs.append((pk, owner_id, day, channel, kind))
-        # each contact's days since the previous one of its kind, as log_follow_up keeps it
-        gaps, previous = [0] * count, {}
-        for i in sorted(range(count), key=lambda i: (specs[i][0], specs[i][4], specs[i][2])):
-            pk, _owner, day, _channel, kind = specs[i]
-            gaps[i] = max((day - previous.get((pk, kind), started[pk])).days, 0)
-            previous[pk, kind] = day
+        # each contact's days since the previous one of its kind, as the app keeps it
+        gaps = contact_clocks.gaps_in_order(
+            [(pk, kind, day) for pk, _o, day, _c, kind in specs], started
+        )
         done = 0
         while done < count:
             size = min(self.batch * 4, count - done)
@@ -361,15 +359,8 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # statistics first, or the planner guesses
                 cursor.execute("ANALYZE pipeline_followup")
-        clocks = {
-            field: newest_contact(kind)
-            for kind, field in (
-                ("business", "last_business_contact_on"),
-                ("relationship", "last_relationship_contact_on"),
-            )
-        }
         # one UPDATE of every project (each one rewrites the whole table)
-        Project.objects.update(**clocks, **late_contact_dates(PipelineSettings.current()))
+        contact_clocks.set_project_clocks(Project.objects.all(), PipelineSettings.current())
         self.say("cadence clocks and late contacts set from the follow-ups")
 
     def visits_and_surveys(self, n: int) -> None:
@@ -436,7 +427,7 @@ class Command(BaseCommand):
         # 联络达标 of the last months, as the directors' first look at each would have built it
         this_month = timezone.localdate().replace(day=1)
         months = [add_months(this_month, -k) for k in range(self.CONTACT_MONTHS, 0, -1)]
-        build_contact_months(months)
+        contact_clocks.build_months(months)
         self.say(f"{len(months):>9,} months of contact rows")
         managers = list(User.objects.filter(role=Role.MANAGER).values_list("pk", flat=True))
         open_projects: dict[int, list[tuple]] = {}

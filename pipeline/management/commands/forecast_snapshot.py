@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from pipeline.services import take_forecast_snapshot, week_start
+from o2crm.dates import week_start
+from pipeline.services import take_forecast_snapshot
 
 
 class Command(BaseCommand):

@@ -1,0 +1,15 @@
+"""Days and weeks as the whole app counts them (the site's time zone, weeks from Monday)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+
+def midnight(day: date) -> datetime:
+    """The start of `day` in the site's time zone: the bound for timestamp filters."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
