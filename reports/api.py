@@ -1,5 +1,5 @@
 """Reports in the JSON API: /api/v1/reports/<name>, each with ?format=xlsx for the workbook.
-The JSON, the page and the workbook print the same rows from reports/queries.py."""
+The JSON, the page and the workbook print the same rows, from each report's module."""
 
 import datetime as dt
 from typing import Any
@@ -13,8 +13,13 @@ from pydantic import field_validator
 
 from o2crm.params import PageNumber, RowId
 
-from . import exports, monthly, queries, services, weekly
+from . import discipline as discipline_report
+from . import exports, monthly, services, weekly
+from . import forecast as forecast_report
+from . import funnel as funnel_report
+from . import sources as sources_report
 from .forms import MonthlyForm, ReportFilterForm, WeekForm
+from .scope import Scope
 
 router = Router(tags=["reports"])
 
@@ -38,7 +43,7 @@ class ReportParams(Filters):
     format: str | None = None  # "xlsx" for the workbook
 
 
-def _scope(request: HttpRequest, params: ReportParams, report: str) -> queries.Scope:
+def _scope(request: HttpRequest, params: ReportParams, report: str) -> Scope:
     data = {
         k: v
         for k, v in params.dict().items()
@@ -62,13 +67,13 @@ def _answer(request: HttpRequest, params: ReportParams, report: str, build) -> A
 @router.get("/reports/funnel", response=dict[str, Any], url_name="funnel_report")
 def funnel(request: HttpRequest, params: Query[ReportParams]):
     """销售管道图: open projects by stage now, and stage conversion over the period."""
-    return _answer(request, params, "funnel", queries.funnel)
+    return _answer(request, params, "funnel", funnel_report.funnel)
 
 
 @router.get("/reports/sources", response=dict[str, Any], url_name="sources_report")
 def sources(request: HttpRequest, params: Query[ReportParams]):
     """来源与切入分析: projects created in the period by source, event and entry path."""
-    return _answer(request, params, "sources", queries.sources)
+    return _answer(request, params, "sources", sources_report.sources)
 
 
 class ForecastParams(ReportParams):
@@ -82,7 +87,7 @@ def forecast(request: HttpRequest, params: Query[ForecastParams]):
     page = None if params.format == "xlsx" else params.page or 1
 
     def build(user, scope):
-        return queries.forecast(user, scope, page=page)
+        return forecast_report.forecast(user, scope, page=page)
 
     return _answer(request, params, "forecast", build)
 
@@ -90,7 +95,7 @@ def forecast(request: HttpRequest, params: Query[ForecastParams]):
 @router.get("/reports/discipline", response=dict[str, Any], url_name="discipline_report")
 def discipline(request: HttpRequest, params: Query[ReportParams]):
     """联络达标: per manager and team, the share of A and B projects contacted within cadence."""
-    return _answer(request, params, "discipline", queries.discipline)
+    return _answer(request, params, "discipline", discipline_report.discipline)
 
 
 def _format(value: str | None) -> None:

@@ -15,7 +15,7 @@ from pipeline.domain import add_months
 
 from .models import iso_week, week_monday
 from .monthly import MonthScope
-from .queries import Scope
+from .scope import Scope
 
 # How far back each report looks unless the user says otherwise.
 DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365, "discipline": 30}

@@ -222,7 +222,7 @@ def test_forecast_page_shows_the_largest_managers_first(as_user, director, alice
 def test_forecast_api_pages_its_managers_and_keeps_every_total(
     as_user, director, alice, bob, monkeypatch
 ):
-    monkeypatch.setattr("reports.queries.FORECAST_MANAGERS_PAGE", 1)
+    monkeypatch.setattr("reports.forecast.FORECAST_MANAGERS_PAGE", 1)
     soon = timezone.localdate() + timedelta(days=10)
     project(alice, "proposal", 1_000_000, planned_purchase_date=soon)
     project(bob, "proposal", 5_000_000, planned_purchase_date=soon)

@@ -17,7 +17,9 @@ from pipeline import services as pipeline_services
 from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, PipelineSettings, Project
 from pipeline.services import take_forecast_snapshot
 from pipeline.tests.factories import stage
-from reports import queries
+from reports import discipline as discipline_report
+from reports.discipline import WORST, Route, route_for
+from reports.scope import Scope, whole_months
 
 from .test_weekly import at, contact, make, move
 
@@ -172,40 +174,38 @@ def make_cases(owner) -> list[Project]:
     return made
 
 
-def test_the_current_period_reads_what_the_contacts_say(alice, monkeypatch):
+def same_by_every_route(user, scope, routes, worst=WORST) -> dict:
+    """The report by each of `routes` (the default route first): all equal; the report."""
+    chosen = discipline_report.discipline(user, scope, worst=worst)
+    for route in routes:
+        assert discipline_report.discipline(user, scope, route=route, worst=worst) == chosen, (
+            route,
+            scope,
+        )
+    return chosen
+
+
+def test_the_current_period_reads_what_the_contacts_say(alice, director):
     """A period running to today is counted from each project's own dates (its contact
     clocks and newest late contacts); counted from the follow-ups themselves, as a past
-    period is, every case gives the same answer, for either kind and any period start."""
+    period is, every case gives the same answer, for either kind and any period start, and
+    the same most overdue projects."""
     make_cases(alice)
-    settings = PipelineSettings.current()
-    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
-    base = Project.objects.open()
     seen = set()
     for start in (TODAY - timedelta(days=29), TODAY - timedelta(days=6), TODAY - timedelta(60)):
-        from_projects = queries._kept_counts_to_today(base, settings, cadence, start, TODAY)
-        from_contacts = queries._kept_counts(base, settings, cadence, start, TODAY, None)
-        assert sorted(from_projects) == sorted(from_contacts)
-        seen.add(tuple(sorted(from_projects)))
+        scope = Scope(start=start, end=TODAY)
+        assert route_for(director, scope, TODAY) == Route.TODAY
+        # fewer than the late pairs shown: the cut is tested too
+        data = same_by_every_route(director, scope, [Route.COUNTRY, Route.PROJECTS], worst=3)
+        assert len(data["late_projects"]) == 3  # more late pairs than are shown
+        seen.add(str(data["managers"]))
     assert len(seen) > 1  # the start matters: the cases are not all kept or all late
-    # the most overdue: from the clocks the projects keep, as from the follow-ups
-    monkeypatch.setattr(queries, "WORST", 3)  # fewer than the late pairs: the cut is tested
-    qs = base.with_cadence(settings, TODAY)
-    from_clocks = queries._late_projects(qs, settings, cadence, TODAY)
-    monkeypatch.setattr(
-        queries,
-        "_first_due_from_clocks",
-        lambda qs, s, c, end: queries._first_due_from_contacts(qs, c, end),
-    )
-    assert queries._late_projects(qs, settings, cadence, TODAY) == from_clocks
-    assert len(from_clocks) == queries.WORST  # more late pairs than are shown
 
 
-def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup(
-    alice, monkeypatch
-):
+def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup(alice, director):
     """For the whole country the clocks at a past end are read from the contacts after it
     ("date minus gap" of the first one); elsewhere each project looks its clock up. Every
-    case, contacts logged in order and one logged late, gives the same list both ways."""
+    case, contacts logged in order and one logged late, gives the same report both ways."""
     p = make_cases(alice)[-1]
     contact(p, TODAY - timedelta(days=50))  # logged late, before the others: gaps rewritten
     # A waited less than B but is later past due (weekly against monthly): ranked by the due
@@ -218,25 +218,18 @@ def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup
         for kind in ("business", "relationship"):
             contact(p, TODAY - timedelta(days=last), kind=kind)
             contact(p, TODAY - timedelta(days=2), kind=kind)
-    settings = PipelineSettings.current()
-    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
-    base = Project.objects.open()
     lists = set()
     for worst in (1, 3, 100):
-        monkeypatch.setattr(queries, "WORST", worst)
         for days_ago in (1, 4, 11, 20, 31, 45):
             end = TODAY - timedelta(days=days_ago)
-            qs = base.with_cadence(settings, end)
-            by_lookup = queries._late_projects(qs, settings, cadence, end, many=False)
-            from_later = queries._late_projects(qs, settings, cadence, end, many=True)
-            assert from_later == by_lookup, end
-            lists.add(tuple(r["days_late"] for r in by_lookup))
+            scope = Scope(start=end - timedelta(days=13), end=end)
+            assert route_for(director, scope, TODAY) == Route.COUNTRY
+            data = same_by_every_route(director, scope, [Route.PROJECTS], worst=worst)
+            lists.add(tuple(r["days_late"] for r in data["late_projects"]))
     assert len(lists) > 3  # the ends differ: the comparison is not of empty lists
 
 
-def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(
-    alice, director, monkeypatch
-):
+def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(alice, director):
     """联络达标 of months that have ended, for the whole country, reads each project's
     ContactMonth rows; the follow-ups themselves give the same counts and the same most
     overdue projects, for one month and for two, before and after a contact is logged late
@@ -269,16 +262,12 @@ def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(
         contact(first_day, day, kind="relationship")
 
     def both_ways(start, end):
-        scope = queries.Scope(start=start, end=end)
-        assert queries.whole_months(start, end), (start, end)
-        from_rows = queries.discipline(director, scope)
-        with monkeypatch.context() as m:  # the follow-ups themselves, as for other periods
-            m.setattr(queries, "whole_months", lambda start, end: [])
-            from_contacts = queries.discipline(director, scope)
-        assert from_rows == from_contacts, (start, end)
-        return from_contacts["managers"], from_contacts["late_projects"]
+        scope = Scope(start=start, end=end)
+        assert route_for(director, scope, TODAY) == Route.MONTHS, (start, end)
+        # the follow-ups themselves, as for other periods: for the country and by project
+        data = same_by_every_route(director, scope, [Route.COUNTRY, Route.PROJECTS], worst=3)
+        return data["managers"], data["late_projects"]
 
-    monkeypatch.setattr(queries, "WORST", 3)
     periods = [(last, this_month - timedelta(days=1)), (before, this_month - timedelta(days=1))]
     seen = [both_ways(*period) for period in periods]
     existed = Project.objects.filter(created_at__lt=midnight(this_month))
@@ -290,8 +279,8 @@ def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(
     contact(edges, last + timedelta(days=20))
     after = [both_ways(*period) for period in periods]
     assert after != seen  # the late contacts changed something the comparison covers
-    assert queries.whole_months(last, this_month + timedelta(days=3)) == []  # not ended
-    assert queries.whole_months(last + timedelta(days=1), this_month - timedelta(days=1)) == []
+    assert whole_months(last, this_month + timedelta(days=3)) == []  # not ended
+    assert whole_months(last + timedelta(days=1), this_month - timedelta(days=1)) == []
 
 
 def test_a_period_that_ended_reads_the_contacts_up_to_its_end(as_user, alice, discipline):
@@ -469,3 +458,11 @@ def test_every_role_reads_discipline_of_a_past_period(
         assert counted == 0 and data["managers"] == []
     elif role in ("alice", "carol"):
         assert [m["owner"] for m in data["managers"]] == [role]
+
+
+def test_a_route_that_cannot_answer_a_period_says_so(director):
+    past = Scope(start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=10))
+    with pytest.raises(ValueError):
+        discipline_report.discipline(director, past, route=Route.TODAY)
+    with pytest.raises(ValueError):  # not whole months
+        discipline_report.discipline(director, past, route=Route.MONTHS)

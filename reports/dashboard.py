@@ -1,0 +1,204 @@
+"""工作台, the first screen: what the signed-in user has and must do today, and for those who
+oversee others their teams' pipeline, forecast and weekly summaries. A fixed number of
+queries for every role, whatever the number of rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User, people_named
+from hospitals.models import Contact, Hospital, HospitalStatus
+from o2crm.dates import midnight, week_start
+from pipeline.domain import add_months, weighted
+from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
+from proposals.models import Proposal, State
+from visits.models import Task, Visit, VisitStatus
+
+from . import funnel, weekly
+from .charts import funnel_svg
+from .models import WeeklySummary, iso_week
+from .scope import Scope, months_between
+
+RECENT = 8
+
+
+def home(user: User, today: date) -> dict:
+    """The 工作台's context for `user` on `today`."""
+    hospitals = Hospital.objects.visible_to(user)
+    by_status = dict(
+        hospitals.order_by().values("status").annotate(n=Count("*")).values_list("status", "n")
+    )
+    # New and relocating hospitals need central oxygen explicitly (process step 1.1).
+    explicit_need = list(
+        hospitals.filter(status__in=[HospitalStatus.NEW, HospitalStatus.RELOCATING])
+        .select_related("owner")
+        .order_by("-grade_rank", "pinyin")[:6]
+    )
+    recent_rows = list(
+        Hospital.history.filter(id__in=hospitals.values("pk"))
+        .select_related("history_user")
+        .order_by("-history_date")[:RECENT]
+    )
+    settings = PipelineSettings.current()
+    by_owner = _open_by_owner(user, settings, today)
+    due = {k: sum(row[k] for row in by_owner) for k in DUE_KEYS}
+    ctx = {
+        "n_overdue": due["overdue"],
+        "n_open_projects": due["open"],
+        # 联络达标 now: the open projects whose business and relationship clocks are in time
+        "in_cadence": {
+            "business": _share(due["open"] - due["business_late"], due["open"]),
+            "relationship": _share(due["open"] - due["relationship_late"], due["open"]),
+        },
+        "n_hospitals": sum(by_status.values()),
+        "status_counts": [
+            (value, label, by_status.get(value, 0)) for value, label in HospitalStatus.choices
+        ],
+        "n_contacts": Contact.objects.visible_to(user).count(),
+        "explicit_need": explicit_need,
+        "recent": recent_rows,
+        # the director's queue: proposals waiting for a decision
+        "n_pending_proposals": Proposal.objects.visible_to(user)
+        .filter(state=State.PENDING, superseded=False)
+        .count()
+        if user.has_perm("proposals.approve_proposal")
+        else 0,
+        "today": today,
+        **_dashboard(user, today, by_owner),
+    }
+    return ctx
+
+
+DUE_KEYS = ("open", "overdue", "business_late", "relationship_late")
+
+
+def _open_by_owner(user, settings, today) -> list[dict]:
+    """Per owner of the visible open projects: how many, their value and weighted value, how
+    many are behind on contact (either kind, and each kind). One grouped query for the
+    工作台's counts and its team totals, answered from the covering index project_open_pipeline
+    (counted on status, not the id, which is not in the index)."""
+    late_b, late_r = Q(business_due_on__lt=today), Q(relationship_due_on__lt=today)
+    return list(
+        Project.objects.visible_to(user)
+        .open()
+        .with_cadence(settings, today)
+        .order_by()
+        .values("owner")
+        .annotate(
+            open=Count("status"),
+            value=Sum("contract_value"),
+            weighted=value_times_probability(),
+            overdue=Count("status", filter=late_b | late_r),
+            business_late=Count("status", filter=late_b),
+            relationship_late=Count("status", filter=late_r),
+        )
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+DASHBOARD_MONTHS = 6
+TEAMS_SHOWN = 8
+
+
+def _dashboard(user, today, by_owner: list[dict]) -> dict:
+    """The role's own part of 工作台: a manager's day and week; for those who oversee others,
+    their teams' funnels, the forecast and whose weekly summary is missing. A fixed number of
+    queries for every role, whatever the number of rows."""
+    this_monday = week_start(today)
+    last_monday = this_monday - timedelta(days=7)
+
+    def chart(owner=None):
+        scope = Scope(start=today - timedelta(days=89), end=today, owner=owner)
+        stages = funnel.funnel(user, scope, conversion=False)["stages"]
+        return funnel_svg(stages, title=_("销售管道图"), unit="¥", wan=_("万"))
+
+    ctx = {}
+    if user.role == Role.MANAGER:
+        ctx["my_funnel_chart"] = chart(owner=user.pk)
+        weeks = {
+            s.week_start: s
+            for s in WeeklySummary.objects.filter(
+                owner=user, week_start__in=[this_monday, last_monday]
+            )
+        }
+        ctx["my_weeks"] = [
+            (iso_week(m), label, weeks.get(m))
+            for m, label in ((last_monday, _("上周")), (this_monday, _("本周")))
+        ]
+        ctx["tasks"] = list(
+            Task.objects.visible_to(user)
+            .filter(owner=user, done=False, due_date__lte=today)
+            .select_related("hospital")
+            .order_by("due_date", "pk")[:6]
+        )
+        start = midnight(today)
+        ctx["visits_today"] = list(
+            Visit.objects.visible_to(user)
+            .filter(
+                owner=user,
+                status=VisitStatus.PLANNED,
+                planned_at__gte=start,
+                planned_at__lt=start + timedelta(days=1),
+            )
+            .select_related("hospital")
+            .order_by("planned_at")[:6]
+        )
+    if user.sees_all or user.led_team_ids:
+        overview = weekly.overview(user, last_monday)
+        ctx["last_week"] = {"week": overview["week"], **overview["total"]}
+        ctx["funnel_chart"] = chart()
+        ctx["forecast_months"] = _forecast_months(user, today)
+        ctx["team_pipeline"] = _team_pipeline(by_owner)
+    return ctx
+
+
+def _forecast_months(user, today) -> list[dict]:
+    """Weighted and committed value of open projects planned for the next DASHBOARD_MONTHS
+    months, this one first."""
+    first = today.replace(day=1)
+    months = months_between(first, add_months(first, DASHBOARD_MONTHS - 1))
+    after = add_months(months[-1], 1)
+    rows = dict.fromkeys(months)
+    for month, value, value_times, committed in (
+        Project.objects.visible_to(user)
+        .open()
+        .filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
+        .annotate(month=planned_month())
+        .order_by()
+        .values_list("month")
+        .annotate(
+            value=Sum("contract_value"),
+            weighted=value_times_probability(),
+            committed=Sum("contract_value", filter=Q(committed=True)),
+        )
+    ):
+        rows[month] = (value, weighted(value_times or Decimal(0)), committed)
+    return [
+        {
+            "month": m.strftime("%Y-%m"),
+            "value": (rows[m] or (0, 0, 0))[0] or 0,
+            "weighted": (rows[m] or (0, 0, 0))[1] or 0,
+            "committed": (rows[m] or (0, 0, 0))[2] or 0,
+        }
+        for m in months
+    ]
+
+
+def _team_pipeline(by_owner: list[dict]) -> list[dict]:
+    """Each team's open pipeline: projects, value, weighted; the largest teams first."""
+    people = people_named(row["owner"] for row in by_owner)
+    teams: dict[str, dict] = {}
+    for row in by_owner:
+        team = teams.setdefault(people[row["owner"]][2], {"n": 0, "value": 0, "weighted": 0})
+        team["n"] += row["open"]
+        team["value"] += row["value"] or 0
+        team["weighted"] += weighted(row["weighted"] or Decimal(0))
+    ranked = sorted(teams.items(), key=lambda item: -item[1]["weighted"])[:TEAMS_SHOWN]
+    return [{"team": name, **sums} for name, sums in ranked]

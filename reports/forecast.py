@@ -1,0 +1,242 @@
+"""成单预测 and its accuracy: open value by month of planned purchase, per manager, and how
+earlier weeks' forecasts compared with what was won."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DateField,
+    Q,
+    Sum,
+)
+from django.db.models.functions import (
+    Cast,
+    TruncMonth,
+)
+from django.utils import timezone
+
+from accounts.models import User, people_named
+from o2crm.dates import midnight
+from pipeline.domain import add_months, weighted
+from pipeline.models import (
+    ForecastSnapshot,
+    ForecastSnapshotRow,
+    Status,
+    planned_month,
+    value_times_probability,
+)
+
+from .scope import Scope, money, months_between, projects
+
+# 成单预测 ---------------------------------------------------------------------------------------
+
+
+FORECAST_MANAGERS_PAGE = 50  # the JSON's managers a page: 500 × 12 months was 670 KB
+
+
+def forecast(user: User, scope: Scope, largest: int | None = None, page: int | None = None) -> dict:
+    """Expected wins by month of planned purchase: open projects' value, value weighted by the
+    stage's win probability, and the value the managers marked as committed; per manager,
+    per team and in total. With `largest`, only that many managers, the largest weighted
+    totals first (the page); with `page`, that page of FORECAST_MANAGERS_PAGE managers in
+    team and name order (the JSON); `managers_count` says how many there are."""
+    months = months_between(scope.start, scope.end)
+    if not months:
+        return {
+            "scope": scope.as_dict(),
+            "months": [],
+            "managers": [],
+            "managers_count": 0,
+            "teams": [],
+            "total": {},
+            "accuracy": accuracy(user, scope),
+        }
+    after = add_months(months[-1], 1)
+    rows = (
+        projects(user, scope)
+        .open()
+        .filter(planned_purchase_date__gte=months[0], planned_purchase_date__lt=after)
+        .annotate(month=planned_month())
+        .order_by()
+        .values_list("owner", "month")  # group on two small columns; names come after
+        .annotate(
+            n=Count("*"),
+            value=Sum("contract_value"),
+            # value × probability summed in SQL, exactly; the division by 100 below
+            weighted=value_times_probability(),
+            committed=Sum("contract_value", filter=Q(committed=True)),
+        )
+    )
+    index = {m: i for i, m in enumerate(months)}
+    zero = Decimal(0)
+    # owner → per month [count, value, value × probability (% points), committed]
+    sums: dict[int, list[list]] = {}
+    for owner, month, n, value, value_times, committed in rows:
+        cells = sums.get(owner)
+        if cells is None:
+            cells = sums[owner] = [[0, zero, zero, zero] for _ in months]
+        cell = cells[index[month]]
+        cell[0] += n
+        cell[1] += value or zero
+        cell[2] += value_times or zero
+        cell[3] += committed or zero
+    people = people_named(list(sums))
+
+    def as_cells(cells: list[list]) -> list[dict]:
+        return [
+            {
+                "count": n,
+                "value": money(value),
+                "weighted": money(weighted(value_times)),  # exact until here
+                "committed": money(committed),
+            }
+            for n, value, value_times, committed in cells
+        ]
+
+    def added(groups: list[list[list]]) -> list[list]:
+        """Month by month, the cells of several owners (or teams) added up."""
+        return [
+            [sum(c[0] for c in at), *(sum((c[k] for c in at), zero) for k in (1, 2, 3))]
+            for at in zip(*groups, strict=True)
+        ]
+
+    def summed(cells: list[list]) -> list:
+        return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
+
+    shown = sorted(sums, key=lambda pk: (people[pk][2], people[pk][0]))
+    pages = max(1, -(-len(shown) // FORECAST_MANAGERS_PAGE))
+    if largest is not None and len(shown) > largest:
+        shown = sorted(shown, key=lambda pk: -sum(c[2] for c in sums[pk]))[:largest]
+    elif page is not None:
+        page = min(max(page, 1), pages)
+        shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+    managers = [
+        {
+            "owner": people[owner][0],
+            "name": people[owner][1],
+            "team": people[owner][2],
+            "months": as_cells(sums[owner]),
+            "total": as_cells([summed(sums[owner])])[0],
+        }
+        for owner in shown
+    ]
+    owners_of: dict[str, list[int]] = {}
+    for owner in sums:
+        owners_of.setdefault(people[owner][2], []).append(owner)
+    teams = {team: added([sums[o] for o in owners]) for team, owners in owners_of.items()}
+    zeros = [[0, zero, zero, zero] for _ in months]
+    everyone = added(list(teams.values())) if teams else zeros
+    return {
+        "scope": scope.as_dict(),
+        "months": [m.strftime("%Y-%m") for m in months],
+        "managers": managers,
+        "managers_count": len(sums),
+        **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
+        "teams": [
+            {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
+            for team, c in sorted(teams.items())
+        ],
+        "total": {"months": as_cells(everyone), "total": as_cells([summed(everyone)])[0]},
+        "accuracy": accuracy(user, scope),
+    }
+
+
+# 预测准确度 ---------------------------------------------------------------------------------------
+
+ACCURACY_MONTHS = 6
+
+
+def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
+    """For each of the last six whole months: what the forecast said for it when the month
+    began (the newest weekly snapshot on or before its first day) against what was won in it;
+    and per manager over those months. Province does not apply: snapshots are per manager."""
+    this_month = (today or timezone.localdate()).replace(day=1)
+    months, month = [], this_month
+    for _i in range(ACCURACY_MONTHS):
+        month = (month - timedelta(days=1)).replace(day=1)
+        months.insert(0, month)
+    taken = list(
+        ForecastSnapshot.objects.filter(week_start__lte=months[-1])
+        .order_by("week_start")
+        .values_list("pk", "week_start")
+    )
+    chosen = {}
+    for m in months:
+        before = [t for t in taken if t[1] <= m]
+        if before:
+            chosen[m] = before[-1]
+    zero = Decimal(0)
+    forecast: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+    if chosen:
+        which = Q()
+        for m, (pk, _week) in chosen.items():
+            which |= Q(snapshot_id=pk, month=m)
+        rows = ForecastSnapshotRow.objects.visible_to(user).filter(which)
+        if scope.owner:
+            rows = rows.filter(owner_id=scope.owner)
+        if scope.team:
+            rows = rows.filter(owner__team_id=scope.team)
+        for owner, m, weighted, committed in rows.values_list(
+            "owner", "month", "weighted", "committed"
+        ):
+            forecast[owner, m] = (weighted, committed)
+    won_rows = (
+        projects(
+            user,
+            scope.__class__(start=months[0], end=this_month, owner=scope.owner, team=scope.team),
+        )
+        .filter(
+            status=Status.WON,
+            closed_at__gte=midnight(months[0]),
+            closed_at__lt=midnight(this_month),
+        )
+        .annotate(month=Cast(TruncMonth("closed_at"), DateField()))
+        .order_by()
+        .values_list("owner", "month")
+        .annotate(value=Sum("contract_value"))
+    )
+    won: dict[tuple[int, date], Decimal] = {
+        (owner, m): value or zero for owner, m, value in won_rows
+    }
+    owners = {o for o, _m in forecast} | {o for o, _m in won}
+    people = people_named(owners)
+    # [forecast, committed, won] per month, per manager and in all: one pass over each side
+    by_m = {m: [zero, zero, zero] for m in months}
+    by_o = {o: [zero, zero, zero] for o in owners}
+    everyone = [zero, zero, zero]
+    for (o, m), (weighted, committed) in forecast.items():
+        for into in (by_m[m], by_o[o], everyone):
+            into[0] += weighted
+            into[1] += committed
+    for (o, m), value in won.items():
+        for into in (by_m[m], by_o[o], everyone):
+            into[2] += value
+
+    def line(sums: list[Decimal]) -> dict:
+        weighted, committed, actual = sums
+        return {
+            "forecast": money(weighted),
+            "committed": money(committed),
+            "won": money(actual),
+            # won ÷ weighted forecast: 1.0 is a perfect forecast
+            "ratio": float(round(actual / weighted, 4)) if weighted else None,
+        }
+
+    by_month = [
+        {
+            "month": m.strftime("%Y-%m"),
+            "snapshot": chosen[m][1].isoformat() if m in chosen else None,
+            **line(by_m[m]),
+        }
+        for m in months
+    ]
+    managers = [
+        {"owner": people[o][0], "name": people[o][1], "team": people[o][2], **line(by_o[o])}
+        for o in sorted(owners, key=lambda pk: (people[pk][2], people[pk][0]))
+    ]
+    for m in managers:  # how far off, either way: the managers to talk to come first
+        m["error"] = round(abs(m["ratio"] - 1), 4) if m["ratio"] is not None else None
+    return {"months": by_month, "managers": managers, "total": line(everyone)}
