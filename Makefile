@@ -49,6 +49,7 @@ browser:
 
 test: install-test browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n auto $(if $(TODAY),--today $(TODAY)) $(PYTEST_ARGS)
 
 # The suite once per day of CALENDAR, the clock set to that day (less the tests marked
@@ -66,6 +67,7 @@ check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 

@@ -9,3 +9,9 @@ from .models import User
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     user: User  # type: ignore[assignment]
+
+
+class ApiRequest(HttpRequest):
+    """A request the API has authenticated (token or session): its user is one of ours."""
+
+    user: User  # type: ignore[assignment]

@@ -98,7 +98,7 @@ def sync_role_groups() -> None:
     """Create one group per role holding exactly that role's permissions."""
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name(role))
-        wanted = []
+        wanted: list[Permission] = []
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.extend(

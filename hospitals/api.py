@@ -7,13 +7,13 @@ same service (so the same history and stale-edit check); reads through visible_t
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accounts.models import User
+from accounts.requests import ApiRequest
 from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
 from o2crm.params import Pages, RowId
 from o2crm.records import save_record
@@ -99,7 +99,7 @@ def _hospital_changes(payload: HospitalIn) -> dict:
 
 @router.get("/hospitals", response=list[HospitalOut], tags=["hospitals"])
 @paginate(Pages)
-def list_hospitals(request: HttpRequest, filters: Query[HospitalFilter]):
+def list_hospitals(request: ApiRequest, filters: Query[HospitalFilter]):
     qs = Hospital.objects.visible_to(request.user).select_related("owner")
     if filters.q:
         qs = qs.search(filters.q)
@@ -112,14 +112,14 @@ def list_hospitals(request: HttpRequest, filters: Query[HospitalFilter]):
 
 
 @router.get("/hospitals/{hospital_id}", response=HospitalOut, tags=["hospitals"])
-def get_hospital(request: HttpRequest, hospital_id: int):
+def get_hospital(request: ApiRequest, hospital_id: int):
     return get_object_or_404(
         Hospital.objects.visible_to(request.user).select_related("owner"), pk=hospital_id
     )
 
 
 @router.post("/hospitals", response={201: HospitalOut}, tags=["hospitals"])
-def create_hospital(request: HttpRequest, payload: HospitalIn):
+def create_hospital(request: ApiRequest, payload: HospitalIn):
     if not request.user.has_perm("hospitals.add_hospital"):
         raise PermissionError
     changes = _hospital_changes(payload)
@@ -138,7 +138,7 @@ def create_hospital(request: HttpRequest, payload: HospitalIn):
 @router.api_operation(
     ["PATCH", "PUT"], "/hospitals/{hospital_id}", response=HospitalOut, tags=["hospitals"]
 )
-def update_hospital(request: HttpRequest, hospital_id: int, payload: HospitalIn):
+def update_hospital(request: ApiRequest, hospital_id: int, payload: HospitalIn):
     hospital = get_object_or_404(Hospital.objects.visible_to(request.user), pk=hospital_id)
     if not request.user.has_perm("hospitals.change_hospital"):
         raise PermissionError
@@ -186,7 +186,7 @@ class DepartmentFilter(FilterSchema):
 
 @router.get("/departments", response=list[DepartmentOut], tags=["departments"])
 @paginate(Pages)
-def list_departments(request: HttpRequest, filters: Query[DepartmentFilter]):
+def list_departments(request: ApiRequest, filters: Query[DepartmentFilter]):
     qs = Department.objects.visible_to(request.user)
     if filters.hospital:
         qs = qs.filter(hospital_id=filters.hospital)
@@ -196,11 +196,11 @@ def list_departments(request: HttpRequest, filters: Query[DepartmentFilter]):
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut, tags=["departments"])
-def get_department(request: HttpRequest, department_id: int):
+def get_department(request: ApiRequest, department_id: int):
     return get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
 
 
-def visible_hospital(request: HttpRequest, hospital_id: int | None) -> Hospital:
+def visible_hospital(request: ApiRequest, hospital_id: int | None) -> Hospital:
     if hospital_id is None:
         raise ValidationError({"hospital": _("这个字段是必填项。")})
     hospital = (
@@ -215,7 +215,7 @@ def visible_hospital(request: HttpRequest, hospital_id: int | None) -> Hospital:
 
 
 @router.post("/departments", response={201: DepartmentOut}, tags=["departments"])
-def create_department(request: HttpRequest, payload: DepartmentIn):
+def create_department(request: ApiRequest, payload: DepartmentIn):
     if not request.user.has_perm("hospitals.add_department"):
         raise PermissionError
     hospital = visible_hospital(request, payload.hospital)
@@ -234,7 +234,7 @@ def create_department(request: HttpRequest, payload: DepartmentIn):
 @router.api_operation(
     ["PATCH", "PUT"], "/departments/{department_id}", response=DepartmentOut, tags=["departments"]
 )
-def update_department(request: HttpRequest, department_id: int, payload: DepartmentIn):
+def update_department(request: ApiRequest, department_id: int, payload: DepartmentIn):
     department = get_object_or_404(
         Department.objects.visible_to(request.user).select_related("hospital"), pk=department_id
     )
@@ -346,7 +346,7 @@ def _contact_changes(payload: ContactIn) -> dict:
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"])
 @paginate(Pages)
-def list_contacts(request: HttpRequest, filters: Query[ContactFilter]):
+def list_contacts(request: ApiRequest, filters: Query[ContactFilter]):
     qs = Contact.objects.visible_to(request.user).with_owner()
     if filters.q:
         qs = qs.search(filters.q)
@@ -360,7 +360,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilter]):
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])
-def get_contact(request: HttpRequest, contact_id: int):
+def get_contact(request: ApiRequest, contact_id: int):
     return get_object_or_404(Contact.objects.visible_to(request.user).with_owner(), pk=contact_id)
 
 
@@ -376,7 +376,7 @@ def _contact_form(request, contact: Contact, hospital: Hospital, changes: dict) 
 
 
 @router.post("/contacts", response={201: ContactOut}, tags=["contacts"])
-def create_contact(request: HttpRequest, payload: ContactIn):
+def create_contact(request: ApiRequest, payload: ContactIn):
     if not request.user.has_perm("hospitals.add_contact"):
         raise PermissionError
     hospital = visible_hospital(request, payload.hospital)
@@ -389,7 +389,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
 @router.api_operation(
     ["PATCH", "PUT"], "/contacts/{contact_id}", response=ContactOut, tags=["contacts"]
 )
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
+def update_contact(request: ApiRequest, contact_id: int, payload: ContactIn):
     contact = get_object_or_404(
         Contact.objects.visible_to(request.user).with_owner(), pk=contact_id
     )

@@ -7,6 +7,11 @@ from pypinyin import Style, lazy_pinyin, pinyin
 _SPACES = re.compile(r"\s+")
 
 
+def _as_letters(chars: str) -> str:
+    """Characters pypinyin has no pinyin for (Latin letters, digits), kept as they are."""
+    return chars
+
+
 def pinyin_keys(text: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese name, lower case, no spaces.
 
@@ -18,8 +23,8 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     text = _SPACES.sub("", text or "")
     if not text:
         return "", ""
-    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
-    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=_as_letters)
+    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=_as_letters)
     return "".join(syllables).lower(), "".join(initials).lower()
 
 

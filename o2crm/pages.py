@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
-from .records import EditConflict, Versioned, save_record
+from .records import EditConflict, Versioned, VersionedForm, save_record
 
 
 def save_form(
-    request: HttpRequest, form: Form, record: Versioned, template: str, ctx: dict[str, Any]
+    request: HttpRequest,
+    form: VersionedForm,
+    record: Versioned,
+    template: str,
+    ctx: dict[str, Any],
 ) -> HttpResponse | None:
     """Save a valid form's record; on a stale edit, keep the input and explain (409); on an
     invariant the form could not see, say which field (400). None when saved."""
     try:
-        save_record(record=record, by=request.user, expected_version=form.expected_version)  # type: ignore[attr-defined]
+        by = request.user  # signed in: the views are login_required
+        save_record(record=record, by=by, expected_version=form.expected_version)  # type: ignore[arg-type]
     except EditConflict as conflict:
         form.add_error(None, conflict.message)
         ctx["conflict"] = conflict

@@ -34,7 +34,7 @@ class Versioned(models.Model):
 Record = TypeVar("Record", bound=Versioned)
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(forms.ModelForm):  # type: ignore[type-arg]  # of any versioned model
     """Carries the version the user started from, so a stale save can be refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -104,7 +104,7 @@ def save_record(
     return record
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history has no types
     """The admin of a versioned record: a save goes through save_record like any other, so
     the version moves on and the history names who changed it. The version is shown, not
     edited."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -29,11 +30,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def risky(value) -> bool:
+def risky(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def text_cell(ws, value: str, style=None) -> WriteOnlyCell:
+def text_cell(ws: Any, value: str, style: Any = None) -> WriteOnlyCell:
     """`value` as a text cell (with `style`, another cell's style array, if given)."""
     cell = WriteOnlyCell(ws, value=value)
     if style is not None:
@@ -43,7 +44,7 @@ def text_cell(ws, value: str, style=None) -> WriteOnlyCell:
     return cell
 
 
-def safe_row(ws, values: Iterable) -> list:
+def safe_row(ws: Any, values: Iterable[Any]) -> list[Any]:
     """A row to append to a worksheet of any mode, its risky text made text cells."""
     return [text_cell(ws, v) if risky(v) else v for v in values]
 
@@ -56,7 +57,7 @@ class Column:
     wrap: bool = False  # long text (progress, remarks): wrapped, top-aligned
 
 
-class Emphasis(list):
+class Emphasis(list[Any]):
     """A row to print bold on a tinted band: a subtotal, a total, a highlighted line."""
 
 
@@ -71,13 +72,13 @@ class Picture:
 
 
 def workbook(
-    *, title: str, subtitle: str, columns: Sequence[Column], rows: Iterable[Sequence]
+    *, title: str, subtitle: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
 ) -> bytes:
     """Written row by row (openpyxl's write-only mode): memory stays flat for 40,000 rows."""
     return workbook_sheets(title=title, subtitle=subtitle, sheets=[(title, columns, rows)])
 
 
-def workbook_sheets(*, title: str, subtitle: str, sheets: Sequence[tuple]) -> bytes:
+def workbook_sheets(*, title: str, subtitle: str, sheets: Iterable[tuple[Any, ...]]) -> bytes:
     """One sheet per (name, columns, rows[, pictures]), each laid out as `workbook` lays out
     its one; Emphasis rows print bold on a band."""
     wb = Workbook(write_only=True)
@@ -136,7 +137,9 @@ class _StyledCells:
     openpyxl copies styles itself: setting them through the descriptors looked the style up
     in the workbook's tables for every cell (a third of the time of a 36,000-row sheet)."""
 
-    def __init__(self, ws, formats: list, aligns: list, font=None, fill=None):
+    def __init__(
+        self, ws: Any, formats: list[Any], aligns: list[Any], font: Any = None, fill: Any = None
+    ) -> None:
         self.ws = ws
         self.models = [
             _cell(ws, 0, font=font, fill=fill, number_format=fmt, alignment=align)
@@ -146,7 +149,7 @@ class _StyledCells:
         ]
         self.blank_too = bool(font or fill)  # a band is drawn across empty cells as well
 
-    def row(self, values: Sequence) -> list:
+    def row(self, values: Sequence[Any]) -> list[Any]:
         out = []
         for value, model in zip(values, self.models, strict=False):
             if risky(value):
@@ -160,7 +163,15 @@ class _StyledCells:
         return out
 
 
-def _cell(ws, value, *, font=None, fill=None, alignment=None, number_format=None) -> WriteOnlyCell:
+def _cell(
+    ws: Any,
+    value: Any,
+    *,
+    font: Any = None,
+    fill: Any = None,
+    alignment: Any = None,
+    number_format: str | None = None,
+) -> WriteOnlyCell:
     cell = text_cell(ws, value) if risky(value) else WriteOnlyCell(ws, value=value)
     if font:
         cell.font = font

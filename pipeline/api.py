@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from ninja import Query as QueryParam
 from ninja.pagination import paginate
 
 from accounts.models import User
+from accounts.requests import ApiRequest
 from hospitals.api import visible_hospital
 from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
 from o2crm.params import MAX_PAGE, Pages, RowId
@@ -51,7 +51,7 @@ class StageOut(Schema):
 
 @router.get("/stages", response=list[StageOut], tags=["pipeline"])
 @paginate(Pages)
-def list_stages(request: HttpRequest):
+def list_stages(request: ApiRequest):
     return Stage.objects.filter(is_active=True).order_by("order")
 
 
@@ -170,7 +170,7 @@ class ProjectPage(Schema):
 
 @router.get("/projects", response=ProjectPage, tags=["pipeline"])
 def list_projects(
-    request: HttpRequest,
+    request: ApiRequest,
     filters: Query[ProjectFilter],
     page: int = QueryParam(1, ge=1, le=MAX_PAGE),
     page_size: int = QueryParam(25, ge=1),
@@ -202,7 +202,7 @@ def _filtered_projects(request, filters: ProjectFilter):
 
 
 @router.get("/projects/{project_id}", response=ProjectOut, tags=["pipeline"])
-def get_project(request: HttpRequest, project_id: int):
+def get_project(request: ApiRequest, project_id: int):
     return get_object_or_404(_projects(request), pk=project_id)
 
 
@@ -225,7 +225,7 @@ def _project_changes(payload: ProjectIn) -> dict:
 
 
 @router.post("/projects", response={201: ProjectOut}, tags=["pipeline"])
-def create_project(request: HttpRequest, payload: ProjectIn):
+def create_project(request: ApiRequest, payload: ProjectIn):
     if not request.user.has_perm("pipeline.add_project"):
         raise PermissionError
     hospital = visible_hospital(request, payload.hospital)
@@ -246,7 +246,7 @@ def create_project(request: HttpRequest, payload: ProjectIn):
 
 @router.patch("/projects/{project_id}", response=ProjectOut, tags=["pipeline"])
 @transaction.atomic
-def update_project(request: HttpRequest, project_id: int, payload: ProjectIn):
+def update_project(request: ApiRequest, project_id: int, payload: ProjectIn):
     """Edit fields, move the stage (`{"stage": "visit"}`) and close or reopen (`status`)."""
     project = get_object_or_404(_projects(request), pk=project_id)
     if not request.user.has_perm("pipeline.change_project"):
@@ -298,7 +298,7 @@ class StageChangeOut(Schema):
 @router.get(
     "/projects/{project_id}/stage-history", response=list[StageChangeOut], tags=["pipeline"]
 )
-def stage_history(request: HttpRequest, project_id: int):
+def stage_history(request: ApiRequest, project_id: int):
     project = get_object_or_404(_projects(request), pk=project_id)
     return project.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
         "changed_at", "pk"
@@ -342,7 +342,7 @@ class FollowUpFilter(FilterSchema):
     kind: str | None = None
 
 
-def _visible_project(request: HttpRequest, project_id: int) -> Project:
+def _visible_project(request: ApiRequest, project_id: int) -> Project:
     project = Project.objects.visible_to(request.user).filter(pk=project_id).first()
     if project is None:
         raise ValidationError({"project": _("没有编号为 %s 的项目，或您无权访问。") % project_id})
@@ -351,7 +351,7 @@ def _visible_project(request: HttpRequest, project_id: int) -> Project:
 
 @router.get("/followups", response=list[FollowUpOut], tags=["pipeline"])
 @paginate(Pages)
-def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
+def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilter]):
     qs = (
         FollowUp.objects.visible_to(request.user)
         .select_related("created_by")
@@ -365,7 +365,7 @@ def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilter]):
 
 
 @router.post("/followups", response={201: FollowUpOut}, tags=["pipeline"])
-def create_follow_up(request: HttpRequest, payload: FollowUpIn):
+def create_follow_up(request: ApiRequest, payload: FollowUpIn):
     if not request.user.has_perm("pipeline.add_followup"):
         raise PermissionError
     project = _visible_project(request, payload.project)
@@ -429,7 +429,7 @@ def _api_name(field: str) -> str:
 
 @router.get("/evaluations", response=list[EvaluationOut], tags=["pipeline"])
 @paginate(Pages)
-def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
+def list_evaluations(request: ApiRequest, filters: Query[EvaluationFilter]):
     qs = Evaluation.objects.visible_to(request.user).select_related("created_by")
     if filters.project:
         qs = qs.filter(project_id=filters.project)
@@ -437,7 +437,7 @@ def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
 
 
 @router.post("/evaluations", response={201: EvaluationOut}, tags=["pipeline"])
-def create_evaluation(request: HttpRequest, payload: EvaluationIn):
+def create_evaluation(request: ApiRequest, payload: EvaluationIn):
     if not request.user.has_perm("pipeline.add_evaluation"):
         raise PermissionError
     project = _visible_project(request, payload.project)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DateField, Max, OuterRef, Q, QuerySet, Subquery, Value
@@ -49,7 +50,8 @@ def gap_days(day: date, previous: date) -> int:
 def gaps_in_order(contacts: Sequence[tuple[int, str, date]], started: dict[int, date]) -> list[int]:
     """The gap of each (project id, kind, date) among `contacts`, as contact_logged keeps it,
     for rows inserted in bulk; `started` gives each project's creation day."""
-    gaps, previous = [0] * len(contacts), {}
+    gaps = [0] * len(contacts)
+    previous: dict[tuple[int, str], date] = {}
     for i in sorted(range(len(contacts)), key=lambda i: contacts[i]):
         project, kind, day = contacts[i]
         gaps[i] = gap_days(day, previous.get((project, kind), started[project]))
@@ -156,7 +158,7 @@ def build_months(months: list[date], project_ids: list[int] | None = None) -> No
         if project_ids is not None:
             projects = projects.filter(pk__in=project_ids)
             rows = rows.filter(project_id__in=project_ids)
-        values = {"first_day": Value(month, output_field=DateField())}
+        values: dict[str, Any] = {"first_day": Value(month, output_field=DateField())}
         started = TruncDate("created_at")
         for kind in (ContactKind.BUSINESS, ContactKind.RELATIONSHIP):
             values[f"{kind}_gap_first"] = longest(kind, date=month)

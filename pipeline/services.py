@@ -267,6 +267,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
     first = monday.replace(day=1)
     after = domain.add_months(first, SNAPSHOT_MONTHS)
     qs = Project.objects.filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
+    probability: Coalesce | F
     if reconstruct:
         moment = midnight(monday)
         then = StageChange.objects.filter(project=OuterRef("pk"), changed_at__lt=moment)
@@ -299,7 +300,7 @@ def take_forecast_snapshot(*, monday: date, reconstruct: bool = False) -> Foreca
             month=month,
             count=n,
             value=value or zero,
-            weighted=domain.weighted(weighted or zero).quantize(Decimal("0.01")),
+            weighted=(domain.weighted(weighted or zero) or zero).quantize(Decimal("0.01")),
             committed=committed or zero,
         )
         for owner, month, n, value, weighted, committed in rows

@@ -5,13 +5,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from accounts.requests import ApiRequest
 from o2crm.params import Pages, RowId
 from pipeline.models import Project
 
@@ -36,7 +37,7 @@ def economics_output(data: Any, settings: EconomicsSettings | None = None) -> di
 
 
 @router.post("/economics", response=dict[str, Any], tags=["proposals"])
-def economics(request: HttpRequest, payload: Body[dict[str, Any]]):
+def economics(request: ApiRequest, payload: Body[dict[str, Any]]):
     """Compute a placement without saving anything. Keys as in issue #6 and README."""
     return economics_output(payload)
 
@@ -117,19 +118,19 @@ class Answer(Schema):
     comment: str = ""
 
 
-def _proposals(request: HttpRequest):
+def _proposals(request: ApiRequest):
     return Proposal.objects.visible_to(request.user).select_related(
         "project__hospital", "created_by", "decided_by"
     )
 
 
-def _get(request: HttpRequest, pk: int) -> Proposal:
+def _get(request: ApiRequest, pk: int) -> Proposal:
     return get_object_or_404(_proposals(request), pk=pk)
 
 
 @router.get("/proposals", response=list[ProposalOut], tags=["proposals"])
 @paginate(Pages)
-def list_proposals(request: HttpRequest, filters: Query[ProposalFilter]):
+def list_proposals(request: ApiRequest, filters: Query[ProposalFilter]):
     qs = _proposals(request)
     if not filters.all_revisions:
         qs = qs.filter(superseded=False)
@@ -141,12 +142,12 @@ def list_proposals(request: HttpRequest, filters: Query[ProposalFilter]):
 
 
 @router.get("/proposals/{proposal_id}", response=ProposalOut, tags=["proposals"])
-def get_proposal(request: HttpRequest, proposal_id: int):
+def get_proposal(request: ApiRequest, proposal_id: int):
     return _get(request, proposal_id)
 
 
 @router.post("/proposals", response={201: ProposalOut}, tags=["proposals"])
-def create_proposal(request: HttpRequest, payload: ProposalIn):
+def create_proposal(request: ApiRequest, payload: ProposalIn):
     if not request.user.has_perm("proposals.add_proposal"):
         raise PermissionDenied
     project = Project.objects.visible_to(request.user).filter(pk=payload.project).first()
@@ -162,7 +163,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn):
     return Status(201, _get(request, proposal.pk))
 
 
-def _act(request: HttpRequest, proposal_id: int, action, **kwargs):
+def _act(request: ApiRequest, proposal_id: int, action, **kwargs):
     proposal = _get(request, proposal_id)
     if not request.user.has_perm("proposals.change_proposal"):
         raise PermissionDenied
@@ -171,27 +172,27 @@ def _act(request: HttpRequest, proposal_id: int, action, **kwargs):
 
 
 @router.post("/proposals/{proposal_id}/submit", response=ProposalOut, tags=["proposals"])
-def submit(request: HttpRequest, proposal_id: int):
+def submit(request: ApiRequest, proposal_id: int):
     return _act(request, proposal_id, services.submit)
 
 
 @router.post("/proposals/{proposal_id}/approve", response=ProposalOut, tags=["proposals"])
-def approve(request: HttpRequest, proposal_id: int, payload: Decision):
+def approve(request: ApiRequest, proposal_id: int, payload: Decision):
     return _act(request, proposal_id, services.approve, override_reason=payload.override_reason)
 
 
 @router.post("/proposals/{proposal_id}/return", response=ProposalOut, tags=["proposals"])
-def return_(request: HttpRequest, proposal_id: int, payload: Decision):
+def return_(request: ApiRequest, proposal_id: int, payload: Decision):
     return _act(request, proposal_id, services.return_proposal, comment=payload.comment)
 
 
 @router.post("/proposals/{proposal_id}/send", response=ProposalOut, tags=["proposals"])
-def send(request: HttpRequest, proposal_id: int):
+def send(request: ApiRequest, proposal_id: int):
     return _act(request, proposal_id, services.send)
 
 
 @router.post("/proposals/{proposal_id}/answer", response=ProposalOut, tags=["proposals"])
-def answer(request: HttpRequest, proposal_id: int, payload: Answer):
+def answer(request: ApiRequest, proposal_id: int, payload: Answer):
     return _act(
         request,
         proposal_id,
@@ -202,7 +203,7 @@ def answer(request: HttpRequest, proposal_id: int, payload: Answer):
 
 
 @router.post("/proposals/{proposal_id}/revise", response={201: ProposalOut}, tags=["proposals"])
-def revise(request: HttpRequest, proposal_id: int):
+def revise(request: ApiRequest, proposal_id: int):
     proposal = _get(request, proposal_id)
     if not request.user.has_perm("proposals.change_proposal"):
         raise PermissionDenied
@@ -211,19 +212,19 @@ def revise(request: HttpRequest, proposal_id: int):
 
 
 @router.get("/proposals/{proposal_id}/document.docx", tags=["proposals"], url_name="proposal_docx")
-def proposal_docx(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_docx(request: ApiRequest, proposal_id: int) -> HttpResponse:
     return documents.docx_response(_get(request, proposal_id))
 
 
 @router.get("/proposals/{proposal_id}/document.pdf", tags=["proposals"], url_name="proposal_pdf")
-def proposal_pdf(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_pdf(request: ApiRequest, proposal_id: int) -> HttpResponse:
     return documents.pdf_response(_get(request, proposal_id))
 
 
 @router.get(
     "/proposals/{proposal_id}/internal.xlsx", tags=["proposals"], url_name="proposal_internal"
 )
-def proposal_internal(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_internal(request: ApiRequest, proposal_id: int) -> HttpResponse:
     return documents.internal_response(_get(request, proposal_id))
 
 

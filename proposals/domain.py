@@ -249,7 +249,7 @@ def design_flow_lpm(
 ) -> float:
     coefficients = settings["coefficients"]
     total = sum(department_flow_lpm(n, **coefficients[key]) for key, n in departments.items() if n)
-    return total + hbo_users * settings["hbo_lpm_per_user"]
+    return float(total + hbo_users * settings["hbo_lpm_per_user"])
 
 
 # §4 ------------------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def estimated_consumption(
     """§4.4: V = Σ n_i × avg_lpm_i × 525.6 + users × sessions/day × days/yr × m³/session."""
     wards = sum(n * settings["est_avg_lpm"][key] for key, n in departments.items() if n)
     hbo = hbo_users * hbo_sessions_per_day * hbo_days_per_year * settings["hbo_m3_per_user_session"]
-    return wards * LPM_TO_NM3_PER_YEAR + hbo
+    return float(wards * LPM_TO_NM3_PER_YEAR + hbo)
 
 
 def annual_consumption(inputs: Inputs, settings: dict[str, Any]) -> tuple[float, str]:
@@ -293,9 +293,9 @@ def baseline_unit_cost(inputs: Inputs, settings: dict[str, Any]) -> float:
     if inputs.cny_per_nm3 is not None:
         return float(inputs.cny_per_nm3)
     if inputs.cny_per_t_lox is not None:
-        return inputs.cny_per_t_lox / settings["lox_nm3_per_t"]
+        return float(inputs.cny_per_t_lox / settings["lox_nm3_per_t"])
     if inputs.cny_per_cylinder is not None:
-        return inputs.cny_per_cylinder / settings["cylinder_m3"]
+        return float(inputs.cny_per_cylinder / settings["cylinder_m3"])
     raise InputError("baseline", _one_baseline())
 
 
@@ -369,7 +369,9 @@ def lcoo(rate: float, capex: float, costs: list[float], billed: list[float]) -> 
     return spend / volume
 
 
-def resolve_settings(overrides: dict[str, Any] | None, base: dict[str, Any] | None = None):
+def resolve_settings(
+    overrides: dict[str, Any] | None, base: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The settings in force: `base` (or the defaults) with `overrides` applied; nested tables
     merge per department. Unknown keys raise InputError naming them."""
     settings = default_settings() if base is None else {**default_settings(), **base}
@@ -399,7 +401,9 @@ def resolve_settings(overrides: dict[str, Any] | None, base: dict[str, Any] | No
 def check_settings(settings: dict[str, Any]) -> None:
     """Every setting is a number in its range; the tables are complete."""
 
-    def number(name: str, value: Any, low: float = 0.0, high: float | None = None, *, strict=False):
+    def number(
+        name: str, value: Any, low: float = 0.0, high: float | None = None, *, strict: bool = False
+    ) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
             raise InputError(name, _("请输入数字。"))
         if value < low or (strict and value == low) or (high is not None and value > high):
@@ -593,15 +597,17 @@ TOP_KEYS = {
 }
 
 
-def _number(name: str, value: Any, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
+def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(name, _("请输入数字。"))
-    return value
+    return float(value) if isinstance(value, float) else value
 
 
-def _object(name: str, value: Any, allowed: set[str]) -> dict:
+def _optional_number(name: str, value: Any) -> float | None:
+    return None if value is None else _number(name, value)
+
+
+def _object(name: str, value: Any, allowed: set[str]) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -638,7 +644,7 @@ def parse_input(data: Any) -> tuple[Inputs, dict[str, Any]]:
         fixed_avoided_cny_per_year=_number(
             "fixed_avoided_cny_per_year", data.get("fixed_avoided_cny_per_year", 0) or 0
         ),
-        price=_number("price", data.get("price"), allow_none=True),
+        price=_optional_number("price", data.get("price")),
         term_years=term,
         mode=data.get("mode") or PLACEMENT_KEEP,
         **{k: _number(f"consumption.{k}", v) for k, v in consumption.items()},

@@ -81,7 +81,7 @@ def inputs_from_survey(survey: OxygenSurvey | None) -> domain.Inputs:
     return inputs
 
 
-def survey_overrides(survey: OxygenSurvey | None) -> dict:
+def survey_overrides(survey: OxygenSurvey | None) -> dict[str, Any]:
     """Settings the survey knows better than the defaults: the hospital's own growth (§4.5)."""
     if survey is None or survey.annual_growth is None:
         return {}
@@ -113,7 +113,7 @@ def _event(proposal: Proposal, to: str, by: User, comment: str = "") -> None:
 
 
 def compute_for(
-    inputs: domain.Inputs, overrides: dict, settings: EconomicsSettings
+    inputs: domain.Inputs, overrides: dict[str, Any], settings: EconomicsSettings
 ) -> domain.Result:
     try:
         return domain.compute(inputs, settings.resolved(overrides))
@@ -121,14 +121,17 @@ def compute_for(
         raise ValidationError({error.field: error.message}) from error
 
 
-def _escalation(settings: EconomicsSettings, overrides: dict) -> Decimal:
+def _escalation(settings: EconomicsSettings, overrides: dict[str, Any]) -> Decimal:
     """The yearly price change the numbers were computed with, in per cent."""
     rate = (overrides or {}).get("price_escalation", settings.values["price_escalation"])
     return Decimal(str(round(rate * 100, 2)))
 
 
 def _compute_into(
-    proposal: Proposal, inputs: domain.Inputs, overrides: dict, settings: EconomicsSettings
+    proposal: Proposal,
+    inputs: domain.Inputs,
+    overrides: dict[str, Any],
+    settings: EconomicsSettings,
 ) -> None:
     """Compute the case on `settings` and set everything on the proposal that follows from
     it: the frozen inputs and results, and the price, term, escalation and mode they give."""
@@ -149,7 +152,7 @@ def create_proposal(
     project: Project,
     by: User,
     inputs: domain.Inputs,
-    overrides: dict | None = None,
+    overrides: dict[str, Any] | None = None,
     terms: dict[str, Any],
 ) -> Proposal:
     """Save the calculator's case as a draft 建议书 with the next number."""
@@ -172,7 +175,7 @@ def create_proposal(
 def revise(*, proposal: Proposal, by: User) -> Proposal:
     """A new draft revision of the same number, recomputed on today's settings; the earlier
     revision stays readable, marked superseded."""
-    row = Proposal.objects.select_for_update().get(pk=proposal.pk)  # not the caller's object
+    row: Proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)  # not the caller's
     if row.superseded:
         raise ValidationError(_("这一版已有新版本，请在最新版本上修订。"))
     if row.state in (State.DRAFT, State.PENDING):
@@ -218,8 +221,8 @@ def update_terms(
     proposal: Proposal,
     by: User,
     inputs: domain.Inputs,
-    overrides: dict,
-    terms: dict,
+    overrides: dict[str, Any],
+    terms: dict[str, Any],
     expected_version: int | None = None,
 ) -> Proposal:
     """Edit a draft or returned proposal: new terms, recomputed on its settings version."""

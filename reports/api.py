@@ -5,12 +5,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import field_validator
 
+from accounts.requests import ApiRequest
 from o2crm.params import PageNumber, RowId
 
 from . import discipline as discipline_report
@@ -43,7 +43,7 @@ class ReportParams(Filters):
     format: str | None = None  # "xlsx" for the workbook
 
 
-def _scope(request: HttpRequest, params: ReportParams, report: str) -> Scope:
+def _scope(request: ApiRequest, params: ReportParams, report: str) -> Scope:
     data = {
         k: v
         for k, v in params.dict().items()
@@ -55,7 +55,7 @@ def _scope(request: HttpRequest, params: ReportParams, report: str) -> Scope:
     return form.scope()
 
 
-def _answer(request: HttpRequest, params: ReportParams, report: str, build) -> Any:
+def _answer(request: ApiRequest, params: ReportParams, report: str, build) -> Any:
     _format(params.format)
     scope = _scope(request, params, report)
     data = build(request.user, scope)
@@ -65,13 +65,13 @@ def _answer(request: HttpRequest, params: ReportParams, report: str, build) -> A
 
 
 @router.get("/reports/funnel", response=dict[str, Any], url_name="funnel_report")
-def funnel(request: HttpRequest, params: Query[ReportParams]):
+def funnel(request: ApiRequest, params: Query[ReportParams]):
     """销售管道图: open projects by stage now, and stage conversion over the period."""
     return _answer(request, params, "funnel", funnel_report.funnel)
 
 
 @router.get("/reports/sources", response=dict[str, Any], url_name="sources_report")
-def sources(request: HttpRequest, params: Query[ReportParams]):
+def sources(request: ApiRequest, params: Query[ReportParams]):
     """来源与切入分析: projects created in the period by source, event and entry path."""
     return _answer(request, params, "sources", sources_report.sources)
 
@@ -81,7 +81,7 @@ class ForecastParams(ReportParams):
 
 
 @router.get("/reports/forecast", response=dict[str, Any], url_name="forecast_report")
-def forecast(request: HttpRequest, params: Query[ForecastParams]):
+def forecast(request: ApiRequest, params: Query[ForecastParams]):
     """成单预测: by month of planned purchase, weighted and committed, per manager and team
     (teams and totals complete; `managers` a page at a time, `managers_page`)."""
     page = None if params.format == "xlsx" else params.page or 1
@@ -93,7 +93,7 @@ def forecast(request: HttpRequest, params: Query[ForecastParams]):
 
 
 @router.get("/reports/discipline", response=dict[str, Any], url_name="discipline_report")
-def discipline(request: HttpRequest, params: Query[ReportParams]):
+def discipline(request: ApiRequest, params: Query[ReportParams]):
     """联络达标: per manager and team, the share of A and B projects contacted within cadence."""
     return _answer(request, params, "discipline", discipline_report.discipline)
 
@@ -118,7 +118,7 @@ class WeekParams(Filters):
     format: str | None = None
 
 
-def _week_of(request: HttpRequest, username: str | None, week: str | None):
+def _week_of(request: ApiRequest, username: str | None, week: str | None):
     monday = _valid(WeekForm({"week": week or ""}, user=request.user))["week"]
     if not username:
         return request.user, monday
@@ -127,7 +127,7 @@ def _week_of(request: HttpRequest, username: str | None, week: str | None):
 
 
 @router.get("/reports/weekly", response=dict[str, Any], url_name="weekly_report")
-def weekly_summary(request: HttpRequest, params: Query[WeekParams]):
+def weekly_summary(request: ApiRequest, params: Query[WeekParams]):
     """业务进展汇总表 of one manager and ISO week: live until submitted, frozen after."""
     _format(params.format)
     owner, monday = _week_of(request, params.user, params.week)
@@ -145,7 +145,7 @@ class SubmitWeek(Schema):
 
 
 @router.post("/reports/weekly/submit", response=dict[str, Any], url_name="weekly_submit")
-def weekly_submit(request: HttpRequest, body: SubmitWeek):
+def weekly_submit(request: ApiRequest, body: SubmitWeek):
     """Submit (and so freeze) your week. Only the manager themself may submit it."""
     owner, monday = _week_of(request, body.user, body.week)
     services.submit_week(
@@ -164,7 +164,7 @@ class OverviewParams(Filters):
 
 
 @router.get("/reports/weekly/overview", response=dict[str, Any], url_name="weekly_overview")
-def weekly_overview(request: HttpRequest, params: Query[OverviewParams]):
+def weekly_overview(request: ApiRequest, params: Query[OverviewParams]):
     """Who has submitted the week: per team, and each manager (of `team`) with the time."""
     data = params.dict()
     cleaned = _valid(WeekForm({k: v for k, v in data.items() if v is not None}, user=request.user))
@@ -194,7 +194,7 @@ class MonthParams(Filters):
 
 
 @router.get("/reports/monthly", response=dict[str, Any], url_name="monthly_report")
-def monthly_report(request: HttpRequest, params: Query[MonthParams]):
+def monthly_report(request: ApiRequest, params: Query[MonthParams]):
     """月度销售项目汇报表: every project open in the month, with subtotals per manager and team."""
     _format(params.format)
     data = {

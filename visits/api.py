@@ -4,12 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from accounts.requests import ApiRequest
 from hospitals.api import visible_hospital
 from o2crm.api_forms import expected_version, merge_form_data, run_form
 from o2crm.params import Pages, RowId
@@ -90,7 +90,7 @@ class SurveyFilter(FilterSchema):
 
 @router.get("/surveys", response=list[SurveyOut], tags=["surveys"])
 @paginate(Pages)
-def list_surveys(request: HttpRequest, filters: Query[SurveyFilter]):
+def list_surveys(request: ApiRequest, filters: Query[SurveyFilter]):
     qs = OxygenSurvey.objects.visible_to(request.user)
     if filters.hospital:
         qs = qs.filter(hospital_id=filters.hospital)
@@ -100,7 +100,7 @@ def list_surveys(request: HttpRequest, filters: Query[SurveyFilter]):
 
 
 @router.get("/surveys/{survey_id}", response=SurveyOut, tags=["surveys"])
-def get_survey(request: HttpRequest, survey_id: int):
+def get_survey(request: ApiRequest, survey_id: int):
     return get_object_or_404(OxygenSurvey.objects.visible_to(request.user), pk=survey_id)
 
 
@@ -112,7 +112,7 @@ def _changes(payload: SurveyIn) -> dict:
 
 
 @router.post("/surveys", response={201: SurveyOut}, tags=["surveys"])
-def create_survey(request: HttpRequest, payload: SurveyIn):
+def create_survey(request: ApiRequest, payload: SurveyIn):
     if not request.user.has_perm("visits.add_oxygensurvey"):
         raise PermissionError
     hospital = visible_hospital(request, payload.hospital)
@@ -124,7 +124,7 @@ def create_survey(request: HttpRequest, payload: SurveyIn):
 
 
 @router.patch("/surveys/{survey_id}", response=SurveyOut, tags=["surveys"])
-def update_survey(request: HttpRequest, survey_id: int, payload: SurveyIn):
+def update_survey(request: ApiRequest, survey_id: int, payload: SurveyIn):
     survey = get_object_or_404(
         OxygenSurvey.objects.visible_to(request.user).select_related("hospital"), pk=survey_id
     )
@@ -244,7 +244,7 @@ def _visits(request):
 
 @router.get("/visits", response=list[VisitOut], tags=["visits"])
 @paginate(Pages)
-def list_visits(request: HttpRequest, filters: Query[SurveyFilter]):
+def list_visits(request: ApiRequest, filters: Query[SurveyFilter]):
     qs = _visits(request)
     if filters.hospital:
         qs = qs.filter(hospital_id=filters.hospital)
@@ -254,12 +254,12 @@ def list_visits(request: HttpRequest, filters: Query[SurveyFilter]):
 
 
 @router.get("/visits/{visit_id}", response=VisitOut, tags=["visits"])
-def get_visit(request: HttpRequest, visit_id: int):
+def get_visit(request: ApiRequest, visit_id: int):
     return get_object_or_404(_visits(request), pk=visit_id)
 
 
 @router.post("/visits", response={201: VisitOut}, tags=["visits"])
-def create_visit(request: HttpRequest, payload: VisitIn):
+def create_visit(request: ApiRequest, payload: VisitIn):
     if not request.user.has_perm("visits.add_visit"):
         raise PermissionError
     hospital = visible_hospital(request, payload.hospital)
@@ -285,7 +285,7 @@ def create_visit(request: HttpRequest, payload: VisitIn):
 
 
 @router.post("/visits/{visit_id}/record", response=RecordedOut, tags=["visits"])
-def record_visit(request: HttpRequest, visit_id: int, payload: RecordIn):
+def record_visit(request: ApiRequest, visit_id: int, payload: RecordIn):
     """Record what the visit found; answers with the visit and the follow-up tasks created."""
     visit = get_object_or_404(_visits(request), pk=visit_id)
     if not request.user.has_perm("visits.change_visit"):
@@ -318,7 +318,7 @@ class TaskPatch(Schema):
 
 @router.get("/tasks", response=list[TaskOut], tags=["visits"])
 @paginate(Pages)
-def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
+def list_tasks(request: ApiRequest, filters: Query[TaskFilter]):
     qs = Task.objects.visible_to(request.user).select_related("owner")
     if filters.done is not None:
         qs = qs.filter(done=filters.done)
@@ -328,7 +328,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
 
 
 @router.patch("/tasks/{task_id}", response=TaskOut, tags=["visits"])
-def update_task(request: HttpRequest, task_id: int, payload: TaskPatch):
+def update_task(request: ApiRequest, task_id: int, payload: TaskPatch):
     """`{"done": true}` completes a task; a relationship task then counts as a contact."""
     task = get_object_or_404(
         Task.objects.visible_to(request.user).select_related("owner", "project"), pk=task_id

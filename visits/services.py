@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from . import domain
 from .models import OxygenSurvey, Task, Visit, VisitObjective, VisitStatus
 
 
-def _check_contacts(hospital_id: int, contacts, field: str) -> None:
+def _check_contacts(hospital_id: int, contacts: Iterable[Contact], field: str) -> None:
     wrong = [c.name for c in contacts if c.hospital_id != hospital_id]
     if wrong:
         raise ValidationError(
@@ -29,8 +30,10 @@ def _check_contacts(hospital_id: int, contacts, field: str) -> None:
 
 
 @transaction.atomic
-def plan_visit(*, visit: Visit, contacts: list[Contact], objectives, by: User) -> Visit:
-    if visit.project_id and visit.project.hospital_id != visit.hospital_id:
+def plan_visit(
+    *, visit: Visit, contacts: list[Contact], objectives: Iterable[VisitObjective], by: User
+) -> Visit:
+    if visit.project is not None and visit.project.hospital_id != visit.hospital_id:
         raise ValidationError({"project": _("项目必须属于同一家医院。")})
     _check_contacts(visit.hospital_id, contacts, "contacts")
     save_record(record=visit, by=by)
@@ -212,9 +215,9 @@ def coverages(
             ),
             next_step=p.pk in agreed,
         )
-        known = domain.answered(facts, learned[p.pk])
+        answered = domain.answered(facts, learned[p.pk])
         out[p.pk] = (
-            domain.coverage_percent(known, codes),
-            [(o, o.code in known) for o in objectives],
+            domain.coverage_percent(answered, codes),
+            [(o, o.code in answered) for o in objectives],
         )
     return out
