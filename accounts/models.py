@@ -1,6 +1,8 @@
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -187,10 +189,18 @@ class ApiToken(models.Model):
         )
 
 
-def people_named(ids) -> dict[int, tuple[str, str, str]]:
-    """pk → (username, name or username, team name) for the owners a page lists: one query."""
+class Person(NamedTuple):
+    """An owner as the reports print them."""
+
+    username: str
+    name: str  # the name, or the username where there is none
+    team: str  # the team's name, or ""
+
+
+def people_named(ids: Iterable[int]) -> dict[int, Person]:
+    """pk → Person for the owners a page lists: one query."""
     return {
-        pk: (username, name or username, team or "")
+        pk: Person(username, name or username, team or "")
         for pk, username, name, team in User.objects.filter(pk__in=list(ids)).values_list(
             "pk", "username", "name", "team__name"
         )

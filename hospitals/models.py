@@ -78,8 +78,8 @@ def hospital_visibility(qs: models.QuerySet, user: User, path: str = "") -> mode
 def search_filter(qs: models.QuerySet, query: str) -> models.QuerySet:
     """Rows whose search text holds every term of `query` (docs/decisions/0005). A single
     Latin letter stands for a syllable: it matches the pinyin initials only ("w": 王, 吴,
-    李伟), not every pinyin that holds it somewhere (an "a" is in nine names of ten, and
-    sorting those took the type-ahead search 130 ms at national scale)."""
+    李伟), not every pinyin that holds it somewhere (an "a" is in nine names of ten: sorting
+    those was the type-ahead search's slowest case at national scale, decision 0011)."""
     for term in domain.search_terms(query):
         if len(term) == 1 and "a" <= term <= "z":
             qs = qs.filter(initials__contains=term)
@@ -309,8 +309,9 @@ class ContactQuerySet(models.QuerySet):
     def in_search_order(self, query: str) -> ContactQuerySet:
         """By name; with a query, those whose name, pinyin or initials begin with its first
         term come first ("zhang": 张伟 before 李章). Ordered by pinyin alone, PostgreSQL
-        walked the pinyin index past 93,000 contacts to reach the z's (80 ms at national
-        scale); this order has no index, so the trigram index's matches are read and sorted."""
+        walked the pinyin index past most of the country's contacts to reach the z's
+        (decision 0011); this order has no index, so the trigram index's matches are read
+        and sorted."""
         terms = domain.search_terms(query)
         if not terms:
             return self.order_by("pinyin", "pk")

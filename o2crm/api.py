@@ -36,7 +36,7 @@ class TokenAuth(HttpBearer):
 
 class SchemaOnceAPI(NinjaAPI):
     """The OpenAPI schema depends on nothing a request brings but its language: built once per
-    language (50 ms each time, the slowest API answer) instead of on every request."""
+    language instead of on every request (building it was the slowest API answer)."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         key = (path_prefix, tuple(sorted((path_params or {}).items())), get_language())

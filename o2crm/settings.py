@@ -144,7 +144,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the national reports' aggregates cross its cost threshold and spent
-    # 35 ms of 80 compiling code that runs once (docs/decisions/0013-no-jit.md).
+    # much of their time compiling code that runs once (docs/decisions/0013-no-jit.md).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

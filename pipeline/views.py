@@ -13,11 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import people_named
@@ -59,31 +56,10 @@ def _flags(project: Project, settings: PipelineSettings, today, contacts=None) -
     )
 
 
-def clock_html(clock: domain.Clock, label: str) -> str:
-    """One contact clock as the lists show it ("业务 3天前 · 逾期"). Built in Python: as a
-    template include it cost ~0.3 ms a clock, and a page shows up to a hundred."""
-    if clock.last:
-        title = _("最近一次") + " " + date_format(clock.last, "SHORT_DATE_FORMAT")
-        if clock.days_since == 0:
-            text = _("今天")
-        else:
-            n = clock.days_since
-            text = ngettext("%(n)s天前", "%(n)s天前", n) % {"n": n}
-    else:
-        title, text = _("从未联络，自立项起算"), _("未联络")
-    if clock.overdue:
-        text += " · " + _("逾期")
-    late = " late" if clock.overdue else ""
-    return format_html('<span class="clock{}" title="{}">{} {}</span>', late, title, label, text)
-
-
 def _decorate(projects, settings, today, flags: bool = False):
-    """Attach cadence, its two clocks (and red flags) to rows already loaded: no queries."""
-    business, relationship = _("业务"), _("情感")
+    """Attach cadence and its two clocks (and red flags) to rows already loaded: no queries."""
     for p in projects:
         p.cadence = p.cadence_status(settings, today)
-        p.business_clock = clock_html(p.cadence.business, business)
-        p.relationship_clock = clock_html(p.cadence.relationship, relationship)
         if flags:
             p.flags = _flags(p, settings, today)
     return projects
@@ -133,7 +109,7 @@ def project_board(request: HtmxHttpRequest) -> HttpResponse:
     }
     stages = list(Stage.objects.filter(is_active=True))
     # One short indexed query per stage (LIMIT on (status, stage, updated_at)) instead of a
-    # window over every open project: at 50k projects the window took 230 ms on PostgreSQL.
+    # window over every open project, which grows with the country (decision 0011).
     # The number of queries follows the configured stages, never the number of projects.
     cards = []
     for s in stages:
@@ -204,7 +180,12 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
     people = people_named(owner for owner, *_n in counts)
     per_owner = sorted(
         (
-            {"owner__username": people[o][0], "owner__name": people[o][1], "overdue": x, "due": n}
+            {
+                "owner__username": people[o].username,
+                "owner__name": people[o].name,
+                "overdue": x,
+                "due": n,
+            }
             for o, x, n in counts
         ),
         key=lambda row: (-row["overdue"], row["owner__username"]),

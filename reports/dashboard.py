@@ -196,7 +196,7 @@ def _team_pipeline(by_owner: list[dict]) -> list[dict]:
     people = people_named(row["owner"] for row in by_owner)
     teams: dict[str, dict] = {}
     for row in by_owner:
-        team = teams.setdefault(people[row["owner"]][2], {"n": 0, "value": 0, "weighted": 0})
+        team = teams.setdefault(people[row["owner"]].team, {"n": 0, "value": 0, "weighted": 0})
         team["n"] += row["open"]
         team["value"] += row["value"] or 0
         team["weighted"] += weighted(row["weighted"] or Decimal(0))

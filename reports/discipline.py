@@ -146,7 +146,7 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
 
     managers, teams = [], {}
     everyone = {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)}
-    for owner in sorted(tallies, key=lambda pk: (people[pk][2], people[pk][0])):
+    for owner in sorted(tallies, key=lambda pk: (people[pk].team, people[pk].username)):
         username, name, team = people[owner]
         managers.append({"owner": username, "name": name, "team": team, **shares(tallies[owner])})
         add(teams.setdefault(team, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)}), tallies[owner])
@@ -160,7 +160,7 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
         "worst": sorted(
             (m for m in managers if m["share"] is not None), key=lambda m: (m["share"], m["owner"])
         )[:worst],
-        "late_projects": [{**row, "owner": people[row["owner"]][1]} for row in late],
+        "late_projects": [{**row, "owner": people[row["owner"]].name} for row in late],
     }
 
 
@@ -317,7 +317,8 @@ def _first_due_from_clocks(
 ) -> list[tuple]:
     """Within a class both kinds share the cadence, so the earliest due date is the earlier
     clock plus that cadence: per class, order by the clocks themselves (no date arithmetic
-    per row, which SQLite does in Python: 480 ms for the country) and add it here."""
+    per row, which SQLite does in Python, row by row, for the whole country) and add it
+    here."""
     started = TruncDate("created_at")
     out = []
     for cls, days in cadence.items():
@@ -341,8 +342,7 @@ def _first_due_from_contacts(qs, cadence: dict[str, int], end: date, worst: int)
     """Each kind's clock as it stood at `end` (the period is over): the project's own clock
     when no contact came after `end`, else read back from the follow-ups (a lookup per
     project, so only where needed). Not filtered on being late: PostgreSQL would look every
-    clock up twice, for the filter and for the sort; _late_projects keeps only the late.
-    (The whole country a month ago: 167 → 145 ms for this query.)"""
+    clock up twice, for the filter and for the sort; _late_projects keeps only the late."""
     started = TruncDate("created_at")
     dues = {}
     for kind, field in (
@@ -391,8 +391,8 @@ def _first_due_from_later_contacts(
     qs, cadence: dict[str, int], end: date, worst: int
 ) -> list[tuple]:
     """_first_due_from_contacts for the whole country, from the contacts logged after `end`
-    instead of a lookup per project: 64 against 176 ms for an end a month ago, 130 against
-    140 two years ago (the scan grows with the time since, the lookups with the projects).
+    instead of a lookup per project: the scan grows with the time since the end, the lookups
+    with the projects, and for the whole country the scan is the cheaper (decision 0015).
 
     The first contact of a kind after `end` counts its gap from the contact before it, the
     project's clock at `end`; every later one from a date after `end`. So the clock at `end`
@@ -421,7 +421,7 @@ def _first_due_from_month_rows(
     """_first_due_from_contacts for the whole country at the end of a month, from the
     month's ContactMonth rows: per class, the first rows of the (month, first_clock) index
     whose project belongs to the period (created before its end, open at it), a few dozen
-    rows read instead of every project joined and sorted (30 → 2 ms). The conditions are
+    rows read instead of every project joined and sorted (decision 0015). The conditions are
     discipline()'s `base` for those who see everything, written from the rows' side."""
     until = midnight(end + timedelta(days=1))
     month_rows = (

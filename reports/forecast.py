@@ -106,7 +106,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     def summed(cells: list[list]) -> list:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
 
-    shown = sorted(sums, key=lambda pk: (people[pk][2], people[pk][0]))
+    shown = sorted(sums, key=lambda pk: (people[pk].team, people[pk].username))
     pages = max(1, -(-len(shown) // FORECAST_MANAGERS_PAGE))
     if largest is not None and len(shown) > largest:
         shown = sorted(shown, key=lambda pk: -sum(c[2] for c in sums[pk]))[:largest]
@@ -115,9 +115,9 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
         shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
     managers = [
         {
-            "owner": people[owner][0],
-            "name": people[owner][1],
-            "team": people[owner][2],
+            "owner": people[owner].username,
+            "name": people[owner].name,
+            "team": people[owner].team,
             "months": as_cells(sums[owner]),
             "total": as_cells([summed(sums[owner])])[0],
         }
@@ -125,7 +125,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     ]
     owners_of: dict[str, list[int]] = {}
     for owner in sums:
-        owners_of.setdefault(people[owner][2], []).append(owner)
+        owners_of.setdefault(people[owner].team, []).append(owner)
     teams = {team: added([sums[o] for o in owners]) for team, owners in owners_of.items()}
     zeros = [[0, zero, zero, zero] for _ in months]
     everyone = added(list(teams.values())) if teams else zeros
@@ -234,8 +234,13 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         for m in months
     ]
     managers = [
-        {"owner": people[o][0], "name": people[o][1], "team": people[o][2], **line(by_o[o])}
-        for o in sorted(owners, key=lambda pk: (people[pk][2], people[pk][0]))
+        {
+            "owner": people[o].username,
+            "name": people[o].name,
+            "team": people[o].team,
+            **line(by_o[o]),
+        }
+        for o in sorted(owners, key=lambda pk: (people[pk].team, people[pk].username))
     ]
     for m in managers:  # how far off, either way: the managers to talk to come first
         m["error"] = round(abs(m["ratio"] - 1), 4) if m["ratio"] is not None else None
