@@ -88,6 +88,14 @@ class CadenceStatus:
     def overdue(self) -> bool:
         return self.business.overdue or self.relationship.overdue
 
+    @property
+    def most_pressing(self) -> str:
+        """The kind of contact to log next: the overdue one, the more overdue when both are
+        (the earlier due date), else the one due first; business on a tie."""
+        if self.relationship.due_on < self.business.due_on:
+            return "relationship"
+        return "business"
+
 
 def clock(*, last: date | None, started: date, cadence_days: int, today: date) -> Clock:
     since = last or started

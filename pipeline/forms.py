@@ -148,13 +148,13 @@ class FollowUpForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3, "placeholder": _("谈了什么、对方怎么说")}),
         }
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(self, *args, project: Project, kind: str = ContactKind.BUSINESS, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
         self.fields["contacts"].queryset = Contact.objects.filter(
             hospital_id=project.hospital_id, is_active=True
         ).select_related("department")
-        self.fields["kind"].initial = ContactKind.BUSINESS
+        self.fields["kind"].initial = kind
         self.fields["channel"].initial = Channel.VISIT
         self.fields["date"].initial = timezone.localdate()
 

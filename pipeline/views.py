@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum, prefetch_related_objects
 from django.db.models.functions import Least
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -94,12 +95,11 @@ def project_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, ctx)
 
 
-@require_GET
-@login_required
-def project_board(request: HtmxHttpRequest) -> HttpResponse:
-    """销售管道: open projects by stage, the most recently active first in each column."""
+def _board(request: HtmxHttpRequest, params: QueryDict) -> dict:
+    """The board's context for the filters in `params` (the page's query, or after a move
+    the query of the page the move came from)."""
     settings, today = PipelineSettings.current(), timezone.localdate()
-    form = ProjectFilterForm(request.GET or None, user=request.user, with_status=False)
+    form = ProjectFilterForm(params or None, user=request.user, with_status=False)
     base = form.filter(Project.objects.visible_to(request.user).open(), settings, today)
     totals = {
         row["stage"]: row
@@ -142,8 +142,16 @@ def project_board(request: HtmxHttpRequest) -> HttpResponse:
         "columns": columns,
         "stages": stages,
         "limit": CARDS_PER_STAGE,
-        "query": request.GET.urlencode(),
+        "query": params.urlencode(),
     }
+    return ctx
+
+
+@require_GET
+@login_required
+def project_board(request: HtmxHttpRequest) -> HttpResponse:
+    """销售管道: open projects by stage, the most recently active first in each column."""
+    ctx = _board(request, request.GET)
     template = "pipeline/board.html"
     if request.htmx and not request.htmx.boosted:
         template += "#board"
@@ -384,12 +392,14 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("pipeline.change_project", raise_exception=True)
 def project_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move a project to another stage: from its page, or from the board (its menu, or a
+    card dragged to a column), where htmx gets the board back with the card and both
+    columns' totals as they are now, and the page stays where it was."""
     project = _get(request, pk)
     form = MoveForm(request.POST)
     back = _back(request, project.get_absolute_url())
     if not form.is_valid():
-        messages.error(request, _("请选择一个阶段。"))
-        return redirect(back)
+        return _moved(request, back, error=_("请选择一个阶段。"))
     try:
         services.move_stage(
             project=project,
@@ -399,13 +409,25 @@ def project_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except (ValidationError, EditConflict) as error:
         text = error.message if isinstance(error, EditConflict) else " ".join(error.messages)
-        messages.error(request, text)
-        return redirect(back)
-    messages.success(
-        request,
-        _("“%(project)s”已进入“%(stage)s”。")
-        % {"project": project.name, "stage": project.stage.name},
-    )
+        return _moved(request, back, error=text)
+    text = _("“%(project)s”已进入“%(stage)s”。") % {
+        "project": project.name,
+        "stage": project.stage.name,
+    }
+    return _moved(request, back, success=text)
+
+
+def _moved(request: HtmxHttpRequest, back: str, *, success: str = "", error: str = ""):
+    """After a move: the board again for htmx (answered 200 either way, so that htmx swaps
+    it; the board says what happened), else the page the move came from, with a message."""
+    if request.htmx:
+        ctx = _board(request, QueryDict(urlsplit(back).query))
+        ctx["moved"] = {"ok": not error, "text": error or success}
+        return render(request, "pipeline/board.html#board", ctx)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
     return redirect(back)
 
 
@@ -450,7 +472,9 @@ def project_reopen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @permission_required("pipeline.add_followup", raise_exception=True)
 def followup_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     project = _get(request, pk)
-    form = FollowUpForm(request.POST or None, project=project)
+    # the kind whose contact is overdue (the more overdue) comes preselected
+    cadence = project.cadence_status(PipelineSettings.current(), timezone.localdate())
+    form = FollowUpForm(request.POST or None, project=project, kind=cadence.most_pressing)
     ctx = {"form": form, "project": project}
     template = "pipeline/followup_form.html"
     if request.method == "POST" and form.is_valid():

@@ -5,16 +5,31 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, ROW, LABEL = 640, 34, 110
+# on a phone: one stage in two lines (its name and figures, then its bar), so that at 320 px
+# the text is still drawn at about its size (decision 0022)
+COMPACT_WIDTH, COMPACT_ROW = 340, 44
 
 
 def funnel_svg(rows: list[dict], *, title: str, unit: str, wan: str) -> SafeString:
-    """rows: name, count, value, weighted; bars centred and sized by count, as a funnel."""
+    """rows: name, count, value, weighted; bars centred and sized by count, as a funnel.
+    Two drawings: the wide one, and the compact one that narrow containers show instead
+    (CSS container queries pick one; the other is display: none)."""
+    return mark_safe(_wide(rows, title, unit, wan) + _compact(rows, title, unit, wan))
+
+
+def _figures(r: dict, unit: str, wan: str) -> str:
+    value, weighted = r["value"] / 10000, r["weighted"] / 10000
+    return f"{escape(unit)}{value:,.0f}{escape(wan)} / {weighted:,.0f}{escape(wan)}"
+
+
+def _wide(rows: list[dict], title: str, unit: str, wan: str) -> str:
     most = max([r["count"] for r in rows] + [1])
     height = ROW * len(rows) + 8
     plot = WIDTH - LABEL - 150
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(title)}" class="chart funnel"><title>{escape(title)}</title>'
+        f'aria-label="{escape(title)}" class="chart funnel funnel-wide">'
+        f"<title>{escape(title)}</title>"
     ]
     for i, r in enumerate(rows):
         y = 4 + i * ROW
@@ -29,11 +44,35 @@ def funnel_svg(rows: list[dict], *, title: str, unit: str, wan: str) -> SafeStri
             f'<text x="{LABEL + plot / 2:.1f}" y="{y + 21}" text-anchor="middle" font-size="12" '
             f'fill="#fff" font-weight="600">{r["count"]:,}</text>'
             f'<text x="{LABEL + plot + 10}" y="{y + 21}" font-size="12" fill="#374151">'
-            f"{escape(unit)}{r['value'] / 10000:,.0f}{escape(wan)} / "
-            f"{r['weighted'] / 10000:,.0f}{escape(wan)}</text>"
+            f"{_figures(r, unit, wan)}</text>"
         )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # all text above went through escape()
+    return "".join(parts)  # all text above went through escape()
+
+
+def _compact(rows: list[dict], title: str, unit: str, wan: str) -> str:
+    most = max([r["count"] for r in rows] + [1])
+    height = COMPACT_ROW * len(rows) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {COMPACT_WIDTH} {height}" '
+        f'role="img" aria-label="{escape(title)}" class="chart funnel funnel-compact">'
+        f"<title>{escape(title)}</title>"
+    ]
+    for i, r in enumerate(rows):
+        y = 2 + i * COMPACT_ROW
+        width = max(COMPACT_WIDTH * r["count"] / most, 2 if r["count"] else 0)
+        x = (COMPACT_WIDTH - width) / 2
+        shade = 0.35 + 0.65 * (i + 1) / len(rows)
+        parts.append(
+            f'<text x="0" y="{y + 14}" font-size="14" fill="#111827">{escape(r["name"])} '
+            f'<tspan font-weight="600">{r["count"]:,}</tspan></text>'
+            f'<text x="{COMPACT_WIDTH}" y="{y + 14}" text-anchor="end" font-size="13" '
+            f'fill="#374151">{_figures(r, unit, wan)}</text>'
+            f'<rect x="{x:.1f}" y="{y + 20}" width="{width:.1f}" height="18" rx="4" '
+            f'fill="#0b6e83" fill-opacity="{shade:.2f}"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)  # all text above went through escape()
 
 
 # Fonts with Chinese glyphs where the usual systems keep them (Debian's fonts-noto-cjk first).

@@ -17,7 +17,7 @@ from pipeline import services as pipeline_services
 from pipeline.models import FollowUp, Project, ProjectCompetitor
 
 from . import domain
-from .models import OxygenSurvey, Task, Visit, VisitObjective, VisitStatus
+from .models import ChecklistItem, OxygenSurvey, Task, Visit, VisitObjective, VisitStatus
 
 
 def _check_contacts(hospital_id: int, contacts: Iterable[Contact], field: str) -> None:
@@ -101,6 +101,32 @@ def record_visit(
     for task in tasks:
         task.full_clean(exclude=["visit", "project"])
         task.save()
+    return visit
+
+
+@transaction.atomic
+def tick_checklist(*, visit: Visit, item_id: int, done: bool, by: User) -> Visit:
+    """Tick one item of the preparation checklist (拜访检测) on or off, as it is made: the row
+    is locked and read afresh, so ticks made at once on two phones both stay."""
+    current: Visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not ChecklistItem.objects.filter(pk=item_id, is_active=True).exists():
+        raise ValidationError({"item": _("没有这一项。")}, code="unknown_item")
+    ticked = set(current.checklist or [])
+    if done:
+        ticked.add(item_id)
+    else:
+        ticked.discard(item_id)
+    current.checklist = sorted(ticked)
+    save_record(record=current, by=by)
+    return current
+
+
+@transaction.atomic
+def set_checklist(*, visit: Visit, item_ids: Iterable[int], by: User) -> Visit:
+    """The whole checklist as a form without scripts sends it."""
+    active = set(ChecklistItem.objects.filter(is_active=True).values_list("pk", flat=True))
+    visit.checklist = sorted(i for i in set(item_ids) if i in active)
+    save_record(record=visit, by=by)
     return visit
 
 

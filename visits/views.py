@@ -209,16 +209,29 @@ def visit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("visits.change_visit", raise_exception=True)
 def visit_checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Tick the preparation checklist (拜访检测) item by item."""
+    """Tick the preparation checklist (拜访检测): one item as it is ticked (htmx, `tick` names
+    it, `item` holds it when ticked), or the whole list from the form without scripts."""
     visit = _visit(request, pk)
-    active = set(ChecklistItem.objects.filter(is_active=True).values_list("pk", flat=True))
-    visit.checklist = sorted(
-        int(v) for v in request.POST.getlist("item") if v.isdigit() and int(v) in active
-    )
+    tick = request.POST.get("tick", "")
     try:
-        save_record(record=visit, by=request.user)
-    except EditConflict as conflict:
-        messages.error(request, conflict.message)
+        if tick.isdigit():
+            item = int(tick)
+            done_now = str(item) in request.POST.getlist("item")
+            services.tick_checklist(visit=visit, item_id=item, done=done_now, by=request.user)
+        else:
+            ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
+            services.set_checklist(visit=visit, item_ids=ids, by=request.user)
+    except (EditConflict, ValidationError) as error:
+        text = error.message if isinstance(error, EditConflict) else " ".join(error.messages)
+        if request.htmx:
+            # answered 200: htmx swaps only successes, and this fragment says it did not save
+            ctx = {"saved": False, "text": text}
+            return render(request, "visits/_checklist_status.html", ctx)
+        messages.error(request, text)
+    else:
+        if request.htmx:
+            ctx = {"saved": True, "at": timezone.localtime()}
+            return render(request, "visits/_checklist_status.html", ctx)
     return done(request, visit.get_absolute_url() + "#checklist")
 
 

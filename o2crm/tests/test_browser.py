@@ -4,6 +4,7 @@ org chart, edit a contact. Screenshots land in test-artifacts/ for a human to lo
 
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -221,12 +222,12 @@ def test_log_a_follow_up_from_the_due_list_and_move_a_card(page, hospital):
     card = page.locator(f"#card-{project.pk}")
     card.locator("select[name=stage]").select_option(label="拜访交流")
     card.locator("button:has-text('移动')").click()
-    assert "需先有一次结论为“推进”的意向评估" in page.text_content(".messages")
+    expect(page.locator(".board-status")).to_contain_text("需先有一次结论为“推进”的意向评估")
     evaluate(project, "pursue")
     card = page.locator(f"#card-{project.pk}")
     card.locator("select[name=stage]").select_option(label="拜访交流")
     card.locator("button:has-text('移动')").click()
-    assert page.locator("#stage-visit").locator(f"#card-{project.pk}").count() == 1
+    expect(page.locator("#stage-visit").locator(f"#card-{project.pk}")).to_have_count(1)
     shot(page, "board")
     assert project.stage_changes.filter(to_stage=stage("visit")).exists()
 
@@ -452,3 +453,171 @@ def test_view_then_export_gives_the_workbook_of_what_is_on_screen(desktop, pipel
         seen.append(on_page)
     assert seen[1] < seen[0]  # carol's team left out: the team on screen is the workbook's
     shot(page, f"report-{report}")
+
+
+# In the field (issue 18) --------------------------------------------------------------------
+
+
+def no_sideways_scroll(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_every_section_is_two_taps_away_and_marked(page, hospital):
+    """From the 工作台, every section opens in at most two taps, on a phone (its tabs, or
+    更多 then the section) and on a desktop (the bar; search and the account have their own
+    places), and the bar marks the section the page belongs to."""
+    from o2crm.navigation import SECTIONS, TABS
+
+    log_in(page)
+    for number, section in enumerate(SECTIONS):
+        page.goto(page.base + "/")
+        if page.size == "phone":
+            if number >= TABS:
+                page.click("nav.tabbar summary[data-section=more]")  # tap one
+            page.click(f"nav.tabbar [data-section={section.key}]")
+            page.wait_for_url(f"{page.base}{section.url}**")  # (a manager's 报表 opens her week)
+            marked = page.locator(f"nav.tabbar [data-section={section.key}]")
+            expect(marked).to_have_class("active")
+            if number >= TABS:  # the 更多 tab shows that the section is behind it
+                expect(page.locator("nav.tabbar summary[data-section=more]")).to_have_class(
+                    "active"
+                )
+            assert no_sideways_scroll(page) <= 0, section.key
+        elif section.desktop:
+            page.click(f"nav.mainnav [data-section={section.key}]")
+            page.wait_for_url(f"{page.base}{section.url}**")
+            expect(page.locator(f"nav.mainnav [data-section={section.key}]")).to_have_class(
+                "active"
+            )
+    shot(page, "navigation")
+
+
+def test_each_checklist_tick_is_kept_without_a_save_button(page, hospital):
+    from django.utils import timezone
+
+    from visits.models import ChecklistItem, Visit
+
+    visit = Visit.objects.create(
+        hospital=hospital, owner=hospital.owner, planned_at=timezone.now(), place="院办"
+    )
+    first, second = ChecklistItem.objects.filter(is_active=True)[:2]
+    log_in(page)
+    page.goto(page.base + visit.get_absolute_url())
+    assert page.locator("#checklist button").count() == 0  # no button to forget
+    page.check(f"#checklist input[value='{first.pk}']")
+    expect(page.locator("#checklist-status")).to_contain_text("已自动保存")
+    page.check(f"#checklist input[value='{second.pk}']")
+    page.uncheck(f"#checklist input[value='{first.pk}']")
+    expect(page.locator("#checklist-status")).to_contain_text("已自动保存")
+    page.goto(page.base + "/")  # left without pressing anything
+    page.goto(page.base + visit.get_absolute_url())
+    expect(page.locator(f"#checklist input[value='{second.pk}']")).to_be_checked()
+    expect(page.locator(f"#checklist input[value='{first.pk}']")).not_to_be_checked()
+    assert Visit.objects.get(pk=visit.pk).checklist == [second.pk]
+
+
+def test_charts_fit_their_card_and_stay_readable(page, hospital, director):
+    """The funnel on 工作台 and 销售管道图, the placement chart on the calculator: inside their
+    card at every width, their text drawn at a readable size."""
+    from pipeline.tests.factories import ProjectFactory
+    from visits.tests.factories import SurveyFactory
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    SurveyFactory(hospital=hospital, project=project)  # the calculator computes at once
+    log_in(page, "director")
+    for path in ("/", "/reports/funnel/", f"/projects/{project.pk}/economics/"):
+        page.goto(page.base + path)
+        charts = page.locator("svg.chart:visible")
+        expect(charts.first).to_be_visible()
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            box = chart.bounding_box()
+            card = chart.locator("xpath=ancestor::section[1]").bounding_box()
+            assert (
+                box["x"] >= card["x"] - 1
+                and box["x"] + box["width"] <= card["x"] + card["width"] + 1
+            ), path
+            smallest = min(
+                t.bounding_box()["height"]
+                for t in chart.locator("text").all()
+                if t.bounding_box() and t.text_content().strip()
+            )
+            assert smallest >= 9, (path, smallest)  # CSS pixels on screen
+        assert no_sideways_scroll(page) <= 0, path
+        shot(page, "chart-" + path.strip("/").replace("/", "-") or "home")
+
+
+def test_the_visit_brief_reads_well_on_a_phone(phone, hospital):
+    from django.utils import timezone
+
+    from visits import services
+    from visits.models import Visit
+
+    page = phone
+    visit = services.plan_visit(
+        visit=Visit(hospital=hospital, owner=hospital.owner, planned_at=timezone.now()),
+        contacts=list(hospital.contacts.all()),
+        objectives=[],
+        by=hospital.owner,
+    )
+    log_in(page)
+    page.goto(page.base + f"/visits/{visit.pk}/brief/")
+    names = page.locator("table.stack td.stack-title")
+    expect(names.first).to_be_visible()
+    for i in range(names.count()):
+        box = names.nth(i).bounding_box()
+        assert box["width"] > 200 and box["height"] < 40  # the name on one line, not one a line
+    assert no_sideways_scroll(page) <= 0
+    assert "设备科科长" in page.locator("table.stack tbody tr", has_text="张伟").text_content()
+    shot(page, "visit-brief-phone")
+    page.emulate_media(media="print")  # printed, the people stay a table
+    expect(page.locator("table.stack thead")).to_be_visible()
+
+
+def test_a_follow_up_from_the_due_list_starts_on_the_overdue_kind(page, hospital):
+    from django.utils import timezone
+
+    from pipeline.models import FollowUp
+    from pipeline.tests.factories import ProjectFactory, follow_up
+
+    project = ProjectFactory(
+        hospital=hospital,
+        name="省人民医院制氧站投放项目",
+        planned_purchase_date=timezone.localdate() + timedelta(days=40),
+    )
+    follow_up(project, kind="business", days_ago=0)
+    follow_up(project, kind="relationship", days_ago=10)  # only this one is overdue
+    log_in(page)
+    page.goto(page.base + "/projects/due/")
+    page.locator(".due-row", has_text="浙江省人民医院").locator("text=记一笔").click()
+    expect(page.locator("input[name=kind][value=relationship]")).to_be_checked()
+    page.fill("#id_summary", "中秋节问候院长")
+    page.click("button:has-text('保存')")
+    page.wait_for_url("**/projects/due/**")
+    assert FollowUp.objects.filter(project=project, kind="relationship").count() == 2
+
+
+def test_the_board_shows_every_stage_and_a_card_is_dragged_in_place(desktop, hospital):
+    from pipeline.models import Project
+    from pipeline.tests.factories import ProjectFactory, evaluate
+
+    page = desktop
+    page.set_viewport_size({"width": 1366, "height": 560})  # short: the page scrolls
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    evaluate(project, "pursue")
+    log_in(page)
+    page.goto(page.base + "/projects/board/")
+    last = page.locator("#stage-contract").bounding_box()
+    assert last["x"] + last["width"] <= 1366, "签约 is cut off"
+    page.evaluate("window.scrollTo(0, 300)")
+    page.evaluate("document.body.dataset.sameDocument = 'yes'")  # gone if the page reloads
+    head = page.locator("#stage-visit .column-head")
+    before = head.text_content()
+    page.drag_and_drop(f"#card-{project.pk}", "#stage-visit")
+    expect(page.locator("#stage-visit").locator(f"#card-{project.pk}")).to_have_count(1)
+    expect(page.locator(".board-status")).to_contain_text("已进入“拜访交流”")
+    assert page.locator("#stage-visit .column-head").text_content() != before  # its total
+    assert page.evaluate("document.body.dataset.sameDocument") == "yes"  # no reload
+    assert page.evaluate("window.scrollY") > 0  # and no jump to the top
+    assert Project.objects.get(pk=project.pk).stage.code == "visit"
+    shot(page, "board-dragged")

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pipeline.models import FollowUp, Project
+from pipeline.models import FollowUp, PipelineSettings, Project
 
-from .factories import stage
+from .factories import follow_up, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,27 @@ def test_the_follow_up_form_refuses_a_future_date(as_user, alice, project):
     assert response.status_code == 400
     assert "跟进日期不能晚于今天。" in response.content.decode()
     assert not FollowUp.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("business_days_ago", "relationship_days_ago", "preselected"),
+    [
+        (0, 9, "relationship"),  # only the relationship contact is overdue
+        (9, 0, "business"),
+        (12, 9, "business"),  # both: the more overdue
+        (9, 12, "relationship"),
+    ],
+)
+def test_a_follow_up_starts_on_the_kind_that_is_overdue(
+    as_user, alice, project, business_days_ago, relationship_days_ago, preselected
+):
+    soon = timezone.localdate() + timedelta(days=30)  # class A: a contact every 7 days
+    Project.objects.filter(pk=project.pk).update(planned_purchase_date=soon)
+    project.refresh_from_db()
+    follow_up(project, kind="business", days_ago=business_days_ago)
+    follow_up(project, kind="relationship", days_ago=relationship_days_ago)
+    project = Project.objects.get(pk=project.pk)
+    cadence = project.cadence_status(PipelineSettings.current(), timezone.localdate())
+    assert cadence.business.overdue or cadence.relationship.overdue
+    page = as_user(alice).get(reverse("pipeline:followup-create", args=[project.pk]))
+    assert page.context["form"]["kind"].value() == preselected

@@ -255,3 +255,20 @@ def test_sensitivity_grid_moves_price_and_consumption():
     assert middle["irr"] == pytest.approx(compute(example(), S).irr)
     # dearer oxygen pays the investor more
     assert grid[2]["cells"][4]["irr"] > middle["irr"] > grid[2]["cells"][0]["irr"]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [
+        (0, 866, [0, 200, 400, 600, 800, 1000]),
+        (-2_130_000, 5_400_000, [-4_000_000, -2_000_000, 0, 2_000_000, 4_000_000, 6_000_000]),
+        (0, 1, [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]),
+        (5, 5, [5, 5.2, 5.4, 5.6000000000000005, 5.800000000000001, 6.000000000000001]),
+    ],
+)
+def test_chart_ticks_are_round_and_cover_the_values(low, high, ticks):
+    from proposals.charts import nice_ticks
+
+    got = nice_ticks(low, high)
+    assert got == pytest.approx(ticks)
+    assert got[0] <= low and got[-1] >= high and len(got) <= 6

@@ -25,3 +25,69 @@ document.addEventListener("click", function (event) {
     }
   );
 });
+
+// An open menu (the phone's 更多 sheet, the user menu) closes on a tap outside it or on Escape.
+function closeMenus(except) {
+  document.querySelectorAll("details.tabmore[open], details.usermenu[open]").forEach(function (menu) {
+    if (menu !== except) menu.removeAttribute("open");
+  });
+}
+document.addEventListener("click", function (event) {
+  closeMenus(event.target.closest("details.tabmore, details.usermenu"));
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") closeMenus(null);
+});
+
+// A tick that could not reach the server (no signal in the car park) is undone and said so,
+// so that what the page shows is what was saved.
+document.addEventListener("htmx:sendError", function (event) {
+  var box = event.detail.elt;
+  if (!box.closest || !box.closest("#checklist") || box.type !== "checkbox") return;
+  box.checked = !box.checked;
+  var status = document.getElementById("checklist-status");
+  status.innerHTML = "";
+  var text = document.createElement("span");
+  text.className = "late";
+  text.textContent = status.dataset.offline;
+  status.appendChild(text);
+});
+
+// The board: drag a card onto another column to move it there. The card's own move form
+// does the work (htmx posts it and swaps the board back), so the rules, the refusal of a
+// gated stage and the stale-edit check are the same as with its menu.
+document.addEventListener("dragstart", function (event) {
+  var card = event.target.closest && event.target.closest(".pcard[draggable]");
+  if (!card) return;
+  event.dataTransfer.setData("text/plain", card.id);
+  event.dataTransfer.effectAllowed = "move";
+  card.classList.add("dragging");
+});
+document.addEventListener("dragend", function (event) {
+  var card = event.target.closest && event.target.closest(".pcard");
+  if (card) card.classList.remove("dragging");
+  document.querySelectorAll(".column.drop-target").forEach(function (c) {
+    c.classList.remove("drop-target");
+  });
+});
+document.addEventListener("dragover", function (event) {
+  var column = event.target.closest && event.target.closest(".column[data-stage]");
+  if (!column) return;
+  event.preventDefault();
+  column.classList.add("drop-target");
+});
+document.addEventListener("dragleave", function (event) {
+  var column = event.target.closest && event.target.closest(".column[data-stage]");
+  if (column && !column.contains(event.relatedTarget)) column.classList.remove("drop-target");
+});
+document.addEventListener("drop", function (event) {
+  var column = event.target.closest && event.target.closest(".column[data-stage]");
+  if (!column) return;
+  event.preventDefault();
+  column.classList.remove("drop-target");
+  var card = document.getElementById(event.dataTransfer.getData("text/plain"));
+  if (!card || column.contains(card)) return;
+  var form = card.querySelector("form.move");
+  form.querySelector("select[name=stage]").value = column.dataset.stage;
+  form.requestSubmit();
+});

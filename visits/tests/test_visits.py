@@ -178,3 +178,38 @@ def test_the_record_form_starts_from_the_plan(as_user, alice, hospital, presiden
     assert form.initial["visited_on"] == timezone.localdate()
     assert form.initial["met"] == [president.pk]
     assert len(form.task_fields()) == 5
+
+
+def test_each_tick_saves_as_it_is_made_and_says_so(as_user, alice, hospital, project):
+    from visits.models import ChecklistItem
+
+    plan(as_user(alice), hospital, project, [])
+    visit = Visit.objects.get()
+    first, second = ChecklistItem.objects.all()[:2]
+    url = reverse("visits:visit-checklist", args=[visit.pk])
+    htmx = {"HX-Request": "true"}
+    client = as_user(alice)
+    on = client.post(url, {"tick": first.pk, "item": first.pk}, headers=htmx)
+    assert on.status_code == 200 and "已自动保存" in on.content.decode()
+    assert "<html" not in on.content.decode()  # a fragment for the status line
+    client.post(url, {"tick": second.pk, "item": second.pk}, headers=htmx)
+    assert Visit.objects.get().checklist == sorted([first.pk, second.pk])
+    client.post(url, {"tick": first.pk}, headers=htmx)  # unticked: the box sends nothing
+    assert Visit.objects.get().checklist == [second.pk]
+    unknown = client.post(url, {"tick": 999_999, "item": 999_999}, headers=htmx)
+    assert "未保存" in unknown.content.decode()
+    assert Visit.objects.get().checklist == [second.pk]
+
+
+def test_ticks_on_two_phones_both_stay(as_user, alice, hospital, project):
+    """Each tick reads the row afresh: a second phone's page, opened before the first tick,
+    adds its own without undoing the other's."""
+    from visits.models import ChecklistItem
+
+    plan(as_user(alice), hospital, project, [])
+    visit = Visit.objects.get()
+    first, second = ChecklistItem.objects.all()[:2]
+    url = reverse("visits:visit-checklist", args=[visit.pk])
+    for item in (first, second):  # both pages were opened before either tick
+        as_user(alice).post(url, {"tick": item.pk, "item": item.pk}, headers={"HX-Request": "1"})
+    assert Visit.objects.get().checklist == sorted([first.pk, second.pk])
