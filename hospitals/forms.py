@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from o2crm.records import VersionedForm
+from o2crm.widgets import Radios
 
 from .models import (
     PERSONAL_FIELDS,
@@ -173,8 +174,8 @@ class ContactForm(VersionedForm):
             "notes",
         ]  # fmt: skip
         widgets = {
-            "layer": forms.RadioSelect,
-            "attitude": forms.RadioSelect,
+            "layer": Radios,
+            "attitude": Radios,
             "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "work_info": forms.Textarea(attrs={"rows": 2}),
             "org_needs": forms.Textarea(attrs={"rows": 2}),

@@ -14,6 +14,7 @@ from hospitals.forms import (
     set_owner_choices,
 )
 from hospitals.models import PROVINCES, Contact, Hospital
+from o2crm.widgets import Radios
 
 from .models import (
     Channel,
@@ -62,9 +63,9 @@ class ProjectForm(VersionedForm):
             "class_override", "class_override_reason", "contacts", "notes",
         ]  # fmt: skip
         widgets = {
-            "source": forms.RadioSelect,
-            "entry_path": forms.RadioSelect,
-            "need": forms.RadioSelect,
+            "source": Radios,
+            "entry_path": Radios,
+            "need": Radios,
             "planned_purchase_date": DATE,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "informant_closeness": forms.NumberInput(attrs={"min": 1, "max": 5}),
@@ -121,7 +122,7 @@ class CloseForm(forms.Form):
     status = forms.ChoiceField(
         label=_("结果"),
         choices=[(s, label) for s, label in Status.choices if s != Status.OPEN],
-        widget=forms.RadioSelect,
+        widget=Radios,
     )
     close_reason = forms.CharField(
         label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -143,8 +144,8 @@ class FollowUpForm(forms.ModelForm):
         widgets = {
             "date": DATE,
             "next_step_date": DATE,
-            "kind": forms.RadioSelect,
-            "channel": forms.RadioSelect,
+            "kind": Radios,
+            "channel": Radios,
             "summary": forms.Textarea(attrs={"rows": 3, "placeholder": _("谈了什么、对方怎么说")}),
         }
 
@@ -177,9 +178,7 @@ class EvaluationForm(forms.Form):
     """The four questions of step 1.2: one answer and one note of evidence per sub-question,
     the three risks, and the decision with its reason. Built from the configured questions."""
 
-    decision = forms.ChoiceField(
-        label=_("结论"), choices=Decision.choices, widget=forms.RadioSelect
-    )
+    decision = forms.ChoiceField(label=_("结论"), choices=Decision.choices, widget=Radios)
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, previous=None, **kwargs):
@@ -188,7 +187,7 @@ class EvaluationForm(forms.Form):
         before = {a["question"]: a for a in (previous.answers if previous else [])}
         for q in self.questions:
             self.fields[f"q{q.pk}"] = forms.ChoiceField(
-                label=q.text, choices=ANSWERS, widget=forms.RadioSelect,
+                label=q.text, choices=ANSWERS, widget=Radios,
                 initial=before.get(q.pk, {}).get("answer"),
             )  # fmt: skip
             self.fields[f"q{q.pk}_note"] = forms.CharField(
@@ -198,7 +197,7 @@ class EvaluationForm(forms.Form):
         for key, label in RISK_LABELS.items():
             old = (previous.risks if previous else {}).get(key, {})
             self.fields[f"risk_{key}"] = forms.ChoiceField(
-                label=label, choices=RISK_LEVELS, widget=forms.RadioSelect, initial=old.get("level")
+                label=label, choices=RISK_LEVELS, widget=Radios, initial=old.get("level")
             )
             self.fields[f"risk_{key}_note"] = forms.CharField(
                 label=_("说明"), required=False, max_length=300, initial=old.get("note", "")

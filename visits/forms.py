@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
+from o2crm.widgets import Radios
 from pipeline.models import Project
 
 from . import services
@@ -48,7 +49,7 @@ class SurveyForm(VersionedForm):
             "consumption_value": forms.NumberInput(attrs=DECIMAL),
             "price_value": forms.NumberInput(attrs=DECIMAL),
             "annual_growth": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-            "interest": forms.RadioSelect,
+            "interest": Radios,
             "motive": forms.Textarea(attrs={"rows": 2}),
             "problem_notes": forms.Textarea(attrs={"rows": 2}),
             "decision_process": forms.Textarea(attrs={"rows": 3}),

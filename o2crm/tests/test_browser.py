@@ -95,12 +95,23 @@ def _open(browser, live_server, size: str):
         "console",
         lambda m: page.blocked.append(m.text) if "Content Security Policy" in m.text else None,
     )
+    # and no asset (icon, manifest, script, style) the pages ask for is missing
+    page.missing = []
+    page.on(
+        "response",
+        lambda r: (
+            page.missing.append(r.url)
+            if r.status >= 400 and r.request.resource_type != "document" and "/api/" not in r.url
+            else None
+        ),
+    )
     return context, page
 
 
 def _close(context, page) -> None:
     context.close()
     assert page.blocked == [], page.blocked
+    assert page.missing == [], page.missing
 
 
 @pytest.fixture(params=list(VIEWPORTS))

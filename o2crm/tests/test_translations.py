@@ -4,6 +4,7 @@ import gettext
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
@@ -56,3 +57,21 @@ def _marked_strings() -> set[str]:
 def test_every_marked_string_is_in_the_catalogue():
     missing = sorted(_marked_strings() - set(_po_entries()))
     assert missing == [], "run `make messages` and translate the new strings"
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "shown"),
+    [
+        ("zh-hans", "职务", "职务："),
+        ("zh-hans", "是否已立项？", "是否已立项？"),  # no "？："
+        ("en", "Title", "Title: "),
+        ("en", "Is there a project?", "Is there a project?"),
+    ],
+)
+def test_a_label_gets_the_languages_colon_once(language, label, shown):
+    from django.utils import translation
+
+    from o2crm.templatetags.labels import with_colon
+
+    with translation.override(language):
+        assert with_colon(label) == shown

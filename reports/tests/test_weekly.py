@@ -254,3 +254,13 @@ def test_the_leader_reviews_last_week_until_friday_then_this_one(
     # the API answers a manager for their own week of the same default
     mine = as_user(alice).get("/api/v1/reports/weekly").json()
     assert mine["week"] == reviewed
+
+
+def test_the_submitted_time_is_shown_in_the_readers_time_zone(as_user, alice, monday, week):
+    url = f"/reports/weekly/alice/{iso_week(monday)}/"
+    as_user(alice).post(url, {"action": "submit"})
+    moment = timezone.make_aware(datetime.combine(monday + timedelta(days=4), time(14, 4)))
+    WeeklySummary.objects.filter(owner=alice).update(submitted_at=moment)  # 06:04 in UTC
+    body = as_user(alice).get(url).content.decode()
+    shown = moment.strftime("%Y-%m-%d") + " 14:04"
+    assert shown in body  # a space between date and time, Shanghai's clock not UTC's
