@@ -146,7 +146,10 @@ class DepartmentForm(VersionedForm):
     class Meta:
         model = Department
         fields = ["name", "parent", "phone", "sort_order", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
 
     def __init__(self, *args, hospital: Hospital, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,9 +186,9 @@ class ContactForm(VersionedForm):
             "hobbies": forms.Textarea(attrs={"rows": 2}),
             "personal_needs": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
-            "mobile": forms.TextInput(attrs={"inputmode": "tel"}),
-            "office_phone": forms.TextInput(attrs={"inputmode": "tel"}),
-            "personal_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "mobile": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "office_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "personal_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
 
     def __init__(self, *args, hospital: Hospital, user: User, **kwargs):

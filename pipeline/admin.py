@@ -30,6 +30,7 @@ class PipelineSettingsAdmin(admin.ModelAdmin):
         "cadence_a_days",
         "cadence_b_days",
         "mid_entry_alert_weeks",
+        "planned_horizon_years",
     )
 
     def has_add_permission(self, request):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
@@ -16,6 +17,7 @@ from hospitals.forms import (
 from hospitals.models import PROVINCES, Contact, Hospital
 from o2crm.widgets import Radios
 
+from . import domain
 from .models import (
     Channel,
     Competitor,
@@ -23,6 +25,7 @@ from .models import (
     Decision,
     EvaluationQuestion,
     FollowUp,
+    PipelineSettings,
     Project,
     ProjectClass,
     ProjectCompetitor,
@@ -110,6 +113,15 @@ class ProjectForm(VersionedForm):
         value = data.get("contract_value")
         if value is not None and value < 0:
             self.add_error("contract_value", _("金额不能为负数。"))
+        planned = data.get("planned_purchase_date")
+        years = PipelineSettings.current().planned_horizon_years
+        latest = domain.add_months(timezone.localdate(), 12 * years)
+        if planned and planned > latest:
+            self.add_error(
+                "planned_purchase_date",
+                _("计划采购日期不能晚于 %(latest)s（%(years)s 年以内）；请核对年份。")
+                % {"latest": date_format(latest, "SHORT_DATE_FORMAT"), "years": years},
+            )
         return data
 
 

@@ -58,6 +58,14 @@ class PipelineSettings(models.Model):
         default=4,
         help_text=_("中层切入的项目超过此周数仍无决策层联系人时，亮红旗。"),
     )
+    planned_horizon_years = models.PositiveSmallIntegerField(
+        _("计划采购日期上限（年）"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "计划采购日期不得晚于今天起此年数：一个笔误的年份（如 2099）会把项目归入远期。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("管道设置")

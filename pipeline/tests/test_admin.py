@@ -21,7 +21,13 @@ def project(alice):
 
 
 def settings_form(settings: PipelineSettings, **changes) -> dict:
-    fields = ("class_a_window_months", "cadence_a_days", "cadence_b_days", "mid_entry_alert_weeks")
+    fields = (
+        "class_a_window_months",
+        "cadence_a_days",
+        "cadence_b_days",
+        "mid_entry_alert_weeks",
+        "planned_horizon_years",
+    )
     return {name: changes.get(name, getattr(settings, name)) for name in fields}
 
 

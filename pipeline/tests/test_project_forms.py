@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pipeline.domain import add_months
 from pipeline.models import FollowUp, PipelineSettings, Project
 
 from .factories import follow_up, stage
@@ -142,3 +143,25 @@ def test_a_follow_up_starts_on_the_kind_that_is_overdue(
     assert cadence.business.overdue or cadence.relationship.overdue
     page = as_user(alice).get(reverse("pipeline:followup-create", args=[project.pk]))
     assert page.context["form"]["kind"].value() == preselected
+
+
+def test_a_planned_date_beyond_the_horizon_is_refused_naming_the_limit(as_user, alice, hospital):
+    """A typo of a year (2099) would silently make the project a far-off B."""
+    settings = PipelineSettings.current()
+    latest = add_months(timezone.localdate(), 12 * settings.planned_horizon_years)
+    too_far = latest + timedelta(days=400)
+    response = as_user(alice).post(
+        reverse("pipeline:project-create", args=[hospital.pk]),
+        project_form(planned_purchase_date=too_far.isoformat()),
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors["planned_purchase_date"]
+    assert "请核对年份" in errors[0] and str(settings.planned_horizon_years) in errors[0]
+    assert not Project.objects.exists()
+    ok = as_user(alice).post(
+        reverse("pipeline:project-create", args=[hospital.pk]),
+        project_form(
+            planned_purchase_date=(timezone.localdate() + timedelta(days=400)).isoformat()
+        ),
+    )
+    assert ok.status_code in (200, 302) and Project.objects.count() == 1
