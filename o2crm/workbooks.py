@@ -90,6 +90,7 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Iterable[tuple[Any, ..
         for i, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         ws.freeze_panes = "B4"
+        _for_paper(ws, title)
         ws.append(
             [
                 _cell(
@@ -129,6 +130,22 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Iterable[tuple[Any, ..
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _for_paper(ws: Any, title: str) -> None:
+    """Printed as a Chinese office files it: A4 landscape, every column on the page's width
+    (as many pages down as it takes), the header row repeated on every page, the title and
+    page numbers in the header and footer."""
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "3:3"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "&P / &N"
 
 
 class _StyledCells:

@@ -69,3 +69,23 @@ def test_every_export_holds_only_text(as_user, alice):
     assert_only_text(client.get("/contacts/export/").content, ["=1+1", "+8657188888888"])
     assert_only_text(client.get("/surveys/export/").content, ["=1+1"])
     assert_only_text(client.get(f"/api/v1/proposals/{proposal.pk}/internal.xlsx").content, [])
+
+
+def test_every_report_workbook_prints_on_a4_landscape_with_its_header_on_each_page(
+    as_user, alice
+):
+    ProjectFactory(hospital=HospitalFactory(owner=alice))
+    client = as_user(alice)
+    for url in (
+        "/hospitals/export/",
+        "/api/v1/reports/monthly?format=xlsx",
+        "/api/v1/reports/forecast?format=xlsx",
+        "/api/v1/reports/discipline?format=xlsx",
+    ):
+        book = load_workbook(io.BytesIO(client.get(url).content))
+        for ws in book.worksheets:
+            setup = ws.page_setup
+            assert (int(setup.paperSize), setup.orientation) == (9, "landscape"), url  # A4
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth == 1, url
+            assert ws.print_title_rows == "$3:$3", url  # the column titles on every page
+            assert ws.oddFooter.center.text == "&P / &N", url
