@@ -307,12 +307,16 @@ def contact_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # Search --------------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 10
+SUGGESTIONS = 5  # a few of each, under a search box
 
 
 @require_GET
 @login_required
 def search(request: HtmxHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
+    # the search boxes of the header and the 工作台 suggest a few as the user types
+    suggest = bool(request.htmx and request.GET.get("suggest"))
+    limit = SUGGESTIONS if suggest else SEARCH_LIMIT
     hospitals, contacts = [], []
     if q:
         hospitals = paging.first(
@@ -320,17 +324,19 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             .search(q)
             .select_related("owner")
             .order_by("-grade_rank", "pinyin", "pk"),
-            SEARCH_LIMIT,
+            limit,
         )
         contacts = paging.first(
             Contact.objects.visible_to(request.user)
             .search(q)
             .in_search_order(q)
             .select_related("hospital", "department"),
-            SEARCH_LIMIT,
+            limit,
         )
-    ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": SEARCH_LIMIT}
+    ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": limit}
     template = "hospitals/search.html"
-    if request.htmx and not request.htmx.boosted:
+    if suggest:
+        template += "#suggestions"
+    elif request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)

@@ -84,3 +84,15 @@ def test_a_single_letter_stands_for_a_syllable(as_user, director, peking):
     # and the hospital list agrees: 北京协和 (bjxh) has no syllable that begins with "e"
     assert [h.name for h in client.get(SEARCH, {"q": "e"}).context["hospitals"]] == []
     assert [h.name for h in client.get(SEARCH, {"q": "x"}).context["hospitals"]] == ["北京协和医院"]
+
+
+def test_the_search_boxes_suggest_a_few_as_you_type(as_user, alice):
+    for i in range(8):
+        HospitalFactory(owner=alice, name=f"杭州市第{i + 1}人民医院", city="杭州市")
+    response = as_user(alice).get("/search/", {"q": "hzs", "suggest": "1"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and 'role="option"' in body
+    assert body.count('role="option"') == 5  # a few, not the search page's ten
+    assert "查看全部结果" in body and "/search/?q=hzs" in body
+    # without htmx the same address is the search page itself
+    assert "<html" in as_user(alice).get("/search/", {"q": "hzs", "suggest": "1"}).content.decode()

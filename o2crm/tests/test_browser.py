@@ -632,3 +632,15 @@ def test_the_board_shows_every_stage_and_a_card_is_dragged_in_place(desktop, hos
     assert page.evaluate("window.scrollY") > 0  # and no jump to the top
     assert Project.objects.get(pk=project.pk).stage.code == "visit"
     shot(page, "board-dragged")
+
+
+def test_the_search_boxes_suggest_as_you_type(page, hospital):
+    log_in(page)
+    box = "header .topsearch input" if page.size == "desktop" else ".topsearch-home input"
+    page.fill(box, "zjsrm")
+    suggestion = page.locator(".suggest a.hit", has_text="浙江省人民医院")
+    expect(suggestion).to_be_visible()
+    assert page.locator(".suggest a.hit", has_text="浙江省中医院").count() == 0
+    shot(page, "suggest")
+    suggestion.click()
+    page.wait_for_url(page.base + hospital.get_absolute_url())

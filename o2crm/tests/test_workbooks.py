@@ -71,9 +71,7 @@ def test_every_export_holds_only_text(as_user, alice):
     assert_only_text(client.get(f"/api/v1/proposals/{proposal.pk}/internal.xlsx").content, [])
 
 
-def test_every_report_workbook_prints_on_a4_landscape_with_its_header_on_each_page(
-    as_user, alice
-):
+def test_every_report_workbook_prints_on_a4_landscape_with_its_header_on_each_page(as_user, alice):
     ProjectFactory(hospital=HospitalFactory(owner=alice))
     client = as_user(alice)
     for url in (

@@ -91,3 +91,17 @@ document.addEventListener("drop", function (event) {
   form.querySelector("select[name=stage]").value = column.dataset.stage;
   form.requestSubmit();
 });
+
+// Suggestions under a search box close on a tap elsewhere or on Escape.
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".suggest").forEach(function (box) {
+    if (!box.parentElement.contains(event.target)) box.innerHTML = "";
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") {
+    document.querySelectorAll(".suggest").forEach(function (box) {
+      box.innerHTML = "";
+    });
+  }
+});
