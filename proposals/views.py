@@ -206,7 +206,13 @@ def calculator(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     ctx = _calculator(request, project, form, TermsForm(), survey=survey)
     template = "proposals/calculator.html"
     if request.htmx and not request.htmx.boosted:
-        template += "#results"
+        if form.is_bound and form.errors and ctx.get("r") is None and request.GET.get("stale"):
+            # typing: keep the last results on screen, marked, and say at each field what is
+            # wrong (out-of-band swaps; the results themselves are not swapped)
+            response = render(request, template + "#stale", ctx)
+            response["HX-Reswap"] = "none"
+            return response
+        template += "#live" if request.GET.get("stale") else "#results"
     return render(request, template, ctx)
 
 

@@ -295,3 +295,21 @@ def test_errors_show_in_the_results_as_the_user_types(as_user, alice, project):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="results"')
     assert 'href="#id_dept_icu"' in html
+
+
+def test_a_wrong_input_while_typing_keeps_the_results_and_marks_the_field(as_user, alice, project):
+    """The form as htmx sends it while typing (`stale`): a wrong value swaps nothing into
+    the results (they stay, marked as from the last good input) and fills the field's own
+    error slot; the next good value brings results and clears the slot."""
+    url = f"/projects/{project.pk}/economics/"
+    htmx = {"HX-Request": "true"}
+    wrong = as_user(alice).get(url, {**CASE, "dept_icu": "-1", "stale": "1"}, headers=htmx)
+    html = wrong.content.decode()
+    assert wrong["HX-Reswap"] == "none"
+    assert '<div class="field-errors" id="errors-dept_icu" hx-swap-oob="true"><ul' in html
+    assert 'id="results-stale"' in html and "上一次有效输入" in html
+    assert "逐年现金流" not in html  # the results on screen are not replaced
+    good = as_user(alice).get(url, {**CASE, "stale": "1"}, headers=htmx)
+    html = good.content.decode()
+    assert "HX-Reswap" not in good and "逐年现金流" in html
+    assert '<div class="field-errors" id="errors-dept_icu" hx-swap-oob="true"></div>' in html
