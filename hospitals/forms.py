@@ -75,8 +75,8 @@ class HospitalForm(VersionedForm):
         model = Hospital
         fields = [
             "name", "short_name", "province", "city", "county", "grade", "hospital_type",
-            "ownership", "status", "address", "beds", "icu_beds", "operating_rooms",
-            "hyperbaric_chambers", "owner", "notes",
+            "ownership", "status", "address", "latitude", "longitude", "beds", "icu_beds",
+            "operating_rooms", "hyperbaric_chambers", "owner", "notes",
         ]  # fmt: skip
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -84,6 +84,8 @@ class HospitalForm(VersionedForm):
             "icu_beds": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
             "operating_rooms": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
             "hyperbaric_chambers": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
         }
 
     def __init__(self, *args, user: User, **kwargs):

@@ -117,6 +117,23 @@ class Hospital(Versioned):
         _("状态"), max_length=12, choices=HospitalStatus, default=HospitalStatus.OPERATING
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # WGS 84, as a phone's GPS gives it: the check-in of a visit says how far from the gate it was
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     beds = models.PositiveIntegerField(_("床位数"), null=True, blank=True)
     icu_beds = models.PositiveIntegerField(_("ICU床位"), null=True, blank=True)
     operating_rooms = models.PositiveIntegerField(_("手术室"), null=True, blank=True)

@@ -8,6 +8,7 @@ settings of proposals/ (docs/decisions/0008).
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django.utils.translation import gettext_noop  # marks strings for the catalogue only
@@ -101,3 +102,16 @@ PROPOSED_TASKS = [
 
 def proposed_due(visited_on: date, days: int) -> date:
     return visited_on + timedelta(days=days)
+
+
+# Where a visit was checked in ------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    """Metres between two points (haversine, WGS 84 degrees): the check-in and the hospital."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(a)))

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -112,12 +112,23 @@ class VisitPlanForm(VersionedForm):
         self.fields["project"].queryset = Project.objects.filter(hospital=hospital, status="open")
         self.fields["contacts"].queryset = Contact.objects.filter(hospital=hospital, is_active=True)
         self.fields["objectives"].queryset = VisitObjective.objects.filter(is_active=True)
+        if not self.instance.pk:
+            self.fields["planned_at"].initial = next_working_morning(timezone.localtime())
 
     def clean_planned_at(self):
         value = self.cleaned_data["planned_at"]
         if not self.instance.pk and value < timezone.now() - timedelta(days=30):
             raise forms.ValidationError(_("计划时间太早了：记录过去的拜访请用跟进记录。"))
         return value
+
+
+def next_working_morning(now: datetime) -> datetime:
+    """A new visit's default time: 09:00 on the next weekday (hospitals' offices keep office
+    hours; Friday's plan defaults to Monday)."""
+    day = now.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
 class VisitRecordForm(VersionedForm):

@@ -291,6 +291,15 @@ class Visit(Versioned):
             models.Index(fields=["planned_at", "id"]),  # the API's list, everyone's
         ]
 
+    @property
+    def checkin_distance_m(self) -> int | None:
+        """How far from the hospital the check-in was, when both places are known."""
+        here = (self.checkin_latitude, self.checkin_longitude)
+        there = (self.hospital.latitude, self.hospital.longitude)
+        if None in here or None in there:
+            return None
+        return domain.distance_m(*map(float, here), *map(float, there))
+
     def __str__(self) -> str:
         return f"{self.hospital} {timezone.localtime(self.planned_at):%Y-%m-%d %H:%M}"
 

@@ -672,3 +672,63 @@ def test_a_wrong_value_in_the_calculator_keeps_the_results_and_names_the_field(d
         or page.locator(".table-wrap.scrolls").count()
     )
     shot(page, "calculator")
+
+
+WALK = [
+    "/",
+    "/hospitals/",
+    "/contacts/",
+    "/projects/board/",
+    "/projects/",
+    "/projects/due/",
+    "/visits/",
+    "/tasks/",
+    "/surveys/",
+    "/proposals/",
+    "/reports/weekly/",
+    "/reports/monthly/",
+    "/reports/funnel/",
+    "/reports/sources/",
+    "/reports/forecast/",
+    "/reports/discipline/",
+    "/search/?q=zj",
+    "/accounts/profile/",
+]
+
+
+@pytest.mark.parametrize("username", ["alice", "director"])
+def test_a_walk_at_375_px_never_scrolls_sideways(phone, hospital, director, username):
+    """Every section's pages at 375 px, as a manager and as the director: the page never
+    scrolls sideways (a wide table scrolls inside its card and says so), no script error,
+    no missing asset (checked when the page closes)."""
+    from pipeline.tests.factories import ProjectFactory
+    from proposals.tests.factories import make_proposal
+    from visits.tests.factories import SurveyFactory
+
+    page = phone
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目")
+    SurveyFactory(hospital=hospital, project=project)
+    make_proposal(project)
+    log_in(page, username)
+    for path in [*WALK, hospital.get_absolute_url(), project.get_absolute_url()]:
+        page.goto(page.base + path)
+        assert no_sideways_scroll(page) <= 0, path
+        for wrap in page.locator(".table-wrap").all():
+            if wrap.evaluate("w => w.scrollWidth > w.clientWidth + 1"):
+                assert "滑动" in wrap.get_attribute("data-hint"), path
+    assert errors == []
+
+
+def test_leaving_a_form_with_unsaved_text_asks_first(desktop, hospital):
+    page = desktop
+    log_in(page)
+    page.goto(page.base + hospital.get_absolute_url() + "edit/")
+    page.fill("#id_notes", "新院区明年开工")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.click("nav.mainnav [data-section=home]")
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    assert page.locator("#id_notes").input_value() == "新院区明年开工"  # still on the form

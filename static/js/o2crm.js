@@ -105,3 +105,34 @@ document.addEventListener("keydown", function (event) {
     });
   }
 });
+
+// A table wider than its card says that it scrolls sideways (and only then).
+function markScrollingTables() {
+  var hint = document.body.dataset.scrollHint || "";
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    var table = wrap.querySelector("table");
+    var wide = table && table.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle("scrolls", wide);
+    wrap.dataset.hint = wide ? hint : "";
+  });
+}
+document.addEventListener("DOMContentLoaded", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
+document.addEventListener("htmx:afterSettle", markScrollingTables);
+
+// Nothing typed is lost by leaving: a form in the page with unsaved text asks before the
+// page is left (the browser's own prompt), until it is submitted.
+var TYPED = "textarea, input[type=text], input[type=number], input[type=date], " +
+  "input[type=datetime-local], input[type=tel], input[type=email], input:not([type])";
+var dirty = new Set();
+document.addEventListener("input", function (event) {
+  var form = event.target.closest && event.target.closest("main form[method=post]");
+  if (form && event.target.matches(TYPED)) dirty.add(form);
+});
+document.addEventListener("submit", function (event) {
+  dirty.delete(event.target);
+});
+window.addEventListener("beforeunload", function (event) {
+  var open = Array.from(dirty).some(function (form) { return document.body.contains(form); });
+  if (open) event.preventDefault();
+});

@@ -37,3 +37,14 @@ def test_prices_are_brought_to_yuan_per_nm3(price, unit, per_nm3):
 def test_yearly_cost_is_twelve_months_at_the_unit_price():
     assert yearly_cost(Decimal("14000"), Decimal("2.5")) == Decimal("420000")
     assert yearly_cost(None, Decimal("2.5")) is None
+
+
+def test_the_distance_between_a_check_in_and_the_hospital():
+    from visits.domain import distance_m
+
+    # 0.01 degree of longitude on the equator is about 1,112 m, at 60° north half that
+    assert distance_m(0.0, 120.0, 0.0, 120.01) == 1112
+    assert distance_m(60.0, 120.0, 60.0, 120.01) == 556
+    assert distance_m(30.2565, 120.1705, 30.2565, 120.1705) == 0
+    # 0.001 degree of latitude is about 111 m anywhere
+    assert distance_m(30.0, 120.0, 30.001, 120.0) == 111

@@ -213,3 +213,41 @@ def test_ticks_on_two_phones_both_stay(as_user, alice, hospital, project):
     for item in (first, second):  # both pages were opened before either tick
         as_user(alice).post(url, {"tick": item.pk, "item": item.pk}, headers={"HX-Request": "1"})
     assert Visit.objects.get().checklist == sorted([first.pk, second.pk])
+
+
+@pytest.mark.parametrize(
+    ("today", "default"),
+    [
+        ("2026-12-01", "2026-12-02T09:00"),  # Tuesday: Wednesday morning
+        ("2027-01-01", "2027-01-04T09:00"),  # Friday: Monday morning
+        ("2027-01-31", "2027-02-01T09:00"),  # Sunday: Monday, in the next month
+    ],
+)
+def test_a_new_visit_is_planned_for_the_next_working_morning(
+    as_user, alice, hospital, clock, today, default
+):
+    clock(today)
+    page = as_user(alice).get(reverse("visits:visit-create", args=[hospital.pk]))
+    assert f'name="planned_at" value="{default}"' in page.content.decode()
+
+
+def test_a_check_in_opens_in_a_map_and_says_how_far_from_the_hospital(as_user, alice, hospital):
+    from decimal import Decimal
+
+    Hospital.objects.filter(pk=hospital.pk).update(
+        latitude=Decimal("30.256500"), longitude=Decimal("120.170500")
+    )
+    visit = Visit.objects.create(
+        hospital=hospital,
+        owner=alice,
+        planned_at=timezone.now(),
+        checkin_at=timezone.now(),
+        checkin_latitude=Decimal("30.257500"),
+        checkin_longitude=Decimal("120.170500"),
+        checkin_accuracy=12,
+        status="recorded",
+        visited_on=timezone.localdate(),
+    )
+    body = as_user(alice).get(visit.get_absolute_url()).content.decode()
+    assert "https://uri.amap.com/marker?position=120.170500,30.257500&amp;coordinate=wgs84" in body
+    assert "距医院约 111 米" in body and "定位精度 ±12 米" in body
