@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings as django_settings
@@ -300,7 +301,34 @@ def docx_response(p: Proposal) -> HttpResponse:
 
 # PDF -------------------------------------------------------------------------------------------
 
-PDF_FONT = "STSong-Light"  # Adobe's standard Chinese font: readers supply it, nothing embedded
+# A Chinese TrueType font Debian ships (fonts-wqy-zenhei; `make test` and the production notes
+# install it), embedded as a subset, so the hospital sees the document as it was made. Only
+# where none is installed: Adobe's STSong, which the reader's viewer must supply.
+EMBEDDED_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+EMBEDDED_NAME = "o2crm-cjk"
+PDF_FONT = "STSong-Light"
+
+
+def pdf_font() -> str:
+    """The name of the registered font the PDF is set in (registered once a process)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    registered = pdfmetrics.getRegisteredFontNames()
+    if EMBEDDED_NAME in registered:
+        return EMBEDDED_NAME
+    for path in EMBEDDED_FONTS:
+        if Path(path).exists():
+            pdfmetrics.registerFont(TTFont(EMBEDDED_NAME, path, subfontIndex=0))
+            return EMBEDDED_NAME
+    if PDF_FONT not in registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    return PDF_FONT
 
 
 def pdf_bytes(p: Proposal) -> bytes:
@@ -311,13 +339,10 @@ def pdf_bytes(p: Proposal) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    base = ParagraphStyle("base", fontName=PDF_FONT, fontSize=10.5, leading=17, wordWrap="CJK")
+    font = pdf_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=10.5, leading=17, wordWrap="CJK")
     styles = {
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER),
         "subtitle": ParagraphStyle("sub", parent=base, fontSize=9, alignment=TA_CENTER),
@@ -339,7 +364,7 @@ def pdf_bytes(p: Proposal) -> bytes:
             table.setStyle(
                 TableStyle(
                     [
-                        ("FONT", (0, 0), (-1, -1), PDF_FONT, 9.5),
+                        ("FONT", (0, 0), (-1, -1), font, 9.5),
                         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6F3F6")),
                         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -361,7 +386,7 @@ def pdf_bytes(p: Proposal) -> bytes:
                     40,
                     6 * cm - 12,
                     block.series[0].label + "（万元）",
-                    fontName=PDF_FONT,
+                    fontName=font,
                     fontSize=9,
                 )
             )

@@ -95,3 +95,19 @@ def test_internal_sheet_has_the_investor_figures(as_user, alice, proposal):
     assert values["净现值 NPV（元）"] == pytest.approx(proposal.results["npv"])
     assert values["保本价（目标 IRR，元/m³）"] == pytest.approx(proposal.results["price_floor"])
     assert values["投资额（元）"] == proposal.results["capex"]
+
+
+def test_the_pdf_carries_its_chinese_font(as_user, alice, proposal):
+    """Embedded (a TrueType subset), so a viewer without Chinese fonts shows it as made;
+    `make test` installs Debian's fonts-wqy-zenhei when it is missing."""
+    response = as_user(alice).get(f"/api/v1/proposals/{proposal.pk}/document.pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = []
+    for ref in fonts.values():
+        font = ref.get_object()
+        for descendant in font.get("/DescendantFonts", [font]):
+            descriptor = descendant.get_object().get("/FontDescriptor")
+            if descriptor and "/FontFile2" in descriptor.get_object():
+                embedded.append(str(font["/BaseFont"]))
+    assert embedded, "the Chinese font is not embedded"

@@ -131,3 +131,15 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         many = queries_for(lambda: client.get(reverse("visits:survey-list")))
     assert few == many
+
+
+def test_every_wrong_field_is_named_at_once(as_user, alice, hospital):
+    """Field errors and the rules across fields (ICU beds within beds) in one answer, not one
+    a submit."""
+    response = as_user(alice).post(
+        reverse("visits:survey-create", args=[hospital.pk]),
+        survey_form(beds="100", icu_beds="200", operating_rooms="-3", price_unit=""),
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"icu_beds", "operating_rooms", "price_unit"}
+    assert not OxygenSurvey.objects.exists()
