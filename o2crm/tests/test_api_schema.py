@@ -6,7 +6,7 @@ from django.test import Client
 
 from o2crm.api import api
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.timeless]
 
 
 def test_the_openapi_schema_builds(db):

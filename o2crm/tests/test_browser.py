@@ -141,6 +141,7 @@ def log_in(page, username: str = "alice", password: str = "o2crm-test") -> None:
     page.wait_for_url(page.base + "/")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_log_in_search_by_pinyin_open_the_org_chart_and_edit_a_contact(page, hospital):
     log_in(page)
     assert "您好，刘晓燕" in page.text_content("h1")
@@ -177,6 +178,7 @@ def test_log_in_search_by_pinyin_open_the_org_chart_and_edit_a_contact(page, hos
     shot(page, "contact")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_the_pages_fit_a_phone_screen(phone, hospital):
     page = phone
     log_in(page)
@@ -187,6 +189,7 @@ def test_the_pages_fit_a_phone_screen(phone, hospital):
         assert page.locator("nav.tabbar").is_visible()
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_a_hospital_list_filter_updates_in_place(page, hospital):
     log_in(page)
     page.goto(page.base + "/hospitals/")
@@ -198,6 +201,7 @@ def test_a_hospital_list_filter_updates_in_place(page, hospital):
     assert "q=zhongyi" in page.url  # the filter is in the address, so it can be shared
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_a_failed_login_explains_itself(page, alice):
     page.goto(page.base + "/accounts/login/")
     page.fill("#id_username", "alice")
@@ -473,6 +477,7 @@ def no_sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_every_section_is_two_taps_away_and_marked(page, hospital):
     """From the 工作台, every section opens in at most two taps, on a phone (its tabs, or
     更多 then the section) and on a desktop (the bar; search and the account have their own
@@ -503,6 +508,7 @@ def test_every_section_is_two_taps_away_and_marked(page, hospital):
     shot(page, "navigation")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_each_checklist_tick_is_kept_without_a_save_button(page, hospital):
     from django.utils import timezone
 
@@ -527,6 +533,7 @@ def test_each_checklist_tick_is_kept_without_a_save_button(page, hospital):
     assert Visit.objects.get(pk=visit.pk).checklist == [second.pk]
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_charts_fit_their_card_and_stay_readable(page, hospital, director):
     """The funnel on 工作台 and 销售管道图, the placement chart on the calculator: inside their
     card at every width, their text drawn at a readable size."""
@@ -558,6 +565,7 @@ def test_charts_fit_their_card_and_stay_readable(page, hospital, director):
         shot(page, "chart-" + path.strip("/").replace("/", "-") or "home")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_the_visit_brief_reads_well_on_a_phone(phone, hospital):
     from django.utils import timezone
 
@@ -608,6 +616,7 @@ def test_a_follow_up_from_the_due_list_starts_on_the_overdue_kind(page, hospital
     assert FollowUp.objects.filter(project=project, kind="relationship").count() == 2
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_the_board_shows_every_stage_and_a_card_is_dragged_in_place(desktop, hospital):
     from pipeline.models import Project
     from pipeline.tests.factories import ProjectFactory, evaluate
@@ -634,6 +643,7 @@ def test_the_board_shows_every_stage_and_a_card_is_dragged_in_place(desktop, hos
     shot(page, "board-dragged")
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_the_search_boxes_suggest_as_you_type(page, hospital):
     log_in(page)
     box = "header .topsearch input" if page.size == "desktop" else ".topsearch-home input"
@@ -646,6 +656,7 @@ def test_the_search_boxes_suggest_as_you_type(page, hospital):
     page.wait_for_url(page.base + hospital.get_absolute_url())
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_a_wrong_value_in_the_calculator_keeps_the_results_and_names_the_field(desktop, hospital):
     from pipeline.tests.factories import ProjectFactory
     from visits.tests.factories import SurveyFactory
@@ -696,6 +707,7 @@ WALK = [
 ]
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 @pytest.mark.parametrize("username", ["alice", "director"])
 def test_a_walk_at_375_px_never_scrolls_sideways(phone, hospital, director, username):
     """Every section's pages at 375 px, as a manager and as the director: the page never
@@ -721,6 +733,7 @@ def test_a_walk_at_375_px_never_scrolls_sideways(phone, hospital, director, user
     assert errors == []
 
 
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_leaving_a_form_with_unsaved_text_asks_first(desktop, hospital):
     page = desktop
     log_in(page)

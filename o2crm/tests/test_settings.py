@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+pytestmark = pytest.mark.timeless
+
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}

@@ -9,6 +9,8 @@ from django.conf import settings
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 
+pytestmark = pytest.mark.timeless
+
 
 def _po_entries() -> dict[str, str]:
     text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
