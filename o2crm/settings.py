@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "visits",
     "proposals",
     "reports",
+    "reminders",
 ]
 
 MIDDLEWARE = [

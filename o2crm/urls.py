@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
+    path("", include("reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -22,7 +22,7 @@ from visits.tests.factories import SurveyFactory
 pytestmark = pytest.mark.django_db
 
 NOT_PAGES = ("admin/", "api/", "i18n/")  # the admin site; the API has its own tests
-PUBLIC = {"login", "healthz", "favicon"}
+PUBLIC = {"login", "healthz", "favicon", "calendar-feed"}  # the feed: its key is the credential
 # the model an id names, by the route's first segment (or the parameter's own name)
 ROWS = {
     "hospitals": "hospital",
