@@ -34,7 +34,7 @@ def calendar_for(user: User, today: date, link: Callable[[str], str]) -> bytes:
     for visit in _visits(user, today):
         cal.add_component(_visit_event(visit, stamp, link))
     for task in _tasks(user, today):
-        cal.add_component(_task_event(task, stamp, link))
+        cal.add_component(_task_event(task, today, stamp, link))
     for event in _due_events(user, today, stamp, link):
         cal.add_component(event)
     return cal.to_ical()
@@ -61,7 +61,8 @@ def _visit_event(visit: Visit, stamp: datetime, link: Callable[[str], str]) -> E
     event.add("dtstart", visit.planned_at)
     event.add("dtend", visit.planned_at + timedelta(minutes=visit.minutes_needed or VISIT_MINUTES))
     event.add("summary", _("拜访：%(hospital)s") % {"hospital": visit.hospital.name})
-    place = ", ".join(p for p in (visit.hospital.address, visit.place) if p)
+    places = [p for p in (visit.hospital.address, visit.place) if p]
+    place = ", ".join(dict.fromkeys(places))  # the plan's place is often the address again
     if place:
         event.add("location", place)
     people = "、".join(" ".join(p for p in (c.name, c.title) if p) for c in visit.contacts.all())
@@ -82,7 +83,7 @@ def _visit_event(visit: Visit, stamp: datetime, link: Callable[[str], str]) -> E
 def _tasks(user: User, today: date) -> list[Task]:
     return list(
         Task.objects.visible_to(user)
-        .filter(owner=user, done=False, due_date__gte=today - timedelta(days=PAST_DAYS))
+        .filter(owner=user, done=False)  # every open one: an old to-do is still to do
         .select_related("hospital")
         .order_by("due_date", "pk")
     )
@@ -99,14 +100,15 @@ def _all_day(uid: str, day: date, summary: str, stamp: datetime) -> Event:
     return event
 
 
-def _task_event(task: Task, stamp: datetime, link: Callable[[str], str]) -> Event:
-    hospital = f"（{task.hospital.name}）" if task.hospital_id else ""
-    event = _all_day(
-        f"task-{task.pk}@o2crm",
-        task.due_date,
-        _("待办：%(t)s") % {"t": task.title} + hospital,
-        stamp,
-    )
+def _task_event(task: Task, today: date, stamp: datetime, link: Callable[[str], str]) -> Event:
+    """On its due date; an overdue one on today, saying by how much."""
+    summary = _("待办：%(t)s") % {"t": task.title}
+    if task.hospital_id:
+        summary += f"（{task.hospital.name}）"
+    late = (today - task.due_date).days
+    if late > 0:
+        summary += _("（已逾期 %(n)s 天）") % {"n": late}
+    event = _all_day(f"task-{task.pk}@o2crm", max(task.due_date, today), summary, stamp)
     event.add("url", link("/tasks/"))
     return event
 

@@ -55,6 +55,13 @@ def alices(alice):
     Task.objects.create(
         owner=alice,
         hospital=hospital,
+        title="回电致谢",
+        level="relationship",
+        due_date=timezone.localdate() - timedelta(days=4),
+    )
+    Task.objects.create(
+        owner=alice,
+        hospital=hospital,
         title="已完成的事",
         level="business",
         due_date=timezone.localdate(),
@@ -96,6 +103,9 @@ def test_the_feed_holds_next_weeks_visit_the_open_tasks_and_the_due_contacts(
     summaries = [str(e["summary"]) for e in found.values()]
     assert any(s.startswith("待办：寄送样板点资料") for s in summaries)
     assert not any("已完成的事" in s for s in summaries)
+    overdue = next(e for e in found.values() if "回电致谢" in str(e["summary"]))
+    assert "已逾期 4 天" in str(overdue["summary"])  # an overdue task sits on today
+    assert overdue.decoded("dtstart") == timezone.localdate()
     late = found[f"due-{alices.project_id}-business@o2crm"]
     assert "业务联络到期：省人民医院" in str(late["summary"]) and "已逾期 3 天" in str(
         late["summary"]
