@@ -33,7 +33,7 @@ def calendar_for(user: User, today: date, link: Callable[[str], str]) -> bytes:
     stamp = timezone.now()
     for visit in _visits(user, today):
         cal.add_component(_visit_event(visit, stamp, link))
-    for task in _tasks(user, today):
+    for task in _tasks(user):
         cal.add_component(_task_event(task, today, stamp, link))
     for event in _due_events(user, today, stamp, link):
         cal.add_component(event)
@@ -80,7 +80,7 @@ def _visit_event(visit: Visit, stamp: datetime, link: Callable[[str], str]) -> E
     return event
 
 
-def _tasks(user: User, today: date) -> list[Task]:
+def _tasks(user: User) -> list[Task]:
     return list(
         Task.objects.visible_to(user)
         .filter(owner=user, done=False)  # every open one: an old to-do is still to do
