@@ -22,6 +22,7 @@ from hospitals.api import router as hospitals_router
 from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
 from proposals.api import router as proposals_router
+from reminders.api import router as reminders_router
 from reports.api import router as reports_router
 from visits.api import router as visits_router
 
@@ -231,3 +232,4 @@ api.add_router("/", pipeline_router)
 api.add_router("/", visits_router)
 api.add_router("/", proposals_router)
 api.add_router("/", reports_router)
+api.add_router("/", reminders_router)

@@ -8,4 +8,8 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("calendar/new/", views.calendar_create, name="calendar-create"),
     path("calendar/revoke/", views.calendar_revoke, name="calendar-revoke"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/badge/", views.notification_badge, name="notification-badge"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("notifications/read/", views.notification_read_all, name="notification-read-all"),
 ]

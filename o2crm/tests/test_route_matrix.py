@@ -15,6 +15,7 @@ from hospitals.tests.factories import ContactFactory, DepartmentFactory, Hospita
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
 from proposals.tests.factories import make_proposal
+from reminders.models import Notification
 from reports.models import iso_week
 from visits.models import Task, Visit
 from visits.tests.factories import SurveyFactory
@@ -22,6 +23,8 @@ from visits.tests.factories import SurveyFactory
 pytestmark = pytest.mark.django_db
 
 NOT_PAGES = ("admin/", "api/", "i18n/")  # the admin site; the API has its own tests
+# a user's own alone, whoever oversees them: API tokens, notifications
+PERSONAL = ("accounts/tokens/", "notifications/")
 PUBLIC = {"login", "healthz", "favicon", "calendar-feed"}  # the feed: its key is the credential
 # the model an id names, by the route's first segment (or the parameter's own name)
 ROWS = {
@@ -35,6 +38,7 @@ ROWS = {
     "tasks": "task",
     "proposals": "proposal",
     "accounts": "token",
+    "notifications": "notification",
     "row": "competitor",
 }
 
@@ -58,6 +62,7 @@ def rows_of(owner) -> dict:
         hospital=hospital, project=project, owner=owner, planned_at=tomorrow
     )
     ApiToken.issue(owner)
+    note = Notification.objects.create(recipient=owner, kind="proposal_submitted", key="k", url="/")
     return {
         "hospital": hospital,
         "department": DepartmentFactory(hospital=hospital),
@@ -76,6 +81,7 @@ def rows_of(owner) -> dict:
         ),  # fmt: skip
         "proposal": make_proposal(project),
         "token": ApiToken.objects.filter(user=owner).latest("pk"),
+        "notification": note,
         "username": owner.username,
     }
 
@@ -136,12 +142,12 @@ def test_a_row_the_role_may_not_see_is_not_found_on_every_route(
     routes = [(r, n) for r, n in page_routes() if "<" in r and n not in PUBLIC]
     assert len(routes) > 30
     for route, _name in routes:
-        if route.startswith("accounts/tokens/") and who == "leader":
-            continue  # a token is its user's alone: the leader has none of alice's
+        if route.startswith(PERSONAL) and who == "leader":
+            continue  # a token or a notification is its user's alone: none of alice's
         url = url_for(route, rows[not_theirs])
         assert answer(client, url) == 404, (who, url)
     for route, _name in routes:
-        if route.startswith("accounts/tokens/") and who == "leader":
+        if route.startswith(PERSONAL) and who == "leader":
             continue
         url = url_for(route, rows[theirs])
         status = answer(client, url)
@@ -152,7 +158,7 @@ def test_a_row_the_role_may_not_see_is_not_found_on_every_route(
 def test_those_who_see_everything_open_every_route(request, as_user, rows, who):
     client = as_user(request.getfixturevalue(who))
     for route, name in page_routes():
-        if name in PUBLIC or route.startswith("accounts/tokens/"):
+        if name in PUBLIC or route.startswith(PERSONAL):
             continue
         for owner in ("alice", "carol"):
             url = url_for(route, rows[owner])
