@@ -75,6 +75,10 @@ def proposal_event(event: ProposalEvent) -> None:
             if Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists():
                 notify(recipient=user, kind=Kind.PROPOSAL_SUBMITTED, key=key, url=url, **params)
     elif event.to_state in (State.APPROVED, State.RETURNED):
+        # decided: the approvers' "waiting for you" about it is done with
+        Notification.objects.filter(kind=Kind.PROPOSAL_SUBMITTED, url=url, read_at=None).update(
+            read_at=timezone.now()
+        )
         maker = proposal.created_by
         if maker is None or maker.pk == event.by_id or not maker.is_active:
             return

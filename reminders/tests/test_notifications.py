@@ -45,6 +45,8 @@ def test_approved_and_returned_reach_the_maker_once(alice, director, proposal):
     notify.proposal_event(event)  # the same event again (a retry, a second worker)
     assert len(texts(alice)) == 1
     assert texts(director) and all("退回" not in t for t in texts(director))
+    # decided, the director's "waiting for you" counts as read
+    assert notify.unread_count(director) == 0
 
 
 def test_the_bell_counts_and_the_page_opens_and_marks_read(as_user, alice, director, proposal):
