@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     PROPOSAL_SUBMITTED = "proposal_submitted", _("建议书待审批")
     PROPOSAL_APPROVED = "proposal_approved", _("建议书已批准")
     PROPOSAL_RETURNED = "proposal_returned", _("建议书被退回")
+    DAILY_DIGEST = "daily_digest", _("每日提醒")
 
 
 class Notification(models.Model):
@@ -80,6 +81,10 @@ class Notification(models.Model):
             Kind.PROPOSAL_APPROVED: _("您的建议书 %(label)s（%(hospital)s）已由 %(by)s 批准。"),
             Kind.PROPOSAL_RETURNED: _(
                 "您的建议书 %(label)s（%(hospital)s）被 %(by)s 退回：%(comment)s"
+            ),
+            Kind.DAILY_DIGEST: _(
+                "今日：拜访 %(visits)s 次，待办 %(tasks)s 项，联络到期 %(due)s 个项目，"
+                "待审批 %(approve)s 份。"
             ),
         }
         return str(texts[Kind(self.kind)]) % {"comment": "", **self.params}
