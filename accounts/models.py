@@ -1,5 +1,3 @@
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
@@ -11,6 +9,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from o2crm.keys import key_hash, new_key
 
 
 class Role(models.TextChoices):
@@ -165,11 +165,11 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
+        return key_hash(key)
 
     @classmethod
     def issue(cls, user: User) -> str:
-        key = secrets.token_urlsafe(32)
+        key = new_key()
         days = settings.API_TOKEN_DAYS
         cls.objects.create(
             user=user,

@@ -44,10 +44,6 @@ def panel(page: str, *, template: str, order: int) -> Callable[[Context], Contex
     return register
 
 
-def panels_of(page: str) -> list[Panel]:
-    return list(_PANELS[page])
-
-
 def render_panels(page: str, request: HttpRequest, record: Any) -> SafeString:
     """Every panel of `page` for `record`, in order, as HTML."""
     return mark_safe(  # noqa: S308 - each part is rendered by the template engine, escaped

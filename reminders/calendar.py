@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from o2crm.dates import midnight
 from pipeline.models import PipelineSettings, Project
 from visits.models import Task, Visit, VisitStatus
 
@@ -41,9 +42,7 @@ def calendar_for(user: User, today: date, link: Callable[[str], str]) -> bytes:
 
 
 def _visits(user: User, today: date) -> list[Visit]:
-    since = timezone.make_aware(
-        datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
-    )
+    since = midnight(today - timedelta(days=PAST_DAYS))
     until = since + timedelta(days=PAST_DAYS + AHEAD_DAYS)
     return list(
         Visit.objects.visible_to(user)

@@ -19,7 +19,7 @@ from accounts.models import User
 from o2crm.dates import midnight
 from pipeline.models import PipelineSettings, Project
 from proposals.models import Proposal, ProposalEvent, State
-from visits.models import Task, Visit, VisitStatus
+from visits.models import Task, Visit
 
 from .models import Kind
 from .notify import notify
@@ -100,21 +100,10 @@ def digest_for(user: User, day: date) -> Digest:
     digest = Digest(user=user, day=day)
     start = midnight(day)
     digest.visits = list(
-        Visit.objects.visible_to(user)
-        .filter(
-            owner=user,
-            status=VisitStatus.PLANNED,
-            planned_at__gte=start,
-            planned_at__lt=start + timedelta(days=1),
-        )
-        .select_related("hospital")
-        .order_by("planned_at")
+        Visit.objects.visible_to(user).planned_on(user, day).select_related("hospital")
     )
     digest.tasks = list(
-        Task.objects.visible_to(user)
-        .filter(owner=user, done=False, due_date__lte=day)
-        .select_related("hospital")
-        .order_by("due_date", "pk")
+        Task.objects.visible_to(user).open_due_by(user, day).select_related("hospital")
     )
     settings = PipelineSettings.current()
     mine = (

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from o2crm.keys import key_hash, new_key
 
 
 class CalendarFeed(models.Model):
@@ -31,11 +29,11 @@ class CalendarFeed(models.Model):
 
     @staticmethod
     def hash(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
+        return key_hash(key)
 
     @staticmethod
     def new_key() -> str:
-        return secrets.token_urlsafe(24)
+        return new_key()
 
 
 class Kind(models.TextChoices):

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User, people_named
 from hospitals.models import Contact, Hospital, HospitalStatus
-from o2crm.dates import midnight, week_start
+from o2crm.dates import week_start
 from pipeline.domain import add_months, weighted
 from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
 from proposals.models import Proposal, State
-from visits.models import Task, Visit, VisitStatus
+from visits.models import Task, Visit
 
 from . import funnel, weekly
 from .charts import funnel_svg
@@ -133,22 +133,10 @@ def _dashboard(user, today, by_owner: list[dict]) -> dict:
             for m, label in ((last_monday, _("上周")), (this_monday, _("本周")))
         ]
         ctx["tasks"] = list(
-            Task.objects.visible_to(user)
-            .filter(owner=user, done=False, due_date__lte=today)
-            .select_related("hospital")
-            .order_by("due_date", "pk")[:6]
+            Task.objects.visible_to(user).open_due_by(user, today).select_related("hospital")[:6]
         )
-        start = midnight(today)
         ctx["visits_today"] = list(
-            Visit.objects.visible_to(user)
-            .filter(
-                owner=user,
-                status=VisitStatus.PLANNED,
-                planned_at__gte=start,
-                planned_at__lt=start + timedelta(days=1),
-            )
-            .select_related("hospital")
-            .order_by("planned_at")[:6]
+            Visit.objects.visible_to(user).planned_on(user, today).select_related("hospital")[:6]
         )
     if user.sees_all or user.led_team_ids:
         overview = weekly.overview(user, last_monday)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import User
 from hospitals.models import Hospital, hospital_visibility
+from o2crm.dates import midnight
 from o2crm.records import Versioned
 from pipeline.models import OxygenSource, Project
 
@@ -222,6 +224,16 @@ class VisitQuerySet(models.QuerySet):
         """A visit is seen by whoever sees its hospital (cold visits have no project)."""
         return hospital_visibility(self, user, "hospital__")
 
+    def planned_on(self, owner: User, day: date) -> VisitQuerySet:
+        """`owner`'s visits still planned for `day` (the site's day), earliest first."""
+        start = midnight(day)
+        return self.filter(
+            owner=owner,
+            status=VisitStatus.PLANNED,
+            planned_at__gte=start,
+            planned_at__lt=start + timedelta(days=1),
+        ).order_by("planned_at")
+
 
 class Visit(Versioned):
     hospital = models.ForeignKey(
@@ -319,6 +331,10 @@ class TaskLevel(models.TextChoices):
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> TaskQuerySet:
         return hospital_visibility(self, user, "hospital__")
+
+    def open_due_by(self, owner: User, day: date) -> TaskQuerySet:
+        """`owner`'s open tasks due on `day` or overdue, the oldest first."""
+        return self.filter(owner=owner, done=False, due_date__lte=day).order_by("due_date", "pk")
 
 
 class Task(models.Model):

@@ -14,14 +14,7 @@ from .factories import ProjectFactory, follow_up
 
 pytestmark = pytest.mark.django_db
 
-CLOCKS = (
-    "last_business_contact_on",
-    "last_relationship_contact_on",
-    "late_business_a_on",
-    "late_business_b_on",
-    "late_relationship_a_on",
-    "late_relationship_b_on",
-)
+CLOCKS = Project.KEPT_ELSEWHERE  # the fields the contact clocks keep
 
 
 @pytest.fixture
