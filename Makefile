@@ -1,5 +1,5 @@
-# Two commands: `make run` (set up, migrate, demo data, serve) and `make test` (set up, run
-# every test). Both create .venv with the machine's python3 (3.11+) on first use.
+# Two commands: `make run` (set up, migrate, demo data, serve with a background worker) and
+# `make test` (set up, run every test). Both create .venv with the machine's python3 (3.11+) on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,8 +33,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data
 	@echo ""
-	@echo "o2crm is starting on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "o2crm is starting on http://$(HOST):$(PORT)/ with a background worker (stop with Ctrl-C)"
+	HOST=$(HOST) $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 # Browser tests drive Debian's Chromium, and the proposal PDF embeds Debian's WenQuanYi Zen Hei
 # (decision 0022): install what is missing when we may.

@@ -206,6 +206,36 @@ def api_as(db):
     return ApiClient
 
 
+def _run_jobs() -> int:
+    """Run every queued background job with django-tasks-db's own worker, in this process
+    (batch mode: until the queue is empty); returns how many ran. The worker closes its
+    connection between jobs, as a long-running process should; inside a test's transaction it
+    must keep it, like Django's test client does for requests."""
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
+
+    with mock.patch.object(db_worker, "close_old_connections"):
+        worker = db_worker.Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        )
+        worker.run()
+    return worker._run_tasks
+
+
+@pytest.fixture
+def run_jobs(db):
+    """run_jobs() -> what a worker would do now with the queued jobs (see _run_jobs)."""
+    return _run_jobs
+
+
 @pytest.fixture
 def queries_for():
     """queries_for(fn) -> how many SQL queries fn() ran (to compare small and large data)."""

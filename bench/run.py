@@ -77,6 +77,8 @@ PAGES = [
     ("my tasks", "/tasks/"),
     ("notifications", "/notifications/"),
     ("notification bell", "/notifications/badge/"),
+    ("notification settings", "/notifications/settings/"),
+    ("exports", "/exports/"),
     ("surveys", "/surveys/"),
     ("survey detail", "/surveys/{survey}/"),
     ("new survey form", "/hospitals/{hospital}/surveys/new/"),

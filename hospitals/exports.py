@@ -1,14 +1,22 @@
 """Hospital and contact lists as Excel. Exports never carry contacts' personal details:
 spreadsheets travel further than the people allowed to read them (docs/decisions/0003)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from o2crm.exports import Progress, counting, export
 from o2crm.workbooks import Column, workbook
 
+from .forms import ContactFilterForm, HospitalFilterForm
 from .models import (
     Attitude,
+    Contact,
     Grade,
+    Hospital,
     HospitalStatus,
     HospitalType,
     Layer,
@@ -31,7 +39,7 @@ def _subtitle(form) -> str:
     return _("导出时间：%(when)s") % {"when": when} + ("　" + "　".join(parts) if parts else "")
 
 
-def hospitals_workbook(qs, form) -> bytes:
+def hospitals_workbook(qs, form, progress: Progress | None = None) -> bytes:
     columns = [
         Column(_("医院名称"), 30),
         Column(_("简称"), 14),
@@ -73,12 +81,12 @@ def hospitals_workbook(qs, form) -> bytes:
             h.address,
             h.notes,
         )
-        for h in qs[:EXPORT_LIMIT].iterator(chunk_size=2000)
+        for h in counting(qs[:EXPORT_LIMIT], progress)
     )
     return workbook(title=_("医院列表"), subtitle=_subtitle(form), columns=columns, rows=rows)
 
 
-def contacts_workbook(qs, form) -> bytes:
+def contacts_workbook(qs, form, progress: Progress | None = None) -> bytes:
     columns = [
         Column(_("姓名"), 10),
         Column(_("医院"), 28),
@@ -113,6 +121,22 @@ def contacts_workbook(qs, form) -> bytes:
             c.email,
             _("是") if c.is_active else _("否"),
         )
-        for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000)
+        for c in counting(qs[:EXPORT_LIMIT], progress)
     )
     return workbook(title=_("联系人列表"), subtitle=_subtitle(form), columns=columns, rows=rows)
+
+
+@export("hospitals", title=gettext_lazy("医院列表"))
+def hospitals_export(user: Any, params: Mapping[str, Any], progress: Progress) -> tuple[bytes, str]:
+    """The hospital list with the page's filters, in the background (the same rule as the
+    page: what the user may see)."""
+    form = HospitalFilterForm(params or None, user=user)
+    qs = form.filter(Hospital.objects.visible_to(user).select_related("owner"))
+    return hospitals_workbook(qs, form, progress), _("医院列表")
+
+
+@export("contacts", title=gettext_lazy("联系人列表"))
+def contacts_export(user: Any, params: Mapping[str, Any], progress: Progress) -> tuple[bytes, str]:
+    form = ContactFilterForm(params or None)
+    qs = form.filter(Contact.objects.visible_to(user).with_owner())
+    return contacts_workbook(qs, form, progress), _("联系人列表")

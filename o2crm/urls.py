@@ -6,6 +6,7 @@ from django.urls import include, path
 from accounts.views import LoginView
 from reports.views import home
 
+from . import views
 from .api import api
 
 
@@ -32,6 +33,9 @@ urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
     path("", include("reminders.urls")),
+    path("exports/", views.export_list, name="exports"),
+    path("exports/<slug:kind>/start/", views.export_start, name="export-start"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("报表")
+
+    def ready(self) -> None:
+        from . import exports  # noqa: F401  (registers this app's background exports)

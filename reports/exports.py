@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from itertools import groupby
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from o2crm.exports import Progress, export
 from o2crm.workbooks import Column, Emphasis, Picture, workbook_sheets, xlsx_response
 
+from . import monthly
 from .charts import funnel_png
+from .forms import MonthlyForm
 
 INT, MONEY, PERCENT, DAYS, DATE = "#,##0", "#,##0", "0.0%", "0.0", "yyyy-mm-dd"
 
@@ -414,8 +419,25 @@ SHEETS = {
 PERIODS = {"weekly": _week_period, "monthly": _month_period}
 
 
-def response(report: str, data: dict) -> HttpResponse:
-    title = str(TITLES[report])
+def content(report: str, data: dict) -> bytes:
     subtitle = PERIODS.get(report, _period)(data)
-    content = workbook_sheets(title=title, subtitle=subtitle, sheets=SHEETS[report](data))
-    return xlsx_response(content, title)
+    return workbook_sheets(
+        title=str(TITLES[report]), subtitle=subtitle, sheets=SHEETS[report](data)
+    )
+
+
+def response(report: str, data: dict) -> HttpResponse:
+    return xlsx_response(content(report, data), str(TITLES[report]))
+
+
+@export("monthly", title=TITLES["monthly"])
+def monthly_export(user: Any, params: Mapping[str, Any], progress: Progress) -> tuple[bytes, str]:
+    """The national (or team's, or manager's) monthly workbook in the background: the month's
+    projects come in one query, the workbook is written after (about half and half)."""
+    form = MonthlyForm(params, user=user, by_username=True)
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    progress(0.05)
+    data = monthly.monthly(user, form.scope(), page=None)
+    progress(0.6)
+    return content("monthly", data), str(TITLES["monthly"])

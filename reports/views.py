@@ -196,6 +196,8 @@ def weekly_overview(request: HttpRequest) -> HttpResponse:
     monday = form.cleaned_data["week"]
     data = weekly.overview(request.user, monday, form.cleaned_data.get("team"))
     page = Paginator(data["managers"], OVERVIEW_PAGE).get_page(request.GET.get("page"))
+    for manager in page:  # the week a row's panels (催交) act on
+        manager.overview_week = data["week"]
     ctx = {
         "form": form,
         "data": data,
@@ -292,7 +294,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "page": data["page_obj"],
         **_month_links(request, month),
         "query_without_page": paging.query_without_page(request),
-        "xlsx_url": _report_url("monthly", form),
+        # 导出 Excel runs in the background, with the filters on screen spelled out
+        "export_url": reverse("export-start", args=["monthly"]) + "?" + urlencode(form.api_query()),
         # a national table of 500 managers helps nobody: pick a team to see its managers
         "managers": managers if len(managers) <= MANAGERS_SHOWN else None,
         "n_weeks": len(data["weeks"]),

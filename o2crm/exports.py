@@ -1,0 +1,127 @@
+"""Workbooks made in the background (decision 0024).
+
+A page asks for an export with `start_export`; a worker runs the app's registered builder
+with the user's own visibility and language, reporting progress; the file is kept in the
+database (ExportJob.content), so any host can serve the download, and deleted after
+EXPORT_KEEP_DAYS. `export_finished` is sent when a job is done or failed (the reminders app
+tells the user). Apps register builders with `@export(kind)` in their AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.dispatch import Signal
+from django.utils import timezone, translation
+from django_tasks import task
+
+from .jobs import scheduled
+from .models import ExportJob
+
+# builder(user, params, progress) -> (workbook bytes, file name without extension);
+# progress(fraction) with 0 <= fraction <= 1
+Progress = Callable[[float], None]
+Builder = Callable[[Any, Mapping[str, Any], Progress], tuple[bytes, str]]
+
+
+@dataclass(frozen=True)
+class Export:
+    kind: str
+    title: Any  # a lazy translation: what the page and the file are called
+    builder: Builder
+
+
+_BUILDERS: dict[str, Export] = {}
+
+export_finished = Signal()  # sender=ExportJob, job=the job
+
+
+def export(kind: str, *, title: Any) -> Callable[[Builder], Builder]:
+    """Register the decorated builder as the background export `kind`."""
+
+    def register(builder: Builder) -> Builder:
+        _BUILDERS[kind] = Export(kind, title, builder)
+        return builder
+
+    return register
+
+
+def counting(qs: Any, progress: Progress | None, chunk: int = 2000) -> Iterator[Any]:
+    """The rows of `qs` from a cursor, `chunk` at a time, reporting the share done."""
+    total = qs.count() if progress else 0
+    for n, row in enumerate(qs.iterator(chunk_size=chunk), 1):
+        if progress and n % chunk == 0:
+            progress(n / total)
+        yield row
+
+
+def registered(kind: str) -> Export | None:
+    return _BUILDERS.get(kind)
+
+
+def start_export(*, user: Any, kind: str, params: Mapping[str, Any]) -> ExportJob:
+    """Queue the export of `kind` with the page's filters; the worker makes it."""
+    entry = _BUILDERS[kind]
+    job = ExportJob.objects.create(
+        user=user,
+        kind=kind,
+        title=str(entry.title)[:200],
+        params={k: v for k, v in params.items() if k != "page"},
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    run_export.enqueue(job.pk)  # a row in the same transaction: queued only if the job is
+    return job
+
+
+@task()
+def run_export(job_id: int) -> str:
+    """Make one export (a worker runs this; a job already taken is left alone)."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING, progress=1
+    )
+    if not claimed:
+        return "taken"
+    job = ExportJob.objects.select_related("user").defer("content").get(pk=job_id)
+    shown = [1]
+
+    def progress(fraction: float) -> None:
+        percent = max(1, min(99, int(fraction * 100)))
+        if percent > shown[0]:  # written when it moves, not per row
+            shown[0] = percent
+            ExportJob.objects.filter(pk=job.pk).update(progress=percent)
+
+    try:
+        with translation.override(job.language):
+            content, name = _BUILDERS[job.kind].builder(job.user, job.params, progress)
+    except Exception as error:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        job.refresh_from_db(fields=["status", "error", "finished_at"])
+        export_finished.send(sender=ExportJob, job=job)
+        raise
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE,
+        progress=100,
+        content=content,
+        size=len(content),
+        filename=f"{name}-{stamp}.xlsx",
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db(fields=["status", "progress", "filename", "size", "finished_at"])
+    export_finished.send(sender=ExportJob, job=job)
+    return job.filename
+
+
+@scheduled("30 3 * * *", name="prune-exports", late=timedelta(days=1))
+@task()
+def prune_exports(period: str) -> int:
+    """Delete the exports older than EXPORT_KEEP_DAYS (and the files in them)."""
+    cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    deleted, _rows = ExportJob.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,84 @@
+"""The floor's own rows: which scheduled job ran for which period, and the exports made in the
+background. Neither names an app above the floor (the user is settings.AUTH_USER_MODEL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduledRun(models.Model):
+    """One scheduled job for one period (its fire time). Every worker on every host ticks the
+    schedule; the unique key lets exactly one of them enqueue the job (o2crm/jobs.py)."""
+
+    job = models.CharField(_("任务"), max_length=60)
+    period = models.DateTimeField(_("周期"))
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    task_id = models.CharField(_("后台任务"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
+        ordering = ["-period", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="scheduled_once_a_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period:%Y-%m-%d %H:%M}"
+
+
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def visible_to(self, user: Any) -> ExportJobQuerySet:
+        """An export is its maker's alone: it holds what they could see when they asked."""
+        return self.filter(user=user)
+
+
+class ExportJob(models.Model):
+    """A workbook made by a worker: asked for on a page, followed with a progress bar,
+    downloaded from the 导出 page. The file is kept in the database, so every host serves it,
+    for EXPORT_KEEP_DAYS (decision 0024)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(_("导出"), max_length=40)
+    title = models.CharField(_("名称"), max_length=200)
+    params = models.JSONField(default=dict)
+    language = models.CharField(max_length=10)
+    status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)  # percent
+    error = models.TextField(_("错误"), blank=True)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    content = models.BinaryField(null=True, editable=False)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="export_list"),
+            models.Index(fields=["created_at"], name="export_age"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,0 +1,59 @@
+"""The floor's pages: the background exports a user asked for (导出), and their downloads."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import paging
+from .exports import registered, start_export
+from .models import ExportJob
+from .workbooks import XLSX
+
+
+def _jobs(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return ExportJob.objects.visible_to(request.user).defer("content", "params")
+
+
+@require_POST
+@login_required
+def export_start(request: HttpRequest, kind: str) -> HttpResponse:
+    """Queue a background export of `kind` with the filters of the page it was asked on."""
+    if registered(kind) is None:
+        raise Http404
+    job = start_export(user=request.user, kind=kind, params=request.GET.dict())
+    messages.success(request, _("“%(title)s”正在后台生成，完成后会通知您。") % {"title": job.title})
+    return redirect("exports")
+
+
+@require_GET
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The user's recent exports; the page refreshes itself while one is being made."""
+    page = paging.page(request, _jobs(request))
+    ctx = {
+        "page": page,
+        "query_without_page": paging.query_without_page(request),
+        "working": any(not job.finished for job in page),
+        "keep_days": settings.EXPORT_KEEP_DAYS,
+    }
+    template = "exports/export_list.html"
+    if request.headers.get("HX-Request") and request.GET.get("part") == "jobs":
+        template += "#jobs"
+    return render(request, template, ctx)
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(
+        ExportJob.objects.visible_to(request.user).filter(status=ExportJob.Status.DONE), pk=pk
+    )
+    response = HttpResponse(bytes(job.content or b""), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename)}"
+    return response
