@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    "o2crm",  # the platform floor: its commands (backup, restore)
+    "django_tasks",
+    "django_tasks_db",
+    "o2crm",  # the platform floor: its commands (backup, restore, run_worker), jobs, exports
     "accounts",
     "hospitals",
     "pipeline",
@@ -225,6 +227,31 @@ NINJA_MAX_PER_PAGE_SIZE = 200  # django-ninja's name for it
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Background jobs (o2crm/jobs.py, decision 0024): the Tasks API's database backend, so a worker
+# on any host takes them (`python manage.py run_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Finished background exports are kept this many days, then deleted.
+EXPORT_KEEP_DAYS = envint("EXPORT_KEEP_DAYS", 7)
+
+# E-mail (the reminders' e-mail channel): SMTP from the environment; without EMAIL_HOST the
+# messages are printed by the worker (development).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 465)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "o2crm <noreply@localhost>")
+# The address links in e-mails and robot messages point at (no request to ask there).
+O2CRM_BASE_URL = os.environ.get("O2CRM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Production hardening: on unless DEBUG, each switchable for a host that terminates TLS itself.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -241,4 +268,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # a group robot's address is a secret: the libraries that send to it log it at DEBUG
+    # and INFO, so they never log below WARNING, whatever LOG_LEVEL says
+    "loggers": {
+        "apprise": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "requests": {"level": "WARNING"},
+    },
 }

@@ -69,7 +69,10 @@ class Digest:
             )
         for t in self.tasks:
             late = (self.day - t.due_date).days
-            text = _("待办 %(title)s") % {"title": t.title}
+            text = _("待办 %(title)s · %(hospital)s") % {
+                "title": t.title,
+                "hospital": t.hospital.name,
+            }
             out.append(text + (_("（逾期 %(n)s 天）") % {"n": late} if late > 0 else ""))
         for project, kind, late in self.due:
             label = _("业务联络") if kind == "business" else _("情感联络")
@@ -164,5 +167,6 @@ def send_digest(digest: Digest) -> bool:
         kind=Kind.DAILY_DIGEST,
         key=f"digest:{digest.day.isoformat()}",
         url="/",
+        lines=digest.lines()[1:],
         **digest.summary(),
     )

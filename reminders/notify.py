@@ -10,18 +10,21 @@ from django.utils import timezone
 from accounts.models import User
 from proposals.models import Proposal, ProposalEvent, State
 
+from . import channels
 from .models import Kind, Notification
 
 
-def notify(*, recipient: User, kind: str, key: str, url: str, **params: str) -> bool:
-    """Tell `recipient` once about `key`; False when they had been told already."""
+def notify(*, recipient: User, kind: str, key: str, url: str, **params: object) -> bool:
+    """Tell `recipient` once about `key`, in the app and on the outside channels they chose;
+    False when they had been told already."""
     try:
         with transaction.atomic():
-            Notification.objects.create(
+            note = Notification.objects.create(
                 recipient=recipient, kind=kind, key=key, url=url, params=params
             )
     except IntegrityError:  # told already (the same event, or a second worker)
         return False
+    channels.plan(note)
     return True
 
 
@@ -71,7 +74,7 @@ def proposal_event(event: ProposalEvent) -> None:
     url = proposal.get_absolute_url()
     key = f"proposal-event:{event.pk}"
     if event.to_state == State.PENDING:
-        for user in approvers().exclude(pk=event.by_id):
+        for user in approvers().exclude(pk=event.by_id or 0):  # not the one who acted
             if Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists():
                 notify(recipient=user, kind=Kind.PROPOSAL_SUBMITTED, key=key, url=url, **params)
     elif event.to_state in (State.APPROVED, State.RETURNED):

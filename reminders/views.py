@@ -1,17 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Team
 from accounts.requests import HtmxHttpRequest
 from o2crm import paging
+from reports.weekly import managers_visible_to
 
-from . import notify, services
+from . import channels, jobs, notify, services
 from .calendar import calendar_for
-from .models import Notification
+from .forms import PreferenceForm, RobotForm
+from .models import Notification, Robot
 from .panels import feed_context
 
 
@@ -81,3 +86,84 @@ def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
     notify.mark_read(user=request.user)
     return redirect("reminders:notification-list")
+
+
+# 通知设置 --------------------------------------------------------------------------------------
+
+
+def _robots(user):  # the robots a user may see and remove: theirs and their teams'
+    teams = Team.objects.all() if user.is_superuser else Team.objects.filter(leader=user)
+    return (
+        Robot.objects.filter(Q(user=user) | Q(team__in=teams)).select_related("team").order_by("pk")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
+    pref = channels.preference(request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            saved = form.save(commit=False)
+            saved.language = translation.get_language() or saved.language
+            saved.save()
+            messages.success(request, _("通知设置已保存。"))
+            return redirect("reminders:notification-settings")
+        status = 400
+    return _settings_page(request, form, RobotForm(user=request.user), status)
+
+
+def _settings_page(
+    request: HtmxHttpRequest, form: PreferenceForm, robot_form: RobotForm, status: int
+) -> HttpResponse:
+    ctx = {
+        "form": form,
+        "robot_form": robot_form,
+        "robots": _robots(request.user),
+        "has_email": bool(request.user.email),
+    }
+    return render(request, "reminders/notification_settings.html", ctx, status=status)
+
+
+@require_POST
+@login_required
+def robot_add(request: HtmxHttpRequest) -> HttpResponse:
+    form = RobotForm(request.POST, user=request.user)
+    if not form.is_valid():
+        preferences = PreferenceForm(instance=channels.preference(request.user))
+        return _settings_page(request, preferences, form, 400)
+    data = form.cleaned_data
+    team = data.get("team")
+    Robot.objects.create(
+        user=None if team else request.user,
+        team=team,
+        service=data["service"],
+        name=data.get("name") or "",
+        url=data["url"],
+        created_by=request.user,
+    )
+    messages.success(request, _("群机器人已添加。"))
+    return redirect("reminders:notification-settings")
+
+
+@require_POST
+@login_required
+def robot_remove(request: HtmxHttpRequest, robot_pk: int) -> HttpResponse:
+    robot = get_object_or_404(_robots(request.user), pk=robot_pk)
+    robot.delete()
+    messages.success(request, _("群机器人已删除。"))
+    return redirect("reminders:notification-settings")
+
+
+@require_POST
+@login_required
+def weekly_nudge(request: HtmxHttpRequest, username: str, week: str) -> HttpResponse:
+    """催交: remind one manager now to submit their week (at most once an hour)."""
+    manager = get_object_or_404(managers_visible_to(request.user), username=username)
+    if jobs.nudge(manager=manager, week=week, by=request.user):
+        messages.success(request, _("已提醒 %(name)s 提交周报。") % {"name": manager})
+    else:
+        messages.info(request, _("%(name)s 一小时内已被提醒过，请稍后再试。") % {"name": manager})
+    return redirect(reverse("reports:weekly-overview") + f"?week={week}")

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
+from o2crm.models import ExportJob
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
 from proposals.tests.factories import make_proposal
-from reminders.models import Notification
+from reminders.models import Notification, Robot
 from reports.models import iso_week
 from visits.models import Task, Visit
 from visits.tests.factories import SurveyFactory
@@ -23,8 +24,9 @@ from visits.tests.factories import SurveyFactory
 pytestmark = pytest.mark.django_db
 
 NOT_PAGES = ("admin/", "api/", "i18n/")  # the admin site; the API has its own tests
-# a user's own alone, whoever oversees them: API tokens, notifications
-PERSONAL = ("accounts/tokens/", "notifications/")
+# a user's own alone, whoever oversees them: API tokens, notifications (and the user's robots),
+# background exports
+PERSONAL = ("accounts/tokens/", "notifications/", "exports/")
 PUBLIC = {"login", "healthz", "favicon", "calendar-feed"}  # the feed: its key is the credential
 # the model an id names, by the route's first segment (or the parameter's own name)
 ROWS = {
@@ -39,6 +41,8 @@ ROWS = {
     "proposals": "proposal",
     "accounts": "token",
     "notifications": "notification",
+    "robot_pk": "robot",
+    "exports": "export",
     "row": "competitor",
 }
 
@@ -82,6 +86,16 @@ def rows_of(owner) -> dict:
         "proposal": make_proposal(project),
         "token": ApiToken.objects.filter(user=owner).latest("pk"),
         "notification": note,
+        "robot": Robot.objects.create(user=owner, service="feishu", url="feishu://t0k3n"),
+        "export": ExportJob.objects.create(
+            user=owner,
+            kind="hospitals",
+            title="医院列表",
+            language="zh-hans",
+            status="done",
+            content=b"PK",
+            filename="医院列表.xlsx",
+        ),  # fmt: skip
         "username": owner.username,
     }
 
@@ -100,6 +114,8 @@ def url_for(route: str, rows: dict) -> str:
             parts.append(iso_week(timezone.localdate()))
         elif name == "action":
             parts.append("submit")
+        elif name == "kind":  # a background export's kind
+            parts.append("hospitals")
         else:
             model = ROWS.get(name) if name != "pk" else ROWS.get(first)
             assert model, f"{route}: which model does <{name}> name? Add it to ROWS."
@@ -144,6 +160,8 @@ def test_a_row_the_role_may_not_see_is_not_found_on_every_route(
     for route, _name in routes:
         if route.startswith(PERSONAL) and who == "leader":
             continue  # a token or a notification is its user's alone: none of alice's
+        if route.startswith("exports/<slug:kind>"):
+            continue  # names a kind of export, not a row: anyone may ask for their own
         url = url_for(route, rows[not_theirs])
         assert answer(client, url) == 404, (who, url)
     for route, _name in routes:

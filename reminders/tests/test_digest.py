@@ -45,7 +45,10 @@ def test_a_manager_with_an_overdue_project_is_told_what_and_by_how_much(alice, o
     assert [(p.pk, kind, late) for p, kind, late in digest.due] == [(overdue.pk, "business", 3)]
     text = "\n".join(digest.lines())
     assert "业务联络到期 浙江省人民医院（逾期 3 天）" in text
-    assert "拜访 14:00 浙江省人民医院" in text and "待办 寄送样板点资料（逾期 2 天）" in text
+    assert (
+        "拜访 14:00 浙江省人民医院" in text
+        and "待办 寄送样板点资料 · 浙江省人民医院（逾期 2 天）" in text
+    )
 
 
 def test_nothing_of_another_team_and_the_leader_sees_the_escalation(alice, carol, leader, overdue):

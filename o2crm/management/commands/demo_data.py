@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from hospitals import demo
 from pipeline import demo as pipeline_demo
 from proposals import demo as proposals_demo
+from reminders import demo as reminders_demo
 from reports import demo as reports_demo
 from visits import demo as visits_demo
 
@@ -19,10 +20,12 @@ class Command(BaseCommand):
         created["visits"] = visits_demo.load_visits()
         created["proposals"] = proposals_demo.load()
         created["summaries"] = reports_demo.load()
+        created["digests"] = reminders_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
-            "{proposals} proposals, {summaries} submitted weekly summaries "
+            "{proposals} proposals, {summaries} submitted weekly summaries, "
+            "{digests} daily reminders for today "
             "(existing rows left as they were)".format(**created)
         )
         self.stdout.write("")

@@ -1,13 +1,15 @@
 """python manage.py send_digests [--dry-run] [--user NAME]
 
-Each active user's daily digest for today, as an in-app notification (once a user and day:
-running it again sends nothing twice). --dry-run prints who would receive what and sends
-nothing. Until the background worker of issue 19 lands, run it from cron at 08:00."""
+Each active user's daily digest for today, now, whatever time they chose (the worker sends
+each at their own time: reminders/jobs.py); once a user and day, so running it again, or
+after the worker, sends nothing twice. --dry-run prints who would receive what and sends
+nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
+from reminders.channels import preference
 from reminders.digest import digest_for, send_digest
 
 
@@ -27,12 +29,13 @@ class Command(BaseCommand):
                 raise CommandError(f"no active user named {user!r}")
         sent = 0
         for person in users:
-            digest = digest_for(person, today)
-            if digest.empty:
-                continue
-            if dry_run:
-                self.stdout.write("\n".join(digest.lines()) + "\n")
-            elif send_digest(digest):
-                sent += 1
+            with translation.override(preference(person).language):  # in the reader's
+                digest = digest_for(person, today)
+                if digest.empty:
+                    continue
+                if dry_run:
+                    self.stdout.write("\n".join(digest.lines()) + "\n")
+                elif send_digest(digest):
+                    sent += 1
         if not dry_run:
             self.stdout.write(f"{sent} digests sent for {today}")
