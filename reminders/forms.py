@@ -143,7 +143,9 @@ class RobotForm(forms.Form):
         elif secret:
             self.add_error("secret", _("只有钉钉机器人需要加签密钥。"))
             return data
+        elif service == Service.WECOM:
+            url = f"wecombot://{found.key}"  # type: ignore[union-attr]
         else:
-            url = found.url(privacy=False)  # type: ignore[union-attr]
+            url = f"feishu://{found.token}"  # type: ignore[union-attr]
         data["service"], data["url"] = service, url
         return data

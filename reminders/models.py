@@ -189,7 +189,7 @@ class Robot(models.Model):
     @property
     def masked(self) -> str:
         """What is shown of the address: never more than its last four characters."""
-        tail = self.url.rstrip("/")[-4:]
+        tail = self.url.split("?")[0].rstrip("/")[-4:]
         return f"••••{tail}"
 
 

@@ -718,6 +718,9 @@ WALK = [
     "/reports/discipline/",
     "/search/?q=zj",
     "/accounts/profile/",
+    "/notifications/",
+    "/notifications/settings/",
+    "/exports/",
 ]
 
 
@@ -759,3 +762,33 @@ def test_leaving_a_form_with_unsaved_text_asks_first(desktop, hospital):
     page.wait_for_timeout(300)
     assert asked == ["beforeunload"]
     assert page.locator("#id_notes").input_value() == "新院区明年开工"  # still on the form
+
+
+@pytest.mark.timeless  # no date in it: left out of make calendar
+def test_choosing_where_notifications_go_and_adding_a_group_robot(page, hospital):
+    """我的账户 › 通知设置: the digest's time, quiet hours and the kinds × channels grid are
+    saved; a WeCom robot pasted as the group shows it is kept and shown only by its end."""
+    from reminders.models import Preference, Robot
+
+    key = "693a91f6-7c2e-4bc4-97a0-0ec2f1fa5aaa"
+    log_in(page)
+    page.goto(page.base + "/accounts/profile/")
+    page.click("text=设置邮件、群机器人和提醒时间")
+    page.select_option("#id_digest_time", "07:30")
+    page.fill("#id_quiet_start", "22:00")
+    page.fill("#id_quiet_end", "07:00")
+    page.uncheck("input[name='weekly_nudge:email']")
+    page.click("button:has-text('保存')")
+    expect(page.locator(".messages")).to_contain_text("通知设置已保存")
+    page.fill("#id_address", f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={key}")
+    page.fill("#id_name", "华东销售群")
+    page.click("button:has-text('添加群机器人')")
+    expect(page.locator("#robots")).to_contain_text("企业微信 华东销售群")
+    assert key not in page.content() and "••••5aaa" in page.text_content("#robots")
+    shot(page, "notification-settings")
+    pref = Preference.objects.get(user__username="alice")
+    assert (pref.digest_time.strftime("%H:%M"), pref.quiet_start.strftime("%H:%M")) == (
+        "07:30",
+        "22:00",
+    )
+    assert pref.off == ["weekly_nudge:email"] and Robot.objects.get().service == "wecombot"

@@ -60,6 +60,7 @@ def test_an_export_is_made_by_a_worker_elsewhere_and_downloaded_here(alice, caro
     started = client.post("/exports/hospitals/start/?grade=3B&page=2")
     assert started.status_code == 302 and started["Location"] == "/exports/"
     job = ExportJob.objects.get()
+    client.post("/exports/monthly/start/")  # and the monthly workbook, the first of them
     assert (job.status, job.params) == ("queued", {"grade": "3B"})  # no page: all of them
     page = client.get("/exports/").content.decode()
     assert "<progress" in page and 'hx-trigger="every 2s"' in page  # it refreshes itself
@@ -67,6 +68,10 @@ def test_an_export_is_made_by_a_worker_elsewhere_and_downloaded_here(alice, caro
     assert done.returncode == 0, done.stdout + done.stderr
     job.refresh_from_db()
     assert (job.status, job.progress) == ("done", 100), job.error
+    monthly = ExportJob.objects.get(kind="monthly")
+    assert monthly.status == "done", monthly.error
+    book = load_workbook(io.BytesIO(client.get(f"/exports/{monthly.pk}/download/").content))
+    assert "汇总" in book.sheetnames
     page = client.get("/exports/").content.decode()
     assert "every 2s" not in page and f"/exports/{job.pk}/download/" in page
     download = client.get(f"/exports/{job.pk}/download/")
@@ -75,8 +80,8 @@ def test_an_export_is_made_by_a_worker_elsewhere_and_downloaded_here(alice, caro
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert "杭州市第一人民医院" in names
     assert "浙江省人民医院" not in names and "温州市人民医院" not in names  # filter; visibility
-    [note] = Notification.objects.filter(recipient=alice, kind="export_ready")
-    assert note.url == "/exports/" and "医院列表" in note.text
+    notes = Notification.objects.filter(recipient=alice, kind="export_ready").order_by("pk")
+    assert [n.url for n in notes] == ["/exports/", "/exports/"] and "医院列表" in notes[0].text
     # the maker's alone
     assert as_user(carol).get(f"/exports/{job.pk}/download/").status_code == 404
 

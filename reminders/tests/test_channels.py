@@ -221,3 +221,20 @@ def test_robots_are_added_from_the_address_the_group_shows_and_never_shown_back(
         ).status_code
         == 404
     )
+
+
+def test_a_team_robot_hears_the_team_s_weekly_summary_and_nobody_s_digest(
+    alice, leader, team1, robots, run_jobs, clock
+):
+    from o2crm.dates import week_start
+
+    Robot.objects.create(team=team1, service="feishu", url="feishu://team-group-token-0001")
+    overdue_a(alice, "浙江省人民医院")
+    monday = week_start(timezone.localdate())
+    clock(f"{monday} 09:00")
+    tick()
+    run_jobs()
+    run_jobs()  # the deliveries planned by the jobs
+    assert robots.paths == ["/open-apis/bot/v2/hook/team-group-token-0001/"]
+    [text] = robots.texts()
+    assert str(alice) in text and "浙江省人民医院" not in text  # who, not what

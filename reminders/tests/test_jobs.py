@@ -222,3 +222,35 @@ def test_the_record_of_jobs_is_kept_a_week_then_forgotten(clock, run_jobs):
     clock(timezone.localtime() + timedelta(days=8))
     assert prune_jobs.call(timezone.now().isoformat()) >= kept
     assert not ScheduledRun.objects.exists() and not DBTaskResult.objects.exists()
+
+
+def test_the_admin_shows_jobs_runs_deliveries_and_exports(
+    alice, admin_user, as_user, clock, run_jobs
+):
+    from reminders.models import Robot
+
+    alice.email = "alice@example.com"
+    alice.save()
+    Robot.objects.create(user=alice, service="feishu", url="feishu://secret-token-0123456789")
+    clock(f"{timezone.localdate()} 08:00")
+    as_user(alice).post("/exports/hospitals/start/")
+    tick()
+    admin = as_user(admin_user)
+    queued = admin.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
+    assert "run_export" in queued and "digests" in queued  # queued, not yet run
+    run_jobs()
+    for path in (
+        "/admin/django_tasks_database/dbtaskresult/?status__exact=SUCCESSFUL",
+        "/admin/o2crm/scheduledrun/",
+        "/admin/o2crm/exportjob/",
+        "/admin/reminders/delivery/",
+        "/admin/reminders/robot/",
+    ):
+        page = admin.get(path)
+        assert page.status_code == 200, path
+        assert "secret-token-0123456789" not in page.content.decode(), path
+    robot = Robot.objects.get()
+    assert (
+        "secret-token"
+        not in admin.get(f"/admin/reminders/robot/{robot.pk}/change/").content.decode()
+    )
