@@ -127,6 +127,12 @@ PAGES = [
     ("api weekly overview", "/api/v1/reports/weekly/overview?week={week}"),
     ("api schema", "/api/v1/openapi.json"),
 ]
+# Pages only the director (and the admin) opens: requested for the director alone.
+DIRECTOR_PAGES = [
+    ("people", "/people/"),
+    ("handovers", "/people/handovers/"),
+    ("handover form", "/people/{manager}/handover/"),
+]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"
 
@@ -389,7 +395,7 @@ def main() -> None:
             session.log_in(rows[role]["username"])
             if ceiling is None:
                 ceiling = measure(session, CEILING, args.requests * 2)
-            for name, template in PAGES:
+            for name, template in PAGES + (DIRECTOR_PAGES if role == "director" else []):
                 path = template.format(**rows[role])
                 result = measure(session, path, args.requests)
                 result.update(page=name, path=path, role=role)

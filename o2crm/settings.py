@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "proposals",
     "reports",
     "reminders",
+    "people",
 ]
 
 MIDDLEWARE = [

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -106,6 +106,10 @@ def contact_logged(follow_up: FollowUp) -> None:
     )
     # the gaps just written may have made a contact late, or (logged between two) no longer
     project.update(**late_contact_dates(PipelineSettings.current()))
+    # the first contact since a handover: no longer waiting for one
+    project.filter(handed_over_at__lt=midnight(follow_up.date + timedelta(days=1))).update(
+        handed_over_at=None
+    )
     built = ContactMonth.objects.filter(
         project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
     ).values_list("month", flat=True)

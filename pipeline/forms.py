@@ -300,6 +300,7 @@ class ProjectFilterForm(forms.Form):
         choices=[("", _("全部状态")), *Status.choices],
         initial=Status.OPEN,
     )
+    handed = forms.BooleanField(label=_("交接·待首次联络"), required=False)
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
@@ -343,6 +344,8 @@ class ProjectFilterForm(forms.Form):
                 qs = qs.filter(status=status)
         if data.get("project_class"):
             qs = qs.of_class(data["project_class"], settings, today)
+        if data.get("handed"):  # handed over, not contacted since
+            qs = qs.filter(handed_over_at__isnull=False)
         return qs
 
     def ordering(self):

@@ -288,9 +288,12 @@ class Project(Versioned):
     late_relationship_a_on = models.DateField(null=True, editable=False)
     late_relationship_b_on = models.DateField(null=True, editable=False)
     notes = models.TextField(_("备注"), blank=True)
+    # handed to a new owner (离职交接, people/services.py) who has not contacted the customer
+    # since: marked for a first contact until one is logged (pipeline/contact_clocks.py)
+    handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True, editable=False)
 
-    # written by pipeline/contact_clocks.py alone, never by save_record
-    KEPT_ELSEWHERE = (
+    # the contact clocks: written by pipeline/contact_clocks.py alone
+    CLOCKS = (
         "last_business_contact_on",
         "last_relationship_contact_on",
         "late_business_a_on",
@@ -298,6 +301,9 @@ class Project(Versioned):
         "late_relationship_a_on",
         "late_relationship_b_on",
     )
+    # never written back by save_record: the clocks, and the handover mark (people/services.py
+    # sets it, the contact clocks clear it)
+    KEPT_ELSEWHERE = ("handed_over_at", *CLOCKS)
     history = HistoricalRecords(excluded_fields=["updated_at", *KEPT_ELSEWHERE])
     objects = ProjectQuerySet.as_manager()
 
@@ -306,6 +312,11 @@ class Project(Versioned):
         verbose_name_plural = _("项目")
         ordering = ["-updated_at"]
         indexes = [
+            models.Index(
+                fields=["handed_over_at"],
+                name="project_handed_over",
+                condition=models.Q(handed_over_at__isnull=False),
+            ),
             models.Index(fields=["owner", "status", "stage", "updated_at"]),
             models.Index(fields=["status", "stage", "updated_at"]),
             # the board's totals per stage, answered from the index alone

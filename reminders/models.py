@@ -50,6 +50,7 @@ class Kind(models.TextChoices):
     WEEKLY_MISSING = "weekly_missing", _("周报未交汇总")
     WEEKLY_NUDGE = "weekly_nudge", _("催交周报")
     EXPORT_READY = "export_ready", _("导出完成")
+    HANDOVER = "handover", _("客户交接")
 
 
 class Notification(models.Model):
@@ -99,6 +100,10 @@ class Notification(models.Model):
             Kind.WEEKLY_MISSING: _("上周（%(week)s）还有 %(count)s 人没有提交周报：%(names)s。"),
             Kind.WEEKLY_NUDGE: _("%(by)s 提醒您提交 %(week)s 的业务进展汇总表。"),
             Kind.EXPORT_READY: _("“%(title)s”已生成，可以下载了。"),
+            Kind.HANDOVER: _(
+                "%(by)s 把 %(from_name)s 的 %(hospitals)s 家医院、%(projects)s 个进行中的项目"
+                "交给了您；这些项目标为“交接·待首次联络”。"
+            ),
         }
         return str(texts[Kind(self.kind)]) % {"comment": "", "by": "", **self.params}
 

@@ -99,6 +99,10 @@ def test_every_benchmark_page_answers_for_every_role():
         for name, template in bench.PAGES:
             path = template.format(**rows[role])
             assert client.get(path, follow=True).status_code == 200, (role, name)
+        for name, template in bench.DIRECTOR_PAGES:  # the director's alone
+            path = template.format(**rows[role])
+            wanted = 200 if role == "director" else 403
+            assert client.get(path).status_code == wanted, (role, name)
     client.force_login(User.objects.get(username=rows["director"]["username"]))
     for name, template in bench.EXPORTS:  # the workbooks the benchmark times
         response = client.get(template.format(**rows["director"]))

@@ -14,7 +14,7 @@ from .factories import ProjectFactory, follow_up
 
 pytestmark = pytest.mark.django_db
 
-CLOCKS = Project.KEPT_ELSEWHERE  # the fields the contact clocks keep
+CLOCKS = Project.CLOCKS  # the fields the contact clocks keep
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from hospitals.models import Hospital
+from o2crm.widgets import Radios
+
+from . import services
+from .models import Reason
+
+
+class HeirField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} · {obj.team}" if obj.team else str(obj)
+
+
+class HandoverForm(forms.Form):
+    """Whose hospitals go to whom: all of them, those of some provinces or cities, or chosen
+    ones; `preview` shows the counts before `confirm` moves them."""
+
+    heir = HeirField(label=_("接手人"), queryset=User.objects.none())
+    scope = forms.ChoiceField(
+        label=_("范围"),
+        choices=[("all", _("全部医院")), ("region", _("按地区")), ("chosen", _("逐家选择"))],
+        initial="all",
+        widget=Radios,
+    )
+    provinces = forms.MultipleChoiceField(
+        label=_("省份"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cities = forms.MultipleChoiceField(
+        label=_("城市"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    hospitals = forms.ModelMultipleChoiceField(
+        label=_("医院"),
+        queryset=Hospital.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.ChoiceField(label=_("原因"), choices=Reason.choices, initial=Reason.LEAVING)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, from_user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.from_user = from_user
+        self.fields["heir"].queryset = services.heirs_for(from_user)
+        own = services.hospitals_of(from_user).order_by("province", "city", "name")
+        self.fields["hospitals"].queryset = own.only("id", "name", "city")
+        places = list(own.values_list("province", "city").distinct())
+        self.fields["provinces"].choices = [(p, p) for p in sorted({p for p, _c in places if p})]
+        self.fields["cities"].choices = [(c, c) for c in sorted({c for _p, c in places if c})]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        scope = data.get("scope")
+        if scope == "region" and not (data.get("provinces") or data.get("cities")):
+            self.add_error("provinces", _("请选择至少一个省份或城市。"))
+        if scope == "chosen" and not data.get("hospitals"):
+            self.add_error("hospitals", _("请选择至少一家医院。"))
+        return data
+
+    def chosen(self) -> QuerySet[Hospital]:
+        data = self.cleaned_data
+        if data["scope"] == "region":
+            return services.hospitals_of(
+                self.from_user, provinces=data["provinces"], cities=data["cities"]
+            )
+        if data["scope"] == "chosen":
+            return services.hospitals_of(self.from_user, ids=[h.pk for h in data["hospitals"]])
+        return services.hospitals_of(self.from_user)
+
+    def scope_text(self) -> str:
+        data = self.cleaned_data
+        if data["scope"] == "region":
+            return "、".join([*data["provinces"], *data["cities"]])
+        if data["scope"] == "chosen":
+            return str(_("%(n)s 家选定医院") % {"n": len(data["hospitals"])})
+        return str(_("全部医院"))
+
+
+class DeactivateForm(forms.Form):
+    heir = HeirField(label=_("接手人"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["heir"].queryset = services.heirs_for(user)
