@@ -85,6 +85,8 @@ class User(AbstractUser):
         Territory, verbose_name=_("区域"), on_delete=models.SET_NULL, null=True, blank=True
     )
     phone = models.CharField(_("手机"), max_length=30, blank=True)
+    # set when an admin or director gives a temporary password: the next page asks for a new one
+    must_change_password = models.BooleanField(_("下次登录须改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")

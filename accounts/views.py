@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
-from .models import ApiToken
+from .models import ApiToken, User
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
@@ -35,6 +35,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if self.request.user.must_change_password:  # the temporary one is replaced
+            User.objects.filter(pk=self.request.user.pk).update(must_change_password=False)
         # they stopped holding with the old password; gone from the list as well
         revoked = services.revoke_tokens(self.request.user)
         if revoked:

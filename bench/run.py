@@ -132,6 +132,8 @@ DIRECTOR_PAGES = [
     ("people", "/people/"),
     ("handovers", "/people/handovers/"),
     ("handover form", "/people/{manager}/handover/"),
+    ("person form", "/people/{manager}/edit/"),
+    ("teams", "/people/teams/"),
 ]
 CEILING = "/healthz"
 PASSWORD = "o2crm-bench"

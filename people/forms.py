@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Role, Team, User
 from hospitals.models import Hospital
 from o2crm.widgets import Radios
 
@@ -89,3 +89,37 @@ class DeactivateForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["heir"].queryset = services.heirs_for(user)
+
+
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A person's account: the login name (only when new), name, contact, team and role."""
+
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices, initial=Role.MANAGER)
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "email", "phone", "team"]
+        help_texts = {"username": _("登录用的名字：字母、数字或 @/./+/-/_，之后不能修改。")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["team"].empty_label = _("（无团队）")
+        if self.instance.pk:
+            del self.fields["username"]
+            self.initial["role"] = self.instance.role
+
+
+class TeamForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Team
+        fields = ["name", "leader", "territory"]
+        help_texts = {"leader": _("负责人会被调入这个团队。")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        leaders = User.objects.filter(is_active=True, role=Role.MANAGER).select_related("team")
+        self.fields["leader"] = HeirField(
+            label=_("负责人"), queryset=leaders.order_by("team__name", "username"), required=False
+        )

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from accounts.models import ROLES_ABOVE_ALL, Role, User
-from accounts.services import revoke_tokens
+from accounts.models import ROLES_ABOVE_ALL, Role, Team, User
+from accounts.services import assign_role, revoke_tokens
 from hospitals.models import Hospital
 from pipeline.models import Project, Status
 from proposals.models import Proposal, State
@@ -28,7 +29,7 @@ from reminders.models import Kind
 from reminders.notify import notify
 from visits.models import Task, Visit, VisitStatus
 
-from .models import Handover, Reason
+from .models import Handover, PersonEvent, Reason
 
 UNSUBMITTED = [State.DRAFT, State.RETURNED]
 
@@ -193,4 +194,103 @@ def deactivate(*, user: User, heir: User | None, by: User) -> Handover | None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_tokens(user)
+    _log(what=PersonEvent.What.DEACTIVATED, by=by, person=user,
+         after=handover.to_user if handover else "")  # fmt: skip
     return handover
+
+
+# People and teams -------------------------------------------------------------------------------
+
+
+def temporary_password() -> str:
+    """A password to give a person once: they must set their own at the next login."""
+    return get_random_string(12, "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789")
+
+
+def _log(*, what: str, by: User, person: User | None = None, team: Team | None = None,
+         before: object = "", after: object = "") -> None:  # fmt: skip
+    PersonEvent.objects.create(
+        person=person, team=team, what=what, by=by,
+        before=str(before or "")[:200], after=str(after or "")[:200],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def create_person(*, person: User, role: str, by: User) -> str:
+    """A new account with a temporary password (returned, shown once)."""
+    password = temporary_password()
+    person.set_password(password)
+    person.must_change_password = True
+    person.full_clean(exclude=["password"])
+    person.save()
+    assign_role(user=person, role=role)
+    _log(what=PersonEvent.What.CREATED, by=by, person=person, after=person.get_role_display())
+    return password
+
+
+@transaction.atomic
+def update_person(*, person: User, role: str, by: User) -> User:
+    """Save the edited details, team and role; each change noted with what it was."""
+    before = User.objects.select_related("team").get(pk=person.pk)
+    person.full_clean(exclude=["password"])
+    person.save(update_fields=["name", "email", "phone", "team"])
+    if before.team_id != person.team_id:
+        _log(what=PersonEvent.What.TEAM, by=by, person=person, before=before.team,
+             after=person.team)  # fmt: skip
+    if before.role != role:
+        assign_role(user=person, role=role)
+        _log(what=PersonEvent.What.ROLE, by=by, person=person,
+             before=before.get_role_display(), after=person.get_role_display())  # fmt: skip
+    details = [f for f in ("name", "email", "phone") if getattr(before, f) != getattr(person, f)]
+    if details:
+        _log(what=PersonEvent.What.DETAILS, by=by, person=person,
+             before="; ".join(str(getattr(before, f)) for f in details),
+             after="; ".join(str(getattr(person, f)) for f in details))  # fmt: skip
+    return person
+
+
+@transaction.atomic
+def reset_password(*, person: User, by: User) -> str:
+    """A temporary password: the person's sessions and API tokens end at once, and they set a
+    new password at the next login."""
+    password = temporary_password()
+    person.set_password(password)
+    person.must_change_password = True
+    person.save(update_fields=["password", "must_change_password"])
+    revoke_tokens(person)
+    _log(what=PersonEvent.What.PASSWORD, by=by, person=person)
+    return password
+
+
+@transaction.atomic
+def reactivate(*, person: User, by: User) -> User:
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    _log(what=PersonEvent.What.REACTIVATED, by=by, person=person)
+    return person
+
+
+@transaction.atomic
+def save_team(*, team: Team, by: User) -> Team:
+    """A new or edited team; its leader must be one of its members (who is moved into it)."""
+    before = Team.objects.select_related("leader").filter(pk=team.pk).first()
+    team.full_clean()
+    team.save()
+    if before is None:
+        _log(what=PersonEvent.What.TEAM_CREATED, by=by, team=team, after=team.name)
+    leader = team.leader
+    if leader is not None and leader.team_id != team.pk:
+        moved_from = leader.team
+        leader.team = team
+        leader.save(update_fields=["team"])
+        _log(what=PersonEvent.What.TEAM, by=by, person=leader, before=moved_from, after=team)
+    if before is not None and before.leader_id != team.leader_id:
+        _log(what=PersonEvent.What.LEADER, by=by, team=team, before=before.leader,
+             after=team.leader)  # fmt: skip
+    elif before is None and leader is not None:
+        _log(what=PersonEvent.What.LEADER, by=by, team=team, after=leader)
+    return team
+
+
+def events_of(person: User) -> QuerySet[PersonEvent]:
+    return PersonEvent.objects.filter(person=person).select_related("by", "team")[:30]

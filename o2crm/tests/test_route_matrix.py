@@ -42,6 +42,7 @@ ROWS = {
     "accounts": "token",
     "notifications": "notification",
     "robot_pk": "robot",
+    "team_pk": "team",
     "exports": "export",
     "row": "competitor",
 }
@@ -96,6 +97,7 @@ def rows_of(owner) -> dict:
             content=b"PK",
             filename="医院列表.xlsx",
         ),  # fmt: skip
+        "team": owner.team,
         "username": owner.username,
     }
 
