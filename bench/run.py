@@ -46,6 +46,7 @@ PAGES = [
     ("hospital list by beds", "/hospitals/?sort=-beds"),
     ("hospital list filtered", "/hospitals/?grade=3A&status=operating"),
     ("hospital pinyin search", "/hospitals/?q=zhongxin"),
+    ("hospital pool", "/hospitals/pool/"),
     ("search (pinyin)", "/search/?q=zhang"),
     ("search (initials)", "/search/?q=rmyy"),
     ("search (one letter)", "/search/?q=l"),

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -173,6 +174,11 @@ class Hospital(Versioned):
         indexes = [
             models.Index(fields=["owner", "pinyin"]),
             models.Index(fields=["province", "city"]),
+            models.Index(
+                fields=["province", "city", "pinyin"],
+                name="hospital_pool",
+                condition=Q(owner__isnull=True),
+            ),
             models.Index(fields=["pinyin"]),
             models.Index(fields=["grade_rank", "pinyin"]),
             models.Index(fields=["status", "pinyin"]),
@@ -444,3 +450,28 @@ class Contact(Versioned):
     def role_labels(self) -> list[str]:
         labels = dict(PurchaseRole.choices)
         return [str(labels[r]) for r in self.roles if r in labels]
+
+
+class PoolClaim(models.Model):
+    """A hospital taken from the 公海 (no owner): claimed by a manager of its region, or given
+    by the assistant or the director (hospitals/pool.py)."""
+
+    hospital = models.ForeignKey(
+        Hospital, verbose_name=_("医院"), on_delete=models.CASCADE, related_name="claims"
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="pool_claims"
+    )
+    by = models.ForeignKey(
+        User, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("公海认领")
+        verbose_name_plural = _("公海认领")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="pool_claim_user")]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} → {self.user}"

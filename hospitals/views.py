@@ -4,18 +4,19 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import HtmxHttpRequest
 from o2crm import paging
 from o2crm.pages import done, save_form
 from o2crm.workbooks import xlsx_response
 
-from . import exports
+from . import exports, pool
 from .forms import (
     ContactFilterForm,
     ContactForm,
@@ -340,3 +341,41 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     elif request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)
+
+
+# 公海 -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def hospital_pool(request: HtmxHttpRequest) -> HttpResponse:
+    """The hospitals nobody owns that the user may see in the pool, a page at a time."""
+    rows = pool.pool_for(request.user)
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        rows = rows.search(q)
+    ctx = {
+        "page": paging.page(request, rows.order_by("province", "city", "pinyin")),
+        "q": q,
+        "query_without_page": paging.query_without_page(request),
+        "assigns": pool.assigns(request.user),
+        "claims_left": pool.claims_left(request.user),
+        "region": pool.territory_of(request.user),
+    }
+    return render(request, "hospitals/hospital_pool.html", ctx)
+
+
+@require_POST
+@login_required
+def hospital_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """认领: a manager takes a hospital of their region from the pool."""
+    seen = Hospital.objects.visible_to(request.user).filter(pk=pk).exists()
+    if not seen and not pool.pool_for(request.user).filter(pk=pk).exists():
+        raise Http404
+    try:
+        hospital = pool.claim(hospital_id=pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("hospitals:hospital-pool")
+    messages.success(request, _("已认领 %(name)s。") % {"name": hospital.name})
+    return redirect(hospital.get_absolute_url())

@@ -232,6 +232,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Background jobs (o2crm/jobs.py, decision 0024): the Tasks API's database backend, so a worker
 # on any host takes them (`python manage.py run_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# 公海: how many hospitals a sales manager may claim from the pool in 30 days.
+POOL_CLAIM_LIMIT = envint("POOL_CLAIM_LIMIT", 10)
 # Finished background exports are kept this many days, then deleted.
 EXPORT_KEEP_DAYS = envint("EXPORT_KEEP_DAYS", 7)
 
