@@ -216,7 +216,7 @@ class ErrorOut(Schema):
 @api.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     summary="Exchange a username and password for a bearer token",
 )
@@ -224,6 +224,8 @@ def create_token(request: HttpRequest, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None or not user.is_active:
         return Status(401, {"detail": _("用户名或密码不正确。")})
+    if user.must_change_password:  # a temporary password opens the password page alone
+        return Status(403, {"detail": _("请先登录网页设置您自己的密码，再申请令牌。")})
     return Status(200, {"token": ApiToken.issue(user)})
 
 

@@ -147,6 +147,11 @@ def send_due(now: datetime | None = None) -> int:
         if not claimed:  # another worker has it
             continue
         delivery = Delivery.objects.select_related("notification__recipient", "robot").get(pk=pk)
+        if not delivery.notification.recipient.is_active:  # deactivated meanwhile: not to them
+            Delivery.objects.filter(pk=pk).update(
+                status=Delivery.Status.FAILED, last_error=_("收件人已停用。")
+            )
+            continue
         try:
             deliver(delivery)
         except Exception as error:  # recorded and retried; never raised into the worker

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_person_logs_in_with_the_temporary_password_and_must_change_it(
-    director, team1, as_user, client
+    director, team1, as_user, client, api_as
 ):
     answer = as_user(director).post(
         "/people/new/",
@@ -23,6 +23,9 @@ def test_a_new_person_logs_in_with_the_temporary_password_and_must_change_it(
     person = User.objects.get(username="zhaomin")
     assert person.must_change_password and person.team == team1 and person.role == "manager"
     assert person.groups.filter(name="销售经理").exists()
+    api = api_as(None)
+    refused = api.post("/auth/token", {"username": "zhaomin", "password": password})
+    assert refused.status_code == 403  # no token with a temporary password
     logged_in = client.post("/accounts/login/", {"username": "zhaomin", "password": password})
     assert logged_in.status_code == 302
     forced = client.get("/hospitals/")

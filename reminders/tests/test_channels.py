@@ -238,3 +238,21 @@ def test_a_team_robot_hears_the_team_s_weekly_summary_and_nobody_s_digest(
     assert robots.paths == ["/open-apis/bot/v2/hook/team-group-token-0001/"]
     [text] = robots.texts()
     assert str(alice) in text and "浙江省人民医院" not in text  # who, not what
+
+
+def test_nothing_goes_out_to_someone_deactivated_meanwhile(alice, reachable, clock):
+    from reminders.notify import notify
+
+    Preference.objects.create(
+        user=alice, quiet_start=timezone.datetime(2000, 1, 1, 22).time(),
+        quiet_end=timezone.datetime(2000, 1, 1, 7).time(),
+    )  # fmt: skip
+    clock(f"{timezone.localdate()} 23:00")
+    notify(recipient=alice, kind="weekly_nudge", key="n", url="/", week="2026-W49", by="x")
+    alice.is_active = False
+    alice.save()
+    clock(timezone.localtime() + timedelta(hours=9))
+    assert channels.send_due() == 0 and not mail.outbox
+    assert set(Delivery.objects.values_list("status", "last_error")) == {
+        ("failed", "收件人已停用。")
+    }
