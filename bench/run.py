@@ -80,6 +80,7 @@ PAGES = [
     ("notification bell", "/notifications/badge/"),
     ("notification settings", "/notifications/settings/"),
     ("exports", "/exports/"),
+    ("imports", "/imports/"),
     ("surveys", "/surveys/"),
     ("survey detail", "/surveys/{survey}/"),
     ("new survey form", "/hospitals/{hospital}/surveys/new/"),

@@ -19,6 +19,7 @@ from ninja.security import HttpBearer, django_auth
 from accounts.models import ApiToken
 from accounts.services import token_user
 from hospitals.api import router as hospitals_router
+from imports.api import router as imports_router
 from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
 from proposals.api import router as proposals_router
@@ -235,3 +236,4 @@ api.add_router("/", visits_router)
 api.add_router("/", proposals_router)
 api.add_router("/", reports_router)
 api.add_router("/", reminders_router)
+api.add_router("/", imports_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "reports",
     "reminders",
     "people",
+    "imports",
 ]
 
 MIDDLEWARE = [

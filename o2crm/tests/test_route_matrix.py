@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
+from imports.models import ImportBatch
 from o2crm.models import ExportJob
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 NOT_PAGES = ("admin/", "api/", "i18n/")  # the admin site; the API has its own tests
 # a user's own alone, whoever oversees them: API tokens, notifications (and the user's robots),
 # background exports
-PERSONAL = ("accounts/tokens/", "notifications/", "exports/")
+PERSONAL = ("accounts/tokens/", "notifications/", "exports/", "imports/")
 PUBLIC = {"login", "healthz", "favicon", "calendar-feed"}  # the feed: its key is the credential
 # the model an id names, by the route's first segment (or the parameter's own name)
 ROWS = {
@@ -44,6 +45,7 @@ ROWS = {
     "robot_pk": "robot",
     "team_pk": "team",
     "exports": "export",
+    "imports": "import_batch",
     "row": "competitor",
 }
 
@@ -98,6 +100,9 @@ def rows_of(owner) -> dict:
             filename="医院列表.xlsx",
         ),  # fmt: skip
         "team": owner.team,
+        "import_batch": ImportBatch.objects.create(
+            user=owner, kind="hospitals", file_name="医院.csv", content=b"name\n"
+        ),
         "username": owner.username,
     }
 
@@ -162,8 +167,8 @@ def test_a_row_the_role_may_not_see_is_not_found_on_every_route(
     for route, _name in routes:
         if route.startswith(PERSONAL) and who == "leader":
             continue  # a token or a notification is its user's alone: none of alice's
-        if route.startswith("exports/<slug:kind>"):
-            continue  # names a kind of export, not a row: anyone may ask for their own
+        if route.startswith(("exports/<slug:kind>", "imports/template/")):
+            continue  # names a kind (of export, of template), not a row: anyone may ask
         url = url_for(route, rows[not_theirs])
         assert answer(client, url) == 404, (who, url)
     for route, _name in routes:
