@@ -147,6 +147,9 @@ def check(sheet: Sheet, user: User) -> list[Row]:
         if not form.is_valid() or (cells.get("owner") and owner is None):
             row.action = "error"
             row.errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+            for name in set(row.errors) & set(CHOICES):  # say what is allowed
+                allowed = "、".join(str(label) for _v, label in CHOICES[name].choices)
+                row.errors[name].append(_("可填：%(values)s") % {"values": allowed})
             if cells.get("owner") and owner is None:
                 row.errors["owner"] = [_("没有这个人，或您不能把医院交给他。")]
             rows.append(row)

@@ -64,6 +64,8 @@ def messages_of(result: dict[str, Any]) -> list[str]:
     """ "第 17 行 床位数：不能为负数" for every error, in the user's language."""
     out = []
     for row in result["rows"]:
+        if row["action"] != "error":
+            continue  # a duplicate's note is not something to correct
         for name, errors in row["errors"].items():
             label = LABELS.get(name, "") if name != "__all__" else ""
             for error in errors:

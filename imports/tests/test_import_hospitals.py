@@ -85,7 +85,7 @@ def test_one_bad_row_names_row_and_column_and_blocks_the_whole_sheet(assistant, 
     [row] = [r for r in result["rows"] if r["action"] == "error"]
     assert row["row"] == 3 and set(row["errors"]) == {"grade", "beds"}
     page = preview.content.decode()
-    assert "第 3 行 床位数：" in page and "第 3 行 等级：" in page
+    assert "第 3 行 床位数：" in page and "第 3 行 等级：" in page and "可填：三级甲等" in page
     batch = ImportBatch.objects.get()
     client.post(f"/imports/{batch.pk}/confirm/")
     assert not Hospital.objects.exists()  # all or nothing
