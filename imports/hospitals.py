@@ -21,6 +21,7 @@ from hospitals.models import Grade, Hospital, HospitalStatus, HospitalType, Owne
 
 from .sheets import Column, Sheet, norm
 
+MODEL = Hospital
 COLUMNS = [
     Column("name", "医院名称", ["医院", "名称", "医院全称", "hospital", "hospital name"], True),
     Column("short_name", "简称", ["short name"]),
@@ -46,6 +47,11 @@ EXAMPLE = ["浙江省人民医院", "省人民医院", "浙江省", "杭州市",
 FIELDS = [c.field for c in COLUMNS if c.field != "owner"]
 CHOICES = {"grade": Grade, "hospital_type": HospitalType, "ownership": Ownership,
            "status": HospitalStatus}  # fmt: skip
+
+
+def in_use(record: Hospital) -> bool:
+    """Whether undoing the import would take away something people built on the hospital."""
+    return record.contacts.exists() or record.projects.exists()
 
 
 class HospitalRowForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -1,6 +1,7 @@
 """Import a sheet: upload (kept with the batch), preview (every row's action and errors),
 confirm (every row written in one transaction, or none while any row is wrong), undo (the
-whole batch, while nothing it wrote has changed since). Hospitals for now (decision 0026)."""
+whole batch, while nothing it wrote has changed since). Hospitals and contacts for now, one
+module each with the same parts: MODEL, COLUMNS, EXAMPLE, check, in_use (decision 0026)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts.models import User
-from hospitals.models import Hospital
 from o2crm.records import EditConflict, save_record
 
-from . import hospitals
+from . import contacts, hospitals
 from .models import ImportBatch
 from .sheets import read
 
-KINDS = {ImportBatch.Kind.HOSPITALS: hospitals}
-LABELS = {c.field: c.header for c in hospitals.COLUMNS}
+KINDS: dict[str, Any] = {ImportBatch.Kind.HOSPITALS: hospitals, ImportBatch.Kind.CONTACTS: contacts}
+
+
+def labels(kind: str) -> dict[str, str]:
+    return {c.field: c.header for c in KINDS[kind].COLUMNS}
 
 
 def upload(*, user: User, kind: str, file_name: str, content: bytes) -> ImportBatch:
@@ -34,7 +37,7 @@ def upload(*, user: User, kind: str, file_name: str, content: bytes) -> ImportBa
 
 
 def _rows(batch: ImportBatch) -> tuple[list[Any], list[str]]:
-    engine = KINDS[ImportBatch.Kind(batch.kind)]
+    engine = KINDS[batch.kind]
     sheet = read(bytes(batch.content), batch.file_name, engine.COLUMNS)
     return engine.check(sheet, batch.user), sheet.unknown
 
@@ -60,18 +63,26 @@ def preview(batch: ImportBatch) -> dict[str, Any]:
     return result
 
 
-def messages_of(result: dict[str, Any]) -> list[str]:
-    """ "第 17 行 床位数：不能为负数" for every error, in the user's language."""
+def messages_of(result: dict[str, Any], kind: str) -> list[str]:
+    """Each error as "第 17 行 床位数：不能为负数", in the user's language."""
+    names = labels(kind)
     out = []
     for row in result["rows"]:
         if row["action"] != "error":
             continue  # a duplicate's note is not something to correct
         for name, errors in row["errors"].items():
-            label = LABELS.get(name, "") if name != "__all__" else ""
+            label = names.get(name, "") if name != "__all__" else ""
             for error in errors:
                 where = _("第 %(n)s 行") % {"n": row["row"]}
                 out.append(f"{where} {label}：{error}" if label else f"{where} {error}")
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A previous value as JSON keeps it (dates and decimals as text; full_clean reads them)."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)
 
 
 class Blocked(Exception):
@@ -101,7 +112,7 @@ def confirm(batch: ImportBatch) -> dict[str, Any]:
         if row.action == "new":
             written["created"].append([row.record.pk, row.record.version])
         else:
-            old = {k: (str(v) if v is not None else None) for k, v in row.changed.items()}
+            old = {k: _plain(v) for k, v in row.changed.items()}
             written["updated"].append([row.record.pk, row.record.version, old])
     batch.status = ImportBatch.Status.IMPORTED
     batch.written, batch.counts, batch.imported_at = written, result["counts"], timezone.now()
@@ -115,26 +126,28 @@ def undo(batch: ImportBatch, *, by: User) -> None:
     edited since, or a created hospital has people or projects now."""
     if batch.status != ImportBatch.Status.IMPORTED:
         raise ValidationError(_("只有已导入的批次可以撤销。"))
+    engine = KINDS[batch.kind]
+    model = engine.MODEL
     created = dict(batch.written.get("created", []))
-    for hospital in Hospital.objects.filter(pk__in=created).select_for_update():
-        if hospital.version != created[hospital.pk]:
-            raise ValidationError(_("%(name)s 导入后已被修改，不能撤销。") % {"name": hospital})
-        if hospital.contacts.exists() or hospital.projects.exists():
+    for record in model.objects.filter(pk__in=created).select_for_update():
+        if record.version != created[record.pk]:
+            raise ValidationError(_("%(name)s 导入后已被修改，不能撤销。") % {"name": record})
+        if engine.in_use(record):
             raise ValidationError(
-                _("%(name)s 导入后已添加了联系人或项目，不能撤销。") % {"name": hospital}
+                _("%(name)s 导入后已有人在用（联系人、项目或拜访），不能撤销。") % {"name": record}
             )
     for pk, version, old in batch.written.get("updated", []):
-        hospital = Hospital.objects.get(pk=pk)
+        record = model.objects.get(pk=pk)
         for name, value in old.items():
-            setattr(hospital, name, value)
-        hospital._change_reason = _("撤销导入：%(file)s") % {"file": batch.file_name}  # type: ignore[attr-defined]
+            setattr(record, name, value)
+        record._change_reason = _("撤销导入：%(file)s") % {"file": batch.file_name}
         try:
-            save_record(record=hospital, by=by, expected_version=version)
+            save_record(record=record, by=by, expected_version=version)
         except EditConflict as conflict:
             raise ValidationError(
                 _("%(name)s 导入后已被修改，不能撤销。") % {"name": conflict.current}
             ) from conflict
-    Hospital.objects.filter(pk__in=created).delete()
+    model.objects.filter(pk__in=created).delete()
     batch.status, batch.undone_at = ImportBatch.Status.UNDONE, timezone.now()
     batch.save(update_fields=["status", "undone_at"])
 
@@ -142,7 +155,7 @@ def undo(batch: ImportBatch, *, by: User) -> None:
 def template(kind: str) -> bytes:
     """The sheet to fill in: its columns in Chinese (required ones marked *), an example on
     a sheet of its own, and notes with the allowed values."""
-    engine = KINDS[ImportBatch.Kind(kind)]
+    engine = KINDS[kind]
     book = Workbook()
     data = book.active
     data.title = str(ImportBatch.Kind(kind).label)
@@ -158,7 +171,9 @@ def template(kind: str) -> bytes:
     notes.append(
         [_("同一家医院：名称与城市相同（全角半角、空格不计，城市可省略“市”）；院区算另一家医院。")]
     )
-    notes.append([_("已有的医院只更新表中填写的单元格，空白单元格保持原值。")])
+    if kind == ImportBatch.Kind.CONTACTS:
+        notes.append([_("同一个人：同一家医院、姓名和手机号相同（手机号只比较数字）。")])
+    notes.append([_("已有的记录只更新表中填写的单元格，空白单元格保持原值。")])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

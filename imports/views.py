@@ -72,8 +72,7 @@ def import_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     ctx = {
         "batch": batch,
         "result": result,
-        "errors": services.messages_of(result) if result else [],
-        "labels": services.LABELS,
+        "errors": services.messages_of(result, batch.kind) if result else [],
     }
     return render(request, "imports/import_preview.html", ctx)
 
