@@ -792,3 +792,43 @@ def test_choosing_where_notifications_go_and_adding_a_group_robot(page, hospital
         "22:00",
     )
     assert pref.off == ["weekly_nudge:email"] and Robot.objects.get().service == "wecombot"
+
+
+@pytest.mark.timeless  # no date in it: left out of make calendar
+def test_moving_in_a_hospital_sheet_previewed_corrected_and_imported(desktop, assistant, tmp_path):
+    """The assistant downloads the template, uploads a sheet with a wrong row, reads which
+    row and column to correct, uploads the corrected sheet and imports it whole."""
+    from openpyxl import Workbook
+
+    from hospitals.models import Hospital
+
+    def sheet(beds):
+        book = Workbook()
+        book.active.append(["医院名称", "省份", "城市", "等级", "床位数"])
+        book.active.append(["嘉兴市第一医院", "浙江省", "嘉兴市", "三级甲等", 1800])
+        book.active.append(["海宁市人民医院", "浙江省", "嘉兴市", "三级乙等", beds])
+        path = tmp_path / f"医院-{beds}.xlsx"
+        book.save(path)
+        return path
+
+    page = desktop
+    log_in(page, "assistant")
+    page.goto(page.base + "/imports/")
+    with page.expect_download() as template:
+        page.click("text=医院导入模板")
+    assert template.value.suggested_filename.endswith(".xlsx")
+    page.set_input_files("#id_file", str(sheet(-1)))
+    page.click("button:has-text('上传并预览')")
+    expect(page.locator("#row-errors")).to_contain_text("第 3 行 床位数")
+    assert page.locator("button:has-text('确认导入')").count() == 0  # blocked
+    shot(page, "import-preview-error")
+    page.goto(page.base + "/imports/")
+    page.set_input_files("#id_file", str(sheet(900)))
+    page.click("button:has-text('上传并预览')")
+    page.click("button:has-text('确认导入')")
+    expect(page.locator(".messages")).to_contain_text("新建 2")
+    assert set(Hospital.objects.values_list("name", flat=True)) == {
+        "嘉兴市第一医院",
+        "海宁市人民医院",
+    }
+    shot(page, "import-done")
