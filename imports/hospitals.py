@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -104,12 +103,9 @@ def check(sheet: Sheet, user: User) -> list[Row]:
     """Every row's action and errors; nothing is written."""
     cities = {city_key(cells.get("city", "")) for _n, cells in sheet.rows}
     existing: dict[tuple[str, str], Hospital] = {}
-    if cities:
-        wanted = Q()
-        for _n, cells in sheet.rows:
-            wanted |= Q(city=cells.get("city", "")) | Q(city=cells.get("city", "") + "市")
-        for hospital in Hospital.objects.filter(wanted).select_related("owner"):
-            existing[key_of(hospital.name, hospital.city)] = hospital
+    stored = sorted({form for key in cities for form in (key, key + "市")})  # 杭州, 杭州市
+    for hospital in Hospital.objects.filter(city__in=stored).select_related("owner"):
+        existing[key_of(hospital.name, hospital.city)] = hospital
     visible = set(
         Hospital.objects.visible_to(user).filter(pk__in=[h.pk for h in existing.values()])
         .values_list("pk", flat=True)

@@ -178,3 +178,12 @@ def test_the_api_answers_the_preview_and_imports(assistant, api_as):
         headers=api.headers,
     )  # fmt: skip
     assert made.status_code == 200 and made.json()["imported"] and Hospital.objects.count() == 2
+
+
+def test_a_long_sheet_of_many_cities_is_checked(assistant, as_user):
+    """Hundreds of rows and cities (an early version built one SQL condition a row, and
+    SQLite refused it past about 500)."""
+    rows = [(f"测试医院{i}", "浙江省", f"城市{i % 300}", "二级甲等", 300) for i in range(700)]
+    client = as_user(assistant)
+    result = client.get(upload(client, sheet(*rows))["Location"]).context["result"]
+    assert result["counts"] == {"new": 700, "update": 0, "duplicate": 0, "error": 0}
