@@ -66,7 +66,7 @@ def choice(enum: Any, text: str) -> str:
     return text
 
 
-def in_use(record: Contact) -> bool:
+def in_use(record: Contact, created: set[int]) -> bool:
     """Whether undoing the import would take away something people built on the contact."""
     return record.projects.exists() or record.visits.exists()
 

@@ -48,7 +48,7 @@ CHOICES = {"grade": Grade, "hospital_type": HospitalType, "ownership": Ownership
            "status": HospitalStatus}  # fmt: skip
 
 
-def in_use(record: Hospital) -> bool:
+def in_use(record: Hospital, created: set[int]) -> bool:
     """Whether undoing the import would take away something people built on the hospital."""
     return record.contacts.exists() or record.projects.exists()
 

@@ -13,6 +13,7 @@ from accounts.models import User
 class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         HOSPITALS = "hospitals", _("医院")
+        DEPARTMENTS = "departments", _("部门")
         CONTACTS = "contacts", _("联系人")
 
     class Status(models.TextChoices):

@@ -17,11 +17,15 @@ from openpyxl import Workbook
 from accounts.models import User
 from o2crm.records import EditConflict, save_record
 
-from . import contacts, hospitals
+from . import contacts, departments, hospitals
 from .models import ImportBatch
 from .sheets import read
 
-KINDS: dict[str, Any] = {ImportBatch.Kind.HOSPITALS: hospitals, ImportBatch.Kind.CONTACTS: contacts}
+KINDS: dict[str, Any] = {
+    ImportBatch.Kind.HOSPITALS: hospitals,
+    ImportBatch.Kind.DEPARTMENTS: departments,
+    ImportBatch.Kind.CONTACTS: contacts,
+}
 
 
 def labels(kind: str) -> dict[str, str]:
@@ -132,7 +136,7 @@ def undo(batch: ImportBatch, *, by: User) -> None:
     for record in model.objects.filter(pk__in=created).select_for_update():
         if record.version != created[record.pk]:
             raise ValidationError(_("%(name)s 导入后已被修改，不能撤销。") % {"name": record})
-        if engine.in_use(record):
+        if engine.in_use(record, set(created)):
             raise ValidationError(
                 _("%(name)s 导入后已有人在用（联系人、项目或拜访），不能撤销。") % {"name": record}
             )
@@ -147,7 +151,8 @@ def undo(batch: ImportBatch, *, by: User) -> None:
             raise ValidationError(
                 _("%(name)s 导入后已被修改，不能撤销。") % {"name": conflict.current}
             ) from conflict
-    model.objects.filter(pk__in=created).delete()
+    for pk in reversed(list(created)):  # the last made first: a sub-department before its parent
+        model.objects.filter(pk=pk).delete()
     batch.status, batch.undone_at = ImportBatch.Status.UNDONE, timezone.now()
     batch.save(update_fields=["status", "undone_at"])
 

@@ -2,7 +2,7 @@
 
 Prints the preview (every row's action, and each error as "第 17 行 床位数：…") and, without
 --dry-run, imports the sheet whole — or nothing, exiting non-zero with the row errors, when
-any row is wrong. KIND: hospitals, contacts (departments, projects and followups follow)."""
+any row is wrong. KIND: hospitals, departments, contacts (projects and followups follow)."""
 
 from pathlib import Path
 
