@@ -14,9 +14,9 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from hospitals.models import Attitude, Contact, Department, Hospital, Layer, PurchaseRole
+from hospitals.models import Attitude, Contact, Department, Layer, PurchaseRole
 
-from .hospitals import Row, city_key, key_of
+from .hospitals import Row, hospital_of, named_hospitals
 from .sheets import Column, Sheet, norm
 
 MODEL = Contact
@@ -72,11 +72,7 @@ def in_use(record: Contact, created: set[int]) -> bool:
 
 
 def check(sheet: Sheet, user: User) -> list[Row]:
-    visible = Hospital.objects.visible_to(user)
-    cities = {city_key(cells.get("city", "")) for _n, cells in sheet.rows}
-    hospitals: dict[tuple[str, str], Hospital] = {}
-    for hospital in visible.filter(city__in=_city_forms(cities)).only("id", "name", "city"):
-        hospitals[key_of(hospital.name, hospital.city)] = hospital
+    hospitals = named_hospitals(sheet, user)
     ids = [h.pk for h in hospitals.values()]
     departments = {
         (d.hospital_id, norm(d.name)): d
@@ -89,10 +85,8 @@ def check(sheet: Sheet, user: User) -> list[Row]:
     rows = []
     for number, cells in sheet.rows:
         row = Row(number=number, action="new", name=cells.get("name", ""))
-        hospital = hospitals.get(key_of(cells.get("hospital", ""), cells.get("city", "")))
+        hospital = hospital_of(row, cells, hospitals)
         if hospital is None:
-            row.action = "error"
-            row.errors = {"hospital": [_("找不到这家医院，或您看不到它（请先导入医院）。")]}
             rows.append(row)
             continue
         mobile = digits(cells.get("mobile", ""))
@@ -158,8 +152,3 @@ def check(sheet: Sheet, user: User) -> list[Row]:
                 row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
         rows.append(row)
     return rows
-
-
-def _city_forms(keys: set[str]) -> list[str]:
-    """The city names a normalised key may be stored as: 杭州 and 杭州市."""
-    return [form for key in keys for form in (key, key + "市")]

@@ -11,9 +11,9 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from hospitals.models import Department, Hospital
+from hospitals.models import Department
 
-from .hospitals import Row, city_key, key_of
+from .hospitals import Row, hospital_of, named_hospitals
 from .sheets import Column, Sheet, norm
 
 MODEL = Department
@@ -43,14 +43,7 @@ def in_use(record: Department, created: set[int]) -> bool:
 
 
 def check(sheet: Sheet, user: User) -> list[Row]:
-    cities = {city_key(cells.get("city", "")) for _n, cells in sheet.rows}
-    stored = sorted({form for key in cities for form in (key, key + "市")})
-    hospitals = {
-        key_of(h.name, h.city): h
-        for h in Hospital.objects.visible_to(user)
-        .filter(city__in=stored)
-        .only("id", "name", "city")
-    }
+    hospitals = named_hospitals(sheet, user)
     known: dict[tuple[int, str], Department] = {
         (d.hospital_id, norm(d.name)): d
         for d in Department.objects.filter(hospital_id__in=[h.pk for h in hospitals.values()])
@@ -59,10 +52,8 @@ def check(sheet: Sheet, user: User) -> list[Row]:
     rows = []
     for number, cells in sheet.rows:
         row = Row(number=number, action="new", name=cells.get("name", ""))
-        hospital = hospitals.get(key_of(cells.get("hospital", ""), cells.get("city", "")))
+        hospital = hospital_of(row, cells, hospitals)
         if hospital is None:
-            row.action = "error"
-            row.errors = {"hospital": [_("找不到这家医院，或您看不到它（请先导入医院）。")]}
             rows.append(row)
             continue
         key = (hospital.pk, norm(cells.get("name", "")))

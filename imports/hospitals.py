@@ -67,6 +67,29 @@ def key_of(name: str, city: str) -> tuple[str, str]:
     return norm(name), city_key(city)
 
 
+def city_forms(sheet: Sheet) -> list[str]:
+    """Every way the sheet's cities may be stored: 杭州 and 杭州市 (one IN list)."""
+    keys = {city_key(cells.get("city", "")) for _n, cells in sheet.rows}
+    return sorted({form for key in keys for form in (key, key + "市")})
+
+
+def named_hospitals(sheet: Sheet, user: User) -> dict[tuple[str, str], Hospital]:
+    """The hospitals the user may see that the sheet's rows may name (by name and city), for
+    the kinds whose rows belong to a hospital."""
+    visible = Hospital.objects.visible_to(user).filter(city__in=city_forms(sheet))
+    return {key_of(h.name, h.city): h for h in visible.only("id", "name", "city")}
+
+
+def hospital_of(row: Row, cells: dict[str, str], hospitals: dict[tuple[str, str], Hospital]
+                ) -> Hospital | None:  # fmt: skip
+    """The hospital a row names, or None with the row marked as an error saying so."""
+    found = hospitals.get(key_of(cells.get("hospital", ""), cells.get("city", "")))
+    if found is None:
+        row.action = "error"
+        row.errors = {"hospital": [_("找不到这家医院，或您看不到它（请先导入医院）。")]}
+    return found
+
+
 def choice_value(field_name: str, text: str) -> str:
     """A choice given by its code or its label, in Chinese or English."""
     for value, label in CHOICES[field_name].choices:
@@ -101,10 +124,8 @@ def owners_for(user: User) -> dict[str, User]:
 
 def check(sheet: Sheet, user: User) -> list[Row]:
     """Every row's action and errors; nothing is written."""
-    cities = {city_key(cells.get("city", "")) for _n, cells in sheet.rows}
     existing: dict[tuple[str, str], Hospital] = {}
-    stored = sorted({form for key in cities for form in (key, key + "市")})  # 杭州, 杭州市
-    for hospital in Hospital.objects.filter(city__in=stored).select_related("owner"):
+    for hospital in Hospital.objects.filter(city__in=city_forms(sheet)).select_related("owner"):
         existing[key_of(hospital.name, hospital.city)] = hospital
     visible = set(
         Hospital.objects.visible_to(user).filter(pk__in=[h.pk for h in existing.values()])
