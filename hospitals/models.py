@@ -212,7 +212,7 @@ class Hospital(Versioned):
                 code="unknown_province",
                 params={"value": self.province},
             )
-        if self.find_duplicate() is not None:
+        if not self.duplicate_checked and self.find_duplicate() is not None:
             errors["name"] = ValidationError(
                 _("%(city)s已有同名医院“%(name)s”，不能重复创建。"),
                 code="duplicate_in_city",
@@ -220,6 +220,10 @@ class Hospital(Versioned):
             )
         if errors:
             raise ValidationError(errors)
+
+    # set when the same hospital was looked for already (an import matches each row by name and
+    # city, decision 0026): no query a row
+    duplicate_checked = False
 
     def find_duplicate(self) -> Hospital | None:
         if not (self.name and self.province and self.city):

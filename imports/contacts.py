@@ -8,16 +8,28 @@ than the people allowed to read them (decision 0003)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from hospitals.models import Attitude, Contact, Department, Layer, PurchaseRole
 
-from .hospitals import Row, hospital_of, named_hospitals
-from .sheets import Column, Sheet, norm
+from .hospitals import (
+    CHUNK,
+    Hospitals,
+    Row,
+    RowForm,
+    choice,
+    hospital_of,
+    named_hospitals,
+    refuse,
+)
+from .sheets import Column, Sheet, chunks, norm
 
 MODEL = Contact
 COLUMNS = [
@@ -43,11 +55,12 @@ EXAMPLE = ["周慧", "浙江省人民医院", "杭州市", "院办", "副院长"
 FIELDS = ["name", "department", "title", "layer", "roles", "influence", "attitude",
           "closeness", "mobile", "office_phone", "wechat", "email", "notes"]  # fmt: skip
 CHOICES = {"layer": Layer, "attitude": Attitude}
+NOTES = [gettext_lazy("同一个人：同一家医院、姓名和手机号相同（手机号只比较数字）。")]
 DEFAULTS = {"layer": Layer.FUNCTIONAL, "attitude": Attitude.UNKNOWN, "influence": 3,
             "closeness": 1}  # fmt: skip
 
 
-class ContactRowForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContactRowForm(RowForm):
     roles = forms.MultipleChoiceField(choices=PurchaseRole.choices, required=False)
 
     class Meta:
@@ -59,96 +72,105 @@ def digits(phone: str) -> str:
     return re.sub(r"\D", "", norm(phone))
 
 
-def choice(enum: Any, text: str) -> str:
-    for value, label in enum.choices:
-        if norm(text) in (norm(value), norm(label)):
-            return str(value)
-    return text
+def in_use(pks: list[int], created: list[int]) -> Contact | None:
+    """A contact among `pks` that projects or visits have taken up since, or None."""
+    return (
+        Contact.objects.filter(pk__in=pks)
+        .filter(Q(projects__isnull=False) | Q(visits__isnull=False))
+        .first()
+    )
 
 
-def in_use(record: Contact, created: set[int]) -> bool:
-    """Whether undoing the import would take away something people built on the contact."""
-    return record.projects.exists() or record.visits.exists()
-
-
-def check(sheet: Sheet, user: User) -> list[Row]:
-    hospitals = named_hospitals(sheet, user)
-    ids = [h.pk for h in hospitals.values()]
-    departments = {
-        (d.hospital_id, norm(d.name)): d
-        for d in Department.objects.filter(hospital_id__in=ids).only("id", "name", "hospital_id")
-    }
-    people: dict[int, list[Contact]] = {}
-    for contact in Contact.objects.filter(hospital_id__in=ids):
-        people.setdefault(contact.hospital_id, []).append(contact)
+def check(sheet: Sheet, user: User, lock: bool = False) -> Iterator[Row]:
+    hospitals = named_hospitals(user)
+    departments: dict[tuple[int, str], int] = {}
+    people: dict[int, list[tuple[int, str, str]]] = {}  # hospital -> (pk, name, mobile digits)
     seen: dict[tuple[int, str, str], int] = {}
-    rows = []
-    for number, cells in sheet.rows:
-        row = Row(number=number, action="new", name=cells.get("name", ""))
-        hospital = hospital_of(row, cells, hospitals)
-        if hospital is None:
-            rows.append(row)
-            continue
-        mobile = digits(cells.get("mobile", ""))
-        key = (hospital.pk, norm(cells.get("name", "")), mobile)
-        if key in seen:
-            row.action = "duplicate"
-            row.errors = {"name": [_("与第 %(n)s 行是同一个人，此行不导入。") % {"n": seen[key]}]}
-            rows.append(row)
-            continue
-        seen[key] = number
-        same_name = [c for c in people.get(hospital.pk, []) if norm(c.name) == key[1]]
-        current = next((c for c in same_name if digits(c.mobile) == mobile), None)
-        if current is None and not mobile and len(same_name) == 1:
-            current = same_name[0]
-        data: dict[str, Any] = {f: cells[f] for f in FIELDS if cells.get(f)}
-        for name, enum in CHOICES.items():
-            if name in data:
-                data[name] = choice(enum, data[name])
-        if "roles" in data:
-            data["roles"] = [
-                choice(PurchaseRole, part)
-                for part in re.split(r"[、,，/;；\s]+", data["roles"])
-                if part
-            ]
-        department = None
-        if cells.get("department"):
-            department = departments.get((hospital.pk, norm(cells["department"])))
-            if department is None:
-                row.action = "error"
-                row.errors = {"department": [_("这家医院没有这个部门（请先在医院中添加）。")]}
-                rows.append(row)
-                continue
-            data["department"] = department.pk
-        base: dict[str, Any] = {}
-        if current is not None:
-            base = {f: getattr(current, f if f != "department" else "department_id")
-                    for f in FIELDS}  # fmt: skip
-            data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
-        else:
-            data = {**DEFAULTS, **data}
-        form = ContactRowForm(data, instance=current or Contact(hospital=hospital))
-        form.fields["department"].queryset = Department.objects.filter(hospital=hospital)
-        if not form.is_valid():
+    for chunk in chunks(sheet.rows, CHUNK):
+        hospitals.load(chunk)
+        ids = {pk for _n, cells in chunk if (pk := hospitals.get(cells))} - set(people)
+        for d in Department.objects.filter(hospital_id__in=ids).values_list(
+            "pk", "hospital_id", "name"
+        ):
+            departments[d[1], norm(d[2])] = d[0]
+        for hid in ids:
+            people[hid] = []
+        for pk, hid, name, mobile in Contact.objects.filter(hospital_id__in=ids).values_list(
+            "pk", "hospital_id", "name", "mobile"
+        ):
+            people[hid].append((pk, norm(name), digits(mobile)))
+        matched = [match(cells, hospitals.get(cells), people) for _n, cells in chunk]
+        found = Contact.objects.filter(pk__in={m for m in matched if m})
+        existing = {c.pk: c for c in (found.select_for_update() if lock else found)}
+        for (number, cells), pk in zip(chunk, matched, strict=True):
+            yield _row(number, cells, hospitals, departments, existing.get(pk or 0), seen)
+
+
+def match(cells: dict[str, str], hospital: int | None,
+          people: dict[int, list[tuple[int, str, str]]]) -> int | None:  # fmt: skip
+    """The existing contact a row is: same name and mobile digits, or the only one of that
+    name when the row gives no mobile."""
+    if hospital is None:
+        return None
+    name, mobile = norm(cells.get("name", "")), digits(cells.get("mobile", ""))
+    same_name = [p for p in people.get(hospital, []) if p[1] == name]
+    current = next((p[0] for p in same_name if p[2] == mobile), None)
+    if current is None and not mobile and len(same_name) == 1:
+        current = same_name[0][0]
+    return current
+
+
+def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
+         departments: dict[tuple[int, str], int], current: Contact | None,
+         seen: dict[tuple[int, str, str], int]) -> Row:  # fmt: skip
+    row = Row(number=number, action="new", name=cells.get("name", ""))
+    hospital = hospital_of(row, cells, hospitals)
+    if hospital is None:
+        return row
+    key = (hospital, norm(cells.get("name", "")), digits(cells.get("mobile", "")))
+    if key in seen:
+        row.action = "duplicate"
+        row.errors = {"name": [_("与第 %(n)s 行是同一个人，此行不导入。") % {"n": seen[key]}]}
+        return row
+    seen[key] = number
+    data: dict[str, Any] = {f: cells[f] for f in FIELDS if cells.get(f)}
+    for name, enum in CHOICES.items():
+        if name in data:
+            data[name] = choice(enum, data[name])
+    if "roles" in data:
+        data["roles"] = [
+            choice(PurchaseRole, part)
+            for part in re.split(r"[、,，/;；\s]+", data["roles"])
+            if part
+        ]
+    if cells.get("department"):
+        department = departments.get((hospital, norm(cells["department"])))
+        if department is None:
             row.action = "error"
-            row.errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-            for name, enum in CHOICES.items():
-                if name in row.errors:
-                    allowed = "、".join(str(label) for _v, label in enum.choices)
-                    row.errors[name].append(_("可填：%(values)s") % {"values": allowed})
-            rows.append(row)
-            continue
-        record = form.save(commit=False)
-        if current is None:
-            row.record = record
-        else:
-            changed = {f: base[f] for f in form.changed_data}
-            if "department" in changed:
-                changed["department_id"] = changed.pop("department")
-            if changed:
-                row.action, row.record, row.changed = "update", record, changed
-            else:
-                row.action = "duplicate"
-                row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
-        rows.append(row)
-    return rows
+            row.errors = {"department": [_("这家医院没有这个部门（请先在医院中添加）。")]}
+            return row
+        data["department"] = department
+    base: dict[str, Any] = {}
+    if current is not None:
+        base = {f: getattr(current, f if f != "department" else "department_id") for f in FIELDS}
+        data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
+    else:
+        data = {**DEFAULTS, **data}
+    form = ContactRowForm(data, instance=current or Contact(hospital_id=hospital))
+    form.fields["department"].queryset = Department.objects.filter(hospital_id=hospital)
+    if not form.is_valid():
+        refuse(row, form, CHOICES)
+        return row
+    record = form.save(commit=False)
+    if current is None:
+        row.record = record
+        return row
+    changed = {f: base[f] for f in form.changed_data}
+    if "department" in changed:
+        changed["department_id"] = changed.pop("department")
+    if changed:
+        row.action, row.record, row.changed = "update", record, changed
+    else:
+        row.action = "duplicate"
+        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
+    return row

@@ -5,16 +5,17 @@ existing one of the same hospital with the same name (full-width, spaces ignored
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from django import forms
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hospitals.models import Department
 
-from .hospitals import Row, hospital_of, named_hospitals
-from .sheets import Column, Sheet, norm
+from .hospitals import CHUNK, Hospitals, Row, RowForm, hospital_of, named_hospitals
+from .sheets import Column, Sheet, chunks, norm
 
 MODEL = Department
 COLUMNS = [
@@ -30,79 +31,88 @@ EXAMPLE = ["设备科", "浙江省人民医院", "杭州市", "医务部", "0571
 FIELDS = ["name", "phone", "sort_order", "notes"]
 
 
-class DepartmentRowForm(forms.ModelForm):  # type: ignore[type-arg]
+class DepartmentRowForm(RowForm):
     class Meta:
         model = Department
         fields = FIELDS
 
 
-def in_use(record: Department, created: set[int]) -> bool:
-    """People in it, or sub-departments other than those the same import made."""
-    children = Department.objects.filter(parent=record).exclude(pk__in=created)
-    return record.contacts.exists() or children.exists()
+def in_use(pks: list[int], created: list[int]) -> Department | None:
+    """A department among `pks` with people in it now, or sub-departments other than those
+    the same import `created`."""
+    children = Department.objects.filter(parent=OuterRef("pk")).exclude(pk__in=created)
+    return (
+        Department.objects.filter(pk__in=pks)
+        .filter(Q(contacts__isnull=False) | Exists(children))
+        .first()
+    )
 
 
-def check(sheet: Sheet, user: User) -> list[Row]:
-    hospitals = named_hospitals(sheet, user)
-    known: dict[tuple[int, str], Department] = {
-        (d.hospital_id, norm(d.name)): d
-        for d in Department.objects.filter(hospital_id__in=[h.pk for h in hospitals.values()])
-    }
+def check(sheet: Sheet, user: User, lock: bool = False) -> Iterator[Row]:
+    hospitals = named_hospitals(user)
+    known: dict[tuple[int, str], Department] = {}
+    loaded: set[int] = set()
     seen: dict[tuple[int, str], int] = {}
-    rows = []
-    for number, cells in sheet.rows:
-        row = Row(number=number, action="new", name=cells.get("name", ""))
-        hospital = hospital_of(row, cells, hospitals)
-        if hospital is None:
-            rows.append(row)
-            continue
-        key = (hospital.pk, norm(cells.get("name", "")))
-        if key in seen:
-            row.action = "duplicate"
-            row.errors = {"name": [_("与第 %(n)s 行是同一个部门，此行不导入。") % {"n": seen[key]}]}
-            rows.append(row)
-            continue
-        seen[key] = number
-        parent = None
-        if cells.get("parent"):
-            parent = known.get((hospital.pk, norm(cells["parent"])))
-            if parent is None:
-                row.action = "error"
-                row.errors = {
-                    "parent": [_("上级部门不存在：请先有它（医院里已有，或放在表中前面的行）。")]
-                }
-                rows.append(row)
-                continue
-        current = known.get(key)
-        base: dict[str, Any] = {}
-        data: dict[str, Any] = {f: cells[f] for f in FIELDS if cells.get(f)}
-        if current is not None and current.pk:
-            base = {f: getattr(current, f) for f in FIELDS}
-            data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
-        else:
-            data = {"sort_order": 100, **data}
-        form = DepartmentRowForm(data, instance=current if current and current.pk else None)
-        form.instance.hospital = hospital
-        if not form.is_valid():
+    for chunk in chunks(sheet.rows, CHUNK):
+        hospitals.load(chunk)
+        ids = {pk for _n, cells in chunk if (pk := hospitals.get(cells))} - loaded
+        found = Department.objects.filter(hospital_id__in=ids)
+        for d in found.select_for_update() if lock else found:
+            known[d.hospital_id, norm(d.name)] = d
+        loaded |= ids
+        for number, cells in chunk:
+            yield _row(number, cells, hospitals, known, seen)
+
+
+def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
+         known: dict[tuple[int, str], Department], seen: dict[tuple[int, str], int]
+         ) -> Row:  # fmt: skip
+    row = Row(number=number, action="new", name=cells.get("name", ""))
+    hospital = hospital_of(row, cells, hospitals)
+    if hospital is None:
+        return row
+    key = (hospital, norm(cells.get("name", "")))
+    if key in seen:
+        row.action = "duplicate"
+        row.errors = {"name": [_("与第 %(n)s 行是同一个部门，此行不导入。") % {"n": seen[key]}]}
+        return row
+    seen[key] = number
+    parent = None
+    if cells.get("parent"):
+        parent = known.get((hospital, norm(cells["parent"])))
+        if parent is None:
             row.action = "error"
-            row.errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-            rows.append(row)
-            continue
-        record = form.save(commit=False)
-        if current is None:
-            record.parent = parent
-            row.record = record
-            known[key] = record  # a parent for later rows
-            rows.append(row)
-            continue
-        changed = {f: base[f] for f in form.changed_data}
-        if parent is not None and parent.pk != current.parent_id:
-            changed["parent_id"] = current.parent_id
-            record.parent = parent
-        if changed:
-            row.action, row.record, row.changed = "update", record, changed
-        else:
-            row.action = "duplicate"
-            row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
-        rows.append(row)
-    return rows
+            row.errors = {
+                "parent": [_("上级部门不存在：请先有它（医院里已有，或放在表中前面的行）。")]
+            }
+            return row
+    current = known.get(key)
+    base: dict[str, Any] = {}
+    data: dict[str, Any] = {f: cells[f] for f in FIELDS if cells.get(f)}
+    if current is not None and current.pk:
+        base = {f: getattr(current, f) for f in FIELDS}
+        data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
+    else:
+        data = {"sort_order": 100, **data}
+    form = DepartmentRowForm(data, instance=current if current and current.pk else None)
+    form.instance.hospital_id = hospital
+    if not form.is_valid():
+        row.action = "error"
+        row.errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+        return row
+    record = form.save(commit=False)
+    if current is None:
+        record.parent = parent
+        row.record = record
+        known[key] = record  # a parent for later rows
+        return row
+    changed = {f: base[f] for f in form.changed_data}
+    if parent is not None and parent.pk != current.parent_id:
+        changed["parent_id"] = current.parent_id
+        record.parent = parent
+    if changed:
+        row.action, row.record, row.changed = "update", record, changed
+    else:
+        row.action = "duplicate"
+        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
+    return row

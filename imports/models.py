@@ -15,11 +15,16 @@ class ImportBatch(models.Model):
         HOSPITALS = "hospitals", _("医院")
         DEPARTMENTS = "departments", _("部门")
         CONTACTS = "contacts", _("联系人")
+        PROJECTS = "projects", _("项目")
+        FOLLOWUPS = "followups", _("跟进记录")
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("正在检查")
         PREVIEWED = "previewed", _("待确认")
+        IMPORTING = "importing", _("正在导入")
         IMPORTED = "imported", _("已导入")
         UNDONE = "undone", _("已撤销")
+        FAILED = "failed", _("失败")
 
     user = models.ForeignKey(
         User, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="imports"
@@ -29,6 +34,12 @@ class ImportBatch(models.Model):
     content = models.BinaryField(editable=False)  # the sheet as uploaded (confirm reads it)
     status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.PREVIEWED)
     counts = models.JSONField(_("数量"), default=dict)
+    total = models.PositiveIntegerField(_("行数"), null=True, blank=True)  # as the file says
+    done = models.PositiveIntegerField(_("已处理"), default=0)  # rows checked or written so far
+    # the preview kept: counts, unknown columns and up to 2,000 rows (every wrong one first)
+    result = models.JSONField(default=dict, editable=False)
+    error = models.TextField(_("错误"), blank=True)  # why a background step failed
+    language = models.CharField(max_length=10, default="zh-hans", editable=False)
     # what the import wrote: {"created": [[pk, version]], "updated": [[pk, version, {field: old}]]}
     written = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
@@ -43,3 +54,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def working(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        return min(99, int(100 * self.done / self.total)) if self.total else 0

@@ -38,7 +38,7 @@ class UploadForm(forms.Form):
 
 
 def _batches(request: HtmxHttpRequest):  # type: ignore[no-untyped-def]
-    return ImportBatch.objects.filter(user=request.user).defer("content")
+    return ImportBatch.objects.filter(user=request.user).defer("content", "result", "written")
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,13 +47,20 @@ def import_list(request: HtmxHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = services.upload(
-            user=request.user, kind=form.cleaned_data["kind"], file_name=upload.name,
-            content=upload.read(),
-        )  # fmt: skip
-        return redirect("imports:import-preview", batch.pk)
+        try:
+            batch = services.upload(
+                user=request.user, kind=form.cleaned_data["kind"], file_name=upload.name,
+                content=upload.read(),
+            )  # fmt: skip
+        except SheetError as error:
+            form.add_error("file", str(error))
+        else:
+            if services.large(batch):
+                services.start(batch, "check")
+            return redirect("imports:import-preview", batch.pk)
     ctx = {
         "form": form,
+        "kinds": ImportBatch.Kind.choices,
         "page": paging.page(request, _batches(request)),
         "query_without_page": paging.query_without_page(request),
     }
@@ -63,24 +70,39 @@ def import_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def import_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The preview: checked here for a small sheet; for a large one, the worker's progress
+    (the page asks again every 2 s) and then the result it kept."""
     batch = get_object_or_404(_batches(request).defer(None), pk=pk)
-    try:
-        result = services.preview(batch) if batch.status == "previewed" else None
-    except SheetError as error:
-        messages.error(request, str(error))
-        return redirect("imports:import-list")
+    result = None
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        try:
+            result = batch.result if services.large(batch) else services.preview(batch)
+        except SheetError as error:
+            messages.error(request, str(error))
+            return redirect("imports:import-list")
+    elif batch.status == ImportBatch.Status.IMPORTED:
+        result = batch.result
     ctx = {
         "batch": batch,
         "result": result,
         "errors": services.messages_of(result, batch.kind) if result else [],
     }
-    return render(request, "imports/import_preview.html", ctx)
+    template = "imports/import_preview.html"
+    if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
+        template += "#progress"
+    return render(request, template, ctx)
 
 
 @require_POST
 @login_required
 def import_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(_batches(request).defer(None), pk=pk)
+    if services.large(batch) and batch.status == ImportBatch.Status.PREVIEWED:
+        if batch.counts.get("error"):
+            messages.error(request, _("有错误的行，未导入任何数据：请改正或删去这些行后重新上传。"))
+        else:
+            services.start(batch, "import")
+        return redirect("imports:import-preview", batch.pk)
     try:
         result = services.confirm(batch)
     except services.Blocked:

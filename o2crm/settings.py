@@ -235,6 +235,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # 公海: how many hospitals a sales manager may claim from the pool in 30 days.
 POOL_CLAIM_LIMIT = envint("POOL_CLAIM_LIMIT", 10)
+# 公海: a hospital whose projects have had no contact for this many days goes back to the pool
+# (its owner warned a week before); 0 keeps hospitals with their owners (the default).
+POOL_RETURN_DAYS = envint("POOL_RETURN_DAYS", 0)
+# Sheets of more rows than this are checked and imported by a worker, with progress.
+IMPORT_INLINE_ROWS = envint("IMPORT_INLINE_ROWS", 1000)
 # Finished background exports are kept this many days, then deleted.
 EXPORT_KEEP_DAYS = envint("EXPORT_KEEP_DAYS", 7)
 

@@ -15,8 +15,9 @@ Each is derived from the follow-ups and kept here, by these functions and nowher
 The writers: `contact_logged` (pipeline.services.log_follow_up, for every follow-up the pages,
 the API, visits and tasks record), `cadences_changed` (pipeline.services.change_settings,
 which the admin calls), `set_project_clocks` and `gaps_in_order` (the scale generator, in
-bulk), `build_months` and `ensure_months` (the reports). Follow-ups are read-only in the
-admin, so nothing else writes a follow-up.
+bulk), `projects_changed` (follow-ups written or removed in bulk, and projects whose start
+moved: an import and its undo), `build_months` and `ensure_months` (the reports). Follow-ups
+are read-only in the admin, so nothing else writes a follow-up.
 """
 
 from __future__ import annotations
@@ -114,6 +115,48 @@ def contact_logged(follow_up: FollowUp) -> None:
         project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
     ).values_list("month", flat=True)
     build_months(list(built), project_ids=[follow_up.project_id])
+
+
+@transaction.atomic
+def projects_changed(project_ids: Sequence[int]) -> None:
+    """Follow-ups of these projects were written or deleted in bulk, or their start moved:
+    every clock of theirs again from the rows — each follow-up's gap, the projects' last and
+    late contact dates, a handover's wait for a first contact, and the months built."""
+    ids = sorted(set(project_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        started = {
+            pk: timezone.localdate(created)
+            for pk, created in Project.objects.filter(pk__in=chunk).values_list("pk", "created_at")
+        }
+        rows = list(
+            FollowUp.objects.filter(project_id__in=chunk).values_list(
+                "pk", "project_id", "kind", "date", "gap_days"
+            )
+        )
+        gaps = gaps_in_order([(p, k, d) for _pk, p, k, d, _g in rows], started)
+        stale = [
+            FollowUp(pk=row[0], gap_days=gap)
+            for row, gap in zip(rows, gaps, strict=True)
+            if row[4] != gap
+        ]
+        FollowUp.objects.bulk_update(stale, ["gap_days"], batch_size=500)
+        projects = Project.objects.filter(pk__in=chunk)
+        set_project_clocks(projects, PipelineSettings.current())
+        waiting = projects.filter(handed_over_at__isnull=False).values_list(
+            "pk", "handed_over_at", *LAST_CONTACT.values()
+        )
+        contacted = [
+            pk
+            for pk, handed, *last in waiting
+            if max((d for d in last if d), default=date.min) >= timezone.localdate(handed)
+        ]
+        Project.objects.filter(pk__in=contacted).update(handed_over_at=None)
+        first = min(started.values(), default=None)
+        if first is not None:
+            built = ContactMonth.objects.filter(month__gte=first.replace(day=1))
+            months = sorted(set(built.values_list("month", flat=True)))
+            build_months(months, project_ids=chunk)
 
 
 def gap_before(follow_up: FollowUp) -> int:

@@ -51,6 +51,10 @@ class Kind(models.TextChoices):
     WEEKLY_NUDGE = "weekly_nudge", _("催交周报")
     EXPORT_READY = "export_ready", _("导出完成")
     HANDOVER = "handover", _("客户交接")
+    POOL_WARNING = "pool_warning", _("即将退回公海")
+    POOL_RETURNED = "pool_returned", _("已退回公海")
+    IMPORT_CHECKED = "import_checked", _("导入已检查")
+    IMPORT_DONE = "import_done", _("导入完成")
 
 
 class Notification(models.Model):
@@ -104,6 +108,16 @@ class Notification(models.Model):
                 "%(by)s 把 %(from_name)s 的 %(hospitals)s 家医院、%(projects)s 个进行中的项目"
                 "交给了您；这些项目标为“交接·待首次联络”。"
             ),
+            Kind.POOL_WARNING: _(
+                "%(count)s 家医院已 %(days)s 天没有联络，%(on)s 将退回公海：%(names)s。"
+                "联络一次即可保留。"
+            ),
+            Kind.POOL_RETURNED: _("%(count)s 家医院 %(days)s 天没有联络，已退回公海：%(names)s。"),
+            Kind.IMPORT_CHECKED: _(
+                "“%(file)s”已检查：新建 %(new)s，更新 %(update)s，重复 %(duplicate)s，"
+                "错误 %(error)s。请查看预览后确认导入。"
+            ),
+            Kind.IMPORT_DONE: _("“%(file)s”已导入：新建 %(new)s，更新 %(update)s。"),
         }
         return str(texts[Kind(self.kind)]) % {"comment": "", "by": "", **self.params}
 

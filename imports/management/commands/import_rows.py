@@ -2,7 +2,8 @@
 
 Prints the preview (every row's action, and each error as "第 17 行 床位数：…") and, without
 --dry-run, imports the sheet whole — or nothing, exiting non-zero with the row errors, when
-any row is wrong. KIND: hospitals, departments, contacts (projects and followups follow)."""
+any row is wrong. KIND: hospitals, departments, contacts, projects, followups. The command
+checks and imports in its own process, whatever the size (no worker needed)."""
 
 from pathlib import Path
 

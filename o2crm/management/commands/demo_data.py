@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from hospitals import demo
+from imports import demo as imports_demo
 from pipeline import demo as pipeline_demo
 from proposals import demo as proposals_demo
 from reminders import demo as reminders_demo
@@ -20,11 +21,13 @@ class Command(BaseCommand):
         created["visits"] = visits_demo.load_visits()
         created["proposals"] = proposals_demo.load()
         created["summaries"] = reports_demo.load()
+        created["imported"] = imports_demo.load()
         created["digests"] = reminders_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
             "{proposals} proposals, {summaries} submitted weekly summaries, "
+            "{imported} hospitals imported into the 公海, "
             "{digests} daily reminders for today "
             "(existing rows left as they were)".format(**created)
         )
