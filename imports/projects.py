@@ -115,6 +115,12 @@ class ProjectRowForm(RowForm):
         return data
 
 
+def hints() -> dict[str, str]:
+    """The allowed values the template lists that an admin may change (the stages)."""
+    names = Stage.objects.filter(is_active=True).order_by("order").values_list("name", flat=True)
+    return {"stage": "、".join(names) + _("；空白为第一个阶段")}
+
+
 def in_use(pks: list[int], created: list[int]) -> Project | None:
     """A project among `pks` that has follow-ups, visits, evaluations or proposals now."""
     for related in ("follow_ups", "evaluations", "visits", "proposals"):

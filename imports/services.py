@@ -389,8 +389,9 @@ def template(kind: str) -> bytes:
     example.append(engine.EXAMPLE)
     notes = book.create_sheet(_("说明"))
     notes.append([_("列"), _("必填"), _("说明或允许的值")])
+    hints = engine.hints() if hasattr(engine, "hints") else {}
     for c in engine.COLUMNS:
-        notes.append([c.header, _("是") if c.required else "", c.hint])
+        notes.append([c.header, _("是") if c.required else "", hints.get(c.field, c.hint)])
     notes.append([])
     notes.append(
         [_("同一家医院：名称与城市相同（全角半角、空格不计，城市可省略“市”）；院区算另一家医院。")]

@@ -2,9 +2,12 @@
 stage the sheet gives with its start date, is not made twice, names a wrong stage or person
 by row and column, and is taken back whole."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from hospitals.tests.factories import ContactFactory, HospitalFactory
 from imports.models import ImportBatch
@@ -66,6 +69,18 @@ def test_a_tracker_comes_in_at_its_stages_with_its_people_and_start(
 
     again = preview(client, *rows)["result"]
     assert again["counts"]["duplicate"] == 2 and Project.objects.count() == 2
+
+
+def test_the_template_lists_the_stages_as_the_admin_set_them(assistant, as_user):
+    answer = as_user(assistant).get("/imports/template/projects/")
+    notes = load_workbook(io.BytesIO(answer.content))["说明"]
+    stage = next(row for row in notes.iter_rows(values_only=True) if row[0] == "阶段")
+    assert stage[2].startswith("信息收集、意向评估、拜访交流、方案建议、商务谈判、签约")
+    assert headers_of(answer)[:3] == ["项目名称*", "医院名称*", "城市*"]
+
+
+def headers_of(answer):
+    return [c.value for c in load_workbook(io.BytesIO(answer.content)).worksheets[0][1]]
 
 
 def test_a_wrong_stage_person_or_missing_reason_is_named_and_blocks_the_sheet(
