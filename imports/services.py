@@ -243,14 +243,33 @@ def _write(engine: Any, rows: list[Row], by: User, reason: str, written: dict[st
             engine.updated(updates, by)
 
 
-@transaction.atomic
-def confirm(batch: ImportBatch) -> dict[str, Any]:
+def confirm(batch: ImportBatch, *, claimed: bool = False) -> dict[str, Any]:
     """Write every row of the sheet, or none of them: the rows are checked again (the rows
     they update locked until the end) and written a chunk at a time in one transaction;
-    any wrong row rolls back what was written and the whole preview is returned."""
-    started = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if started.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING):
-        raise ValidationError(_("这个批次已经处理过了。"))
+    any wrong row rolls back what was written and the whole preview is returned.
+
+    The batch is claimed first, by a conditional update of its own (a second confirm of the
+    same batch finds it taken; a worker's batch was claimed by `start`), and its row is not
+    written again until the rows are: the import's progress goes to it meanwhile through
+    another connection, which a lock on it would make wait forever."""
+    Status = ImportBatch.Status
+    if not claimed:
+        taken = ImportBatch.objects.filter(pk=batch.pk, status=Status.PREVIEWED).update(
+            status=Status.IMPORTING
+        )
+        if not taken:
+            raise ValidationError(_("这个批次已经处理过了。"))
+    try:
+        return _import(batch)
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk, status=Status.IMPORTING).update(
+            status=Status.PREVIEWED
+        )
+        raise
+
+
+@transaction.atomic
+def _import(batch: ImportBatch) -> dict[str, Any]:
     engine = KINDS[batch.kind]
     sheet = _sheet(batch)
     summary = Summary(sheet.unknown)
@@ -268,8 +287,7 @@ def confirm(batch: ImportBatch) -> dict[str, Any]:
         progress.close()
     result = summary.result()
     if result["counts"]["error"]:
-        transaction.set_rollback(True)
-        raise Blocked(result)
+        raise Blocked(result)  # leaving the transaction undoes what was written
     if hasattr(engine, "finished"):
         engine.finished(written)
     batch.status = ImportBatch.Status.IMPORTED
@@ -321,12 +339,17 @@ def undo(batch: ImportBatch, *, by: User) -> None:
     batch.save(update_fields=["status", "undone_at"])
 
 
-def start(batch: ImportBatch, step: str) -> None:
-    """Hand a large batch's preview ("check") or import ("import") to a worker."""
+def start(batch: ImportBatch, step: str) -> bool:
+    """Hand a batch's preview ("check") or import ("import") to a worker; False when it was
+    handed already (a second click)."""
     status = ImportBatch.Status.CHECKING if step == "check" else ImportBatch.Status.IMPORTING
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status, done=0, error="")
-    batch.status = status
-    run_batch.enqueue(batch.pk, step)  # a row in the same transaction: queued with the change
+    taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
+        status=status, done=0, error=""
+    )
+    if taken:
+        batch.status = status
+        run_batch.enqueue(batch.pk, step)  # a row in the same transaction: queued with it
+    return bool(taken)
 
 
 @task()
@@ -341,7 +364,7 @@ def run_batch(batch_id: int, step: str) -> str:
             if step == "check":
                 preview(batch)
             else:
-                confirm(batch)
+                confirm(batch, claimed=True)
     except Blocked as blocked:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.PREVIEWED, result=blocked.result,

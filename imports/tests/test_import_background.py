@@ -94,3 +94,33 @@ def test_the_api_hands_a_large_sheet_to_a_worker_and_tells_its_state(
         other.client.get(f"/api/v1/imports/{body['batch']}", headers=other.headers).status_code
         == 404
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_writes_its_progress_beside_its_own_transaction(assistant, monkeypatch):
+    """On PostgreSQL the rows done are written through a second connection while the import's
+    transaction is open, and can be read by the page at once (the batch's row is not locked
+    by the import meanwhile: a lock would make the progress wait forever)."""
+    from django.db import connection
+
+    from imports import services
+
+    seen = []
+    original = services.Progress.__call__
+
+    def spy(self, done):
+        original(self, done)
+        if self.other is not None:
+            with self.other.cursor() as cursor:
+                cursor.execute("SELECT done FROM imports_importbatch WHERE id = %s", [self.pk])
+                seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(services.Progress, "__call__", spy)
+    batch = services.upload(
+        user=assistant, kind="hospitals", file_name="h.xlsx", content=sheet(*ROWS)
+    )
+    services.preview(batch)
+    services.confirm(batch)
+    assert Hospital.objects.count() == 5
+    assert seen == ([5] if connection.vendor == "postgresql" else [])
+    assert ImportBatch.objects.get().status == "imported"
