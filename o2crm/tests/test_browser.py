@@ -815,7 +815,7 @@ def test_moving_in_a_hospital_sheet_previewed_corrected_and_imported(desktop, as
     log_in(page, "assistant")
     page.goto(page.base + "/imports/")
     with page.expect_download() as template:
-        page.click("text=医院导入模板")
+        page.click("#templates a[href$='/template/hospitals/']")
     assert template.value.suggested_filename.endswith(".xlsx")
     page.set_input_files("#id_file", str(sheet(-1)))
     page.click("button:has-text('上传并预览')")
