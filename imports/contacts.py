@@ -156,8 +156,9 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
         data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
     else:
         data = {**DEFAULTS, **data}
-    form = ContactRowForm(data, instance=current or Contact(hospital_id=hospital))
-    form.fields["department"].queryset = Department.objects.filter(hospital_id=hospital)
+    form = ContactRowForm.shared()(data, instance=current or Contact(hospital_id=hospital))
+    if data.get("department"):  # checked against this hospital's (no query a row otherwise)
+        form.fields["department"].queryset = Department.objects.filter(hospital_id=hospital)
     if not form.is_valid():
         refuse(row, form, CHOICES)
         return row

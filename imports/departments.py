@@ -94,7 +94,7 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
         data = {**{k: ("" if v is None else v) for k, v in base.items()}, **data}
     else:
         data = {"sort_order": 100, **data}
-    form = DepartmentRowForm(data, instance=current if current and current.pk else None)
+    form = DepartmentRowForm.shared()(data, instance=current if current and current.pk else None)
     form.instance.hospital_id = hospital
     if not form.is_valid():
         row.action = "error"

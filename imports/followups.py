@@ -114,7 +114,7 @@ def _fill(row: Row, cells: dict[str, str], hospital: int,
     data["kind"] = choice(ContactKind, data.get("kind", ContactKind.BUSINESS))
     if "channel" in data:
         data["channel"] = choice(Channel, data["channel"])
-    form = FollowUpRowForm(data, instance=FollowUp(project=project))
+    form = FollowUpRowForm.shared()(data, instance=FollowUp(project=project))
     errors: dict[str, list[str]] = {}
     contacts = []
     for name in re.split(r"[、,，/;；\s]+", cells.get("contacts", "")):

@@ -9,6 +9,7 @@ an empty cell leaves the field as it is."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,6 +79,28 @@ class RowForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def validate_unique(self) -> None:
         pass
+
+    @classmethod
+    def shared(cls) -> type[RowForm]:
+        """This form with its fields made once per thread: Django copies every field for every
+        form it makes (a third of the time a row took); a sheet's rows are checked one after
+        another by one thread and never rendered, so one set of fields serves them all (a
+        field a row narrows, such as the department's choices, is narrowed again by the next
+        row that uses it)."""
+        made: dict[type, type[RowForm]] = _shared.__dict__.setdefault("forms", {})
+        if cls not in made:
+            form: type[RowForm] = type(cls.__name__, (cls,), {"__module__": cls.__module__})
+            form.base_fields = _SharedFields(form.base_fields)
+            made[cls] = form
+        return made[cls]
+
+
+class _SharedFields(dict[str, forms.Field]):
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedFields:
+        return self
+
+
+_shared = threading.local()
 
 
 class HospitalRowForm(RowForm):
@@ -236,7 +259,7 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
             "status": HospitalStatus.OPERATING,
         }
         data = {**defaults, **data}  # fmt: skip
-    form = HospitalRowForm(data, instance=current)
+    form = HospitalRowForm.shared()(data, instance=current)
     form.instance.duplicate_checked = True
     owner = owners.get(norm(cells["owner"])) if cells.get("owner") else None
     if not form.is_valid() or (cells.get("owner") and owner is None):

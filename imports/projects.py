@@ -229,7 +229,7 @@ def _fill(row: Row, cells: dict[str, str], hospital: int, info: dict[int, int | 
         data = {**DEFAULTS, "stage": first.pk if first else None, **data}
     for name in ("started_on", "closed_on"):
         data[name] = cells.get(name, "")
-    form = ProjectRowForm(data, instance=current or Project(hospital_id=hospital))
+    form = ProjectRowForm.shared()(data, instance=current or Project(hospital_id=hospital))
     contacts = Contact.objects.filter(hospital_id=hospital)
     form.fields["entry_contact"].queryset = form.fields["informant"].queryset = contacts
     if not form.is_valid() or errors:
