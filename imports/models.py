@@ -23,6 +23,7 @@ class ImportBatch(models.Model):
         PREVIEWED = "previewed", _("待确认")
         IMPORTING = "importing", _("正在导入")
         IMPORTED = "imported", _("已导入")
+        UNDOING = "undoing", _("正在撤销")
         UNDONE = "undone", _("已撤销")
         FAILED = "failed", _("失败")
 
@@ -57,7 +58,7 @@ class ImportBatch(models.Model):
 
     @property
     def working(self) -> bool:
-        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING, self.Status.UNDOING)
 
     @property
     def percent(self) -> int:

@@ -61,7 +61,11 @@ def upload(*, user: User, kind: str, file_name: str, content: bytes) -> ImportBa
 
 
 def large(batch: ImportBatch) -> bool:
-    """Whether the batch is checked and written by a worker rather than in the request."""
+    """Whether the batch is checked and written (or undone) by a worker, not in the request."""
+    if batch.status == ImportBatch.Status.IMPORTED:
+        written = batch.written or {}
+        rows = len(written.get("created", [])) + len(written.get("updated", []))
+        return rows > settings.IMPORT_INLINE_ROWS
     return (batch.total or 0) > settings.IMPORT_INLINE_ROWS
 
 
@@ -298,11 +302,12 @@ def _import(batch: ImportBatch) -> dict[str, Any]:
 
 
 @transaction.atomic
-def undo(batch: ImportBatch, *, by: User) -> None:
+def undo(batch: ImportBatch, *, by: User, claimed: bool = False) -> None:
     """Take the whole import back: refused (nothing changed) when anything it wrote has been
     edited since, or a record it created has people, projects or visits on it now."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportBatch.Status.IMPORTED:
+    wanted = ImportBatch.Status.UNDOING if claimed else ImportBatch.Status.IMPORTED
+    if batch.status != wanted:
         raise ValidationError(_("只有已导入的批次可以撤销。"))
     engine = KINDS[batch.kind]
     model = engine.MODEL
@@ -339,11 +344,18 @@ def undo(batch: ImportBatch, *, by: User) -> None:
     batch.save(update_fields=["status", "undone_at"])
 
 
+STEPS = {  # step: (the status it starts from, the status while a worker has it)
+    "check": (ImportBatch.Status.PREVIEWED, ImportBatch.Status.CHECKING),
+    "import": (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING),
+    "undo": (ImportBatch.Status.IMPORTED, ImportBatch.Status.UNDOING),
+}
+
+
 def start(batch: ImportBatch, step: str) -> bool:
-    """Hand a batch's preview ("check") or import ("import") to a worker; False when it was
-    handed already (a second click)."""
-    status = ImportBatch.Status.CHECKING if step == "check" else ImportBatch.Status.IMPORTING
-    taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
+    """Hand a batch's preview ("check"), import ("import") or undo ("undo") to a worker;
+    False when it was handed already (a second click)."""
+    before, status = STEPS[step]
+    taken = ImportBatch.objects.filter(pk=batch.pk, status=before).update(
         status=status, done=0, error=""
     )
     if taken:
@@ -354,11 +366,12 @@ def start(batch: ImportBatch, step: str) -> bool:
 
 @task()
 def run_batch(batch_id: int, step: str) -> str:
-    """A worker checks (step "check") or imports (step "import") one large batch."""
+    """A worker checks, imports or undoes one large batch (see STEPS)."""
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
-    wanted = ImportBatch.Status.CHECKING if step == "check" else ImportBatch.Status.IMPORTING
-    if batch.status != wanted:
+    if batch.status != STEPS[step][1]:
         return "taken"
+    if step == "undo":
+        return _undo_in_background(batch)
     try:
         with translation.override(batch.language):
             if step == "check":
@@ -385,6 +398,23 @@ def run_batch(batch_id: int, step: str) -> str:
         raise
     tell(batch, step)
     return "done"
+
+
+def _undo_in_background(batch: ImportBatch) -> str:
+    try:
+        with translation.override(batch.language):
+            undo(batch, by=batch.user, claimed=True)
+    except ValidationError as refused:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.IMPORTED, error=" ".join(refused.messages)[:2000]
+        )
+        return "refused"
+    except Exception as error:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.IMPORTED, error=str(error)[:2000]
+        )
+        raise
+    return "undone"
 
 
 def tell(batch: ImportBatch, step: str) -> bool:

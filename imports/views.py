@@ -123,7 +123,11 @@ def import_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def import_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(_batches(request), pk=pk)
+    batch = get_object_or_404(_batches(request).defer(None).defer("content", "result"), pk=pk)
+    if services.large(batch):
+        if services.start(batch, "undo"):
+            messages.success(request, _("正在后台撤销这次导入，完成后这里会显示“已撤销”。"))
+        return redirect("imports:import-list")
     try:
         services.undo(batch, by=request.user)
     except ValidationError as error:

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hospitals.models import Hospital
 from imports.models import ImportBatch
+from o2crm.records import save_record
 from reminders.models import Notification
 
 from .test_import_hospitals import sheet
@@ -54,6 +55,37 @@ def test_a_large_sheet_is_checked_and_imported_by_a_worker_with_progress(
     ]
     listing = client.get("/imports/").content.decode()
     assert "已导入" in listing and "撤销" in listing
+
+
+def test_a_large_import_is_undone_by_a_worker_or_refused_with_the_reason(
+    assistant, as_user, run_jobs
+):
+    client = as_user(assistant)
+    client.post(
+        "/imports/", {"kind": "hospitals", "file": SimpleUploadedFile("x.xlsx", sheet(*ROWS))}
+    )
+    batch = ImportBatch.objects.get()
+    run_jobs()
+    client.post(f"/imports/{batch.pk}/confirm/")
+    run_jobs()
+    edited = Hospital.objects.get(name="测试医院3")
+    edited.notes = "导入后改过"
+    save_record(record=edited, by=assistant)
+    answer = client.post(f"/imports/{batch.pk}/undo/", follow=True)
+    assert "正在后台撤销" in answer.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "undoing"
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == "imported" and "测试医院3 导入后已被修改，不能撤销。" in batch.error
+    assert Hospital.objects.count() == 5
+    assert "不能撤销" in client.get("/imports/").content.decode()
+
+    Hospital.objects.filter(pk=edited.pk).update(version=1)  # as if the edit had not happened
+    client.post(f"/imports/{batch.pk}/undo/")
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == "undone" and not Hospital.objects.exists()
 
 
 def test_a_large_sheet_with_a_wrong_row_is_kept_back_by_the_worker(assistant, as_user, run_jobs):
