@@ -28,6 +28,7 @@ from .hospitals import (
     hospital_of,
     named_hospitals,
     refuse,
+    settle,
 )
 from .sheets import Column, Sheet, chunks, norm
 
@@ -169,9 +170,4 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
     changed = {f: base[f] for f in form.changed_data}
     if "department" in changed:
         changed["department_id"] = changed.pop("department")
-    if changed:
-        row.action, row.record, row.changed = "update", record, changed
-    else:
-        row.action = "duplicate"
-        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
-    return row
+    return settle(row, record, changed)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from hospitals.models import Department
 
-from .hospitals import CHUNK, Hospitals, Row, RowForm, hospital_of, named_hospitals
+from .hospitals import CHUNK, Hospitals, Row, RowForm, hospital_of, named_hospitals, settle
 from .sheets import Column, Sheet, chunks, norm
 
 MODEL = Department
@@ -110,9 +110,4 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
     if parent is not None and parent.pk != current.parent_id:
         changed["parent_id"] = current.parent_id
         record.parent = parent
-    if changed:
-        row.action, row.record, row.changed = "update", record, changed
-    else:
-        row.action = "duplicate"
-        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
-    return row
+    return settle(row, record, changed)

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,19 +50,10 @@ NOTES = [
 FIELDS = ["date", "kind", "channel", "summary", "next_step", "next_step_date"]
 
 
-class FollowUpRowForm(RowForm):
+class FollowUpRowForm(RowForm):  # the dates' rules are FollowUp.clean()'s
     class Meta:
         model = FollowUp
         fields = FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        when, next_date = data.get("date"), data.get("next_step_date")
-        if when and when > timezone.localdate():
-            self.add_error("date", _("跟进日期不能晚于今天。"))
-        if when and next_date and next_date < when:
-            self.add_error("next_step_date", _("下一步日期不能早于本次跟进。"))
-        return data
 
 
 def in_use(pks: list[int], created: list[int]) -> None:

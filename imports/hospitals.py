@@ -198,6 +198,17 @@ class Row:
     changed: dict[str, Any] = field(default_factory=dict)  # field -> old value (updates)
 
 
+def settle(row: Row, record: Any, changed: dict[str, Any]) -> Row:
+    """A row that matched an existing record: an update of the fields that differ (with their
+    values before, for undo), or a duplicate when none does."""
+    if changed:
+        row.action, row.record, row.changed = "update", record, changed
+    else:
+        row.action = "duplicate"
+        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
+    return row
+
+
 def owners_for(user: User) -> dict[str, User]:
     """Whom the importer may name as owner: anyone active for those who assign hospitals,
     themselves otherwise; by username and by name."""
@@ -275,13 +286,8 @@ def _row(number: int, cells: dict[str, str], hospitals: Hospitals,
         record.owner = owner or (None if user.has_perm("hospitals.assign_owner") else user)
         row.record = record
         return row
-    row.changed = {f: base[f] for f in form.changed_data}
+    changed = {f: base[f] for f in form.changed_data}
     if owner is not None and owner.pk != current.owner_id:
-        row.changed["owner_id"] = current.owner_id
+        changed["owner_id"] = current.owner_id
         record.owner = owner
-    if row.changed:
-        row.action, row.record = "update", record
-    else:
-        row.action = "duplicate"
-        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
-    return row
+    return settle(row, record, changed)

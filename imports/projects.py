@@ -35,7 +35,17 @@ from pipeline.models import (
 )
 from pipeline.services import ensure_forecast_snapshot
 
-from .hospitals import CHUNK, Row, RowForm, by_name, choice, hospital_of, named_hospitals, refuse
+from .hospitals import (
+    CHUNK,
+    Row,
+    RowForm,
+    by_name,
+    choice,
+    hospital_of,
+    named_hospitals,
+    refuse,
+    settle,
+)
 from .sheets import Column, Sheet, chunks, norm
 
 
@@ -262,12 +272,8 @@ def _fill(row: Row, cells: dict[str, str], hospital: int, info: dict[int, int | 
         record.closed_at = (
             None if record.status == Status.OPEN else midnight(closed) if closed else timezone.now()
         )
-    if changed:
-        record._stage_before = current.stage_id if "stage_id" in changed else None
-        row.action, row.record, row.changed = "update", record, changed
-    else:
-        row.action = "duplicate"
-        row.errors = {"name": [_("已存在，内容相同，此行不导入。")]}
+    record._stage_before = current.stage_id if "stage_id" in changed else None
+    settle(row, record, changed)
 
 
 def _default_owner(hospital_owner: int | None, user: User) -> User | None:

@@ -171,15 +171,6 @@ class FollowUpForm(forms.ModelForm):
         self.fields["channel"].initial = Channel.VISIT
         self.fields["date"].initial = timezone.localdate()
 
-    def clean(self):
-        data = super().clean()
-        when, next_date = data.get("date"), data.get("next_step_date")
-        if when and when > timezone.localdate():
-            self.add_error("date", _("跟进日期不能晚于今天。"))
-        if when and next_date and next_date < when:
-            self.add_error("next_step_date", _("下一步日期不能早于本次跟进。"))
-        return data
-
 
 ANSWERS = [("yes", _("是")), ("partly", _("部分")), ("no", _("否")), ("unknown", _("不清楚"))]
 RISK_LEVELS = [("low", _("低")), ("medium", _("中")), ("high", _("高"))]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -496,6 +497,19 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.date}"
+
+    def clean(self) -> None:
+        """A contact has happened (not later than today), and its next step comes after it:
+        the rule of the follow-up form, the API and an imported history alike."""
+        errors = {}
+        if self.date and self.date > timezone.localdate():
+            errors["date"] = ValidationError(_("跟进日期不能晚于今天。"), code="future_date")
+        if self.date and self.next_step_date and self.next_step_date < self.date:
+            errors["next_step_date"] = ValidationError(
+                _("下一步日期不能早于本次跟进。"), code="next_step_before"
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuestionGroup(models.TextChoices):
