@@ -18,12 +18,17 @@ class Role(models.TextChoices):
     ASSISTANT = "assistant", _("销售助理")
     DIRECTOR = "director", _("销售总监")
     ADMIN = "admin", _("管理员")
+    AUDITOR = "auditor", _("审计员")
 
 
 # Roles that see every hospital, department and contact.
-ROLES_SEEING_ALL = {Role.ASSISTANT, Role.DIRECTOR, Role.ADMIN}
+ROLES_SEEING_ALL = {Role.ASSISTANT, Role.DIRECTOR, Role.ADMIN, Role.AUDITOR}
 # Roles that stand above every sales manager (and so see contacts' personal details).
 ROLES_ABOVE_ALL = {Role.DIRECTOR, Role.ADMIN}
+# Roles that read every compliance ledger (合规台账); others, the ledgers of those they oversee.
+ROLES_AUDITING = {Role.DIRECTOR, Role.ADMIN, Role.AUDITOR}
+# Roles that read and change nothing (o2crm/middleware.py:read_only refuses their writes).
+ROLES_READ_ONLY = {Role.AUDITOR}
 
 
 class Territory(models.Model):
@@ -112,6 +117,16 @@ class User(AbstractUser):
     @property
     def sees_all(self) -> bool:
         return self.is_superuser or self.role in ROLES_SEEING_ALL
+
+    @property
+    def audits(self) -> bool:
+        """Reads every compliance ledger (the director, the admin, the auditor)."""
+        return self.is_superuser or self.role in ROLES_AUDITING
+
+    @property
+    def read_only(self) -> bool:
+        """Looks at everything and changes nothing (the auditor)."""
+        return self.role in ROLES_READ_ONLY and not self.is_superuser
 
     @cached_property
     def _led_teams(self) -> tuple[frozenset[int], frozenset[int]]:

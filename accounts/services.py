@@ -40,8 +40,17 @@ _CONFIGURE_PIPELINE = [
     for model in ("stage", "competitor", "evaluationquestion", "pipelinesettings")
     for action in ("view", "add", "change")
 ]
+# relationship plans and the compliance ledger (关系发展计划, 合规台账)
+_KEEP_LEDGER = [
+    *[
+        f"relations.{action}_{model}"
+        for model in ("relationshipplan", "ledgerentry")
+        for action in ("view", "add", "change")
+    ],
+    "relations.view_ledgerkind",  # the policy: who keeps a ledger reads its limits
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.MANAGER: [*_EDIT_MASTER_DATA, *_WORK_PIPELINE],
+    Role.MANAGER: [*_EDIT_MASTER_DATA, *_WORK_PIPELINE, *_KEEP_LEDGER],
     Role.ASSISTANT: [
         *_EDIT_MASTER_DATA,
         "hospitals.delete_department",
@@ -51,12 +60,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pipeline.add_competitor",
         "pipeline.change_competitor",
         "pipeline.view_competitor",
+        "relations.view_relationshipplan",
     ],
     Role.DIRECTOR: [
         *_EDIT_MASTER_DATA,
         "hospitals.assign_owner",
         *_WORK_PIPELINE,
         "proposals.approve_proposal",
+        *_KEEP_LEDGER,
+        "relations.approve_ledgerentry",
     ],
     Role.ADMIN: [
         *_EDIT_MASTER_DATA,
@@ -76,6 +88,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_WORK_PIPELINE,
         *_CONFIGURE_PIPELINE,
         "proposals.add_economicssettings",
+        *_KEEP_LEDGER,
+        "relations.add_ledgerkind",
+        "relations.change_ledgerkind",
+    ],
+    # sees everything, changes nothing (o2crm/middleware.py:read_only refuses every write)
+    Role.AUDITOR: [
+        *[p for p in _EDIT_MASTER_DATA if ".view_" in p],
+        *[p for p in _WORK_PIPELINE if ".view_" in p],
+        "relations.view_relationshipplan",
+        "relations.view_ledgerentry",
+        "relations.view_ledgerkind",
     ],
 }
 
@@ -86,6 +109,7 @@ GROUP_NAMES = {
     Role.ASSISTANT: "销售助理",
     Role.DIRECTOR: "销售总监",
     Role.ADMIN: "管理员",
+    Role.AUDITOR: "审计员",
 }
 
 

@@ -81,6 +81,13 @@ PAGES = [
     ("notification settings", "/notifications/settings/"),
     ("exports", "/exports/"),
     ("imports", "/imports/"),
+    ("relationship plan", "/relations/projects/{project}/plan/"),
+    ("relationship plan a year", "/relations/projects/{project}/plan/?since=365"),
+    ("new plan target form", "/relations/projects/{project}/plan/targets/new/"),
+    ("compliance ledger", "/relations/ledger/"),
+    ("compliance ledger filtered", "/relations/ledger/?status=approved&start={month}-01"),
+    ("compliance ledger last page", "/relations/ledger/?page=99999"),
+    ("compliance policy", "/relations/ledger/policy/"),
     ("surveys", "/surveys/"),
     ("survey detail", "/surveys/{survey}/"),
     ("new survey form", "/hospitals/{hospital}/surveys/new/"),
@@ -127,6 +134,10 @@ PAGES = [
     ("api monthly", "/api/v1/reports/monthly?month={month}"),
     ("api weekly", "/api/v1/reports/weekly?user={manager}&week={week}"),
     ("api weekly overview", "/api/v1/reports/weekly/overview?week={week}"),
+    ("api relationship plans", "/api/v1/relationship-plans"),
+    ("api relationship actions", "/api/v1/relationship-actions?status=planned"),
+    ("api ledger", "/api/v1/ledger"),
+    ("api closeness history", "/api/v1/contacts/{contact}/closeness-history"),
     ("api schema", "/api/v1/openapi.json"),
 ]
 # Pages only the director (and the admin) opens: requested for the director alone.
@@ -302,6 +313,7 @@ EXPORTS = [
     ("discipline", "/api/v1/reports/discipline?format=xlsx"),
     ("weekly summary", "/api/v1/reports/weekly?user={manager}&week={week}&format=xlsx"),
     ("funnel", "/api/v1/reports/funnel?format=xlsx"),
+    ("compliance ledger", "/relations/ledger/export/"),
 ]
 
 

@@ -4,9 +4,11 @@ Writes go through the same forms as the pages (so the same validation and messag
 same service (so the same history and stale-edit check); reads through visible_to().
 """
 
+import datetime as dt
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
@@ -18,8 +20,9 @@ from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable
 from o2crm.params import Pages, RowId
 from o2crm.records import save_record
 
+from . import standing
 from .forms import ContactForm, DepartmentForm, HospitalForm
-from .models import PERSONAL_FIELDS, Contact, Department, Hospital
+from .models import PERSONAL_FIELDS, ClosenessChange, Contact, Department, Hospital
 
 router = Router()
 
@@ -382,7 +385,9 @@ def create_contact(request: ApiRequest, payload: ContactIn):
     hospital = visible_hospital(request, payload.hospital)
     contact = Contact(hospital=hospital)
     contact = run_form(_contact_form(request, contact, hospital, _contact_changes(payload)))
-    save_record(record=contact, by=request.user)
+    with transaction.atomic():
+        save_record(record=contact, by=request.user)
+        standing.record(contact, before=None, by=request.user)
     return Status(201, Contact.objects.with_owner().get(pk=contact.pk))
 
 
@@ -397,7 +402,51 @@ def update_contact(request: ApiRequest, contact_id: int, payload: ContactIn):
         raise PermissionError
     if payload.hospital not in (None, contact.hospital_id):
         raise ValidationError({"hospital": _("联系人不能移到另一家医院。")})
+    before = standing.snapshot(contact)
     run_form(_contact_form(request, contact, contact.hospital, _contact_changes(payload)))
     expected = expected_version(request, payload.version)
-    save_record(record=contact, by=request.user, expected_version=expected)
+    with transaction.atomic():
+        save_record(record=contact, by=request.user, expected_version=expected)
+        standing.record(contact, before=before, by=request.user)
     return Contact.objects.with_owner().get(pk=contact.pk)
+
+
+class ClosenessChangeOut(Schema):
+    id: int
+    date: dt.date = Field(..., alias="on")
+    closeness: int
+    attitude: str
+    influence: int
+    closeness_before: int | None
+    attitude_before: str
+    cause: str = Field(..., alias="cause_kind")
+    cause_type: str | None = None
+    cause_id: int | None
+    note: str
+    by: str | None = None
+
+    @staticmethod
+    def resolve_cause_type(obj) -> str | None:
+        return obj.cause_type.model if obj.cause_type_id else None
+
+    @staticmethod
+    def resolve_by(obj) -> str | None:
+        return obj.by.username if obj.by_id else None
+
+
+@router.get(
+    "/contacts/{contact_id}/closeness-history",
+    response=list[ClosenessChangeOut],
+    tags=["contacts"],
+)
+@paginate(Pages)
+def closeness_history(request: ApiRequest, contact_id: int):
+    """Every change of the person's closeness, attitude and influence, oldest first, with the
+    event that caused it (cause: created, edit, follow_up, visit, action, import; cause_type
+    and cause_id name the follow-up, visit or relationship action)."""
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
+    return (
+        ClosenessChange.objects.filter(contact=contact)
+        .select_related("cause_type", "by")
+        .order_by("on", "pk")
+    )

@@ -26,6 +26,7 @@ USERS = [
     ("admin", "系统管理员", Role.ADMIN, None, False),
     ("director", "周建华", Role.DIRECTOR, None, False),
     ("assistant", "吴婷", Role.ASSISTANT, None, False),
+    ("auditor", "孙敏", Role.AUDITOR, None, False),
     ("manager1", "陈立军", Role.MANAGER, "浙北一组", True),
     ("manager2", "刘晓燕", Role.MANAGER, "浙北一组", False),
     ("manager3", "黄志强", Role.MANAGER, "浙南二组", True),

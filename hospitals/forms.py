@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import ROLES_ABOVE_ALL, Role, User
 from o2crm.records import VersionedForm
 from o2crm.widgets import Radios
 
+from . import standing
 from .models import (
     PERSONAL_FIELDS,
     PROVINCES,
@@ -281,3 +282,54 @@ class ContactFilterForm(forms.Form):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
         return qs.in_search_order(data.get("q") or "")
+
+
+class ColleagueChoice(forms.ModelMultipleChoiceField):
+    """Our people who took part: everyone active, the executives first (高层对高层)."""
+
+    def __init__(self, **kwargs):
+        users = User.objects.filter(is_active=True).only(*User.LABEL_FIELDS, "role")
+        order = Case(When(role__in=sorted(ROLES_ABOVE_ALL), then=Value(0)), default=Value(1))
+        super().__init__(
+            label=_("本方参与人"),
+            queryset=users.order_by(order, "username"),
+            required=False,
+            help_text=_("一同参与的公司同事，例如陪同拜访院长的销售总监"),
+            **kwargs,
+        )
+
+
+class StandingMoveForm(forms.Form):
+    """The change of one person's standing an event brought (a follow-up, a visit, an action):
+    who, closeness, attitude. The form using it narrows `move_contact` to the hospital's people."""
+
+    move_contact = forms.ModelChoiceField(
+        label=_("关系变化：谁"), queryset=Contact.objects.none(), required=False
+    )
+    move_closeness = forms.TypedChoiceField(
+        label=_("亲密程度变为"),
+        choices=[("", "—"), *[(n, str(n)) for n in range(1, 6)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    move_attitude = forms.ChoiceField(
+        label=_("态度变为"), choices=[("", "—"), *Attitude.choices], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        moved = data.get("move_closeness") or data.get("move_attitude")
+        if moved and not data.get("move_contact"):
+            self.add_error("move_contact", _("请选择关系发生变化的人。"))
+        return data
+
+    def moves(self) -> list[standing.Move]:
+        """The change of standing this contact brought, if the user gave one."""
+        data = self.cleaned_data
+        if not data.get("move_contact"):
+            return []
+        closeness, attitude = data.get("move_closeness"), data.get("move_attitude") or None
+        if not closeness and not attitude:
+            return []
+        return [standing.Move(data["move_contact"], closeness, attitude)]

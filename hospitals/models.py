@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -479,3 +480,69 @@ class PoolClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hospital} → {self.user}"
+
+
+class StandingCause(models.TextChoices):
+    """What moved a person's closeness or attitude (the row named by `cause` when it has one)."""
+
+    CREATED = "created", _("建档")
+    EDIT = "edit", _("资料修改")
+    FOLLOW_UP = "follow_up", _("联络")
+    VISIT = "visit", _("拜访")
+    ACTION = "action", _("关系行动")
+    IMPORT = "import", _("导入")
+
+
+class ClosenessChangeQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ClosenessChangeQuerySet:
+        return hospital_visibility(self, user, "contact__hospital__")
+
+
+class ClosenessChange(models.Model):
+    """A person's standing with us (closeness, attitude, influence) as it became on a day, and
+    the event that moved it: the follow-up, visit or relationship action (`cause`, a row of a
+    higher app, named through contenttypes so this app imports none of them). Written only by
+    hospitals/standing.py."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("联系人"), on_delete=models.CASCADE, related_name="standing"
+    )
+    on = models.DateField(_("日期"))
+    closeness = models.PositiveSmallIntegerField(_("亲密程度"))
+    attitude = models.CharField(_("态度"), max_length=10, choices=Attitude)
+    influence = models.PositiveSmallIntegerField(_("影响力"))
+    closeness_before = models.PositiveSmallIntegerField(_("原亲密程度"), null=True, blank=True)
+    attitude_before = models.CharField(_("原态度"), max_length=10, choices=Attitude, blank=True)
+    cause_kind = models.CharField(_("原因"), max_length=12, choices=StandingCause)
+    cause_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cause_id = models.PositiveBigIntegerField(null=True, blank=True)
+    cause = GenericForeignKey("cause_type", "cause_id")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        User, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    objects = ClosenessChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("关系变化")
+        verbose_name_plural = _("关系变化")
+        ordering = ["contact", "on", "pk"]
+        indexes = [
+            models.Index(fields=["contact", "on", "id"], name="standing_contact_on"),
+            models.Index(fields=["cause_type", "cause_id"], name="standing_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.on} {self.closeness} {self.attitude}"
+
+    @property
+    def moved_closer(self) -> bool:
+        return self.closeness_before is not None and self.closeness > self.closeness_before

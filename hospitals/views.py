@@ -16,7 +16,7 @@ from o2crm import paging
 from o2crm.pages import done, save_form
 from o2crm.workbooks import xlsx_response
 
-from . import exports, pool
+from . import exports, pool, standing
 from .forms import (
     ContactFilterForm,
     ContactForm,
@@ -250,6 +250,7 @@ def contact_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
         refused = save_form(request, form, form.instance, template, ctx)
         if refused:
             return refused
+        standing.record(form.instance, before=None, by=request.user)
         messages.success(request, _("已添加联系人“%s”。") % form.instance.name)
         return done(request, form.instance.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
@@ -283,6 +284,7 @@ def contact_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         Contact.objects.visible_to(request.user).select_related("hospital__owner"), pk=pk
     )
     hospital = contact.hospital
+    before = standing.snapshot(contact)
     form = ContactForm(request.POST or None, instance=contact, hospital=hospital, user=request.user)
     ctx = {"form": form, "hospital": hospital, "contact": contact}
     template = "hospitals/contact_form.html"
@@ -290,6 +292,7 @@ def contact_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         refused = save_form(request, form, form.instance, template, ctx)
         if refused:
             return refused
+        standing.record(contact, before=before, by=request.user)
         messages.success(request, _("已保存。"))
         return done(request, contact.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
+from accounts.middleware import refuses_write
 from accounts.models import ApiToken
 from accounts.services import token_user
 from hospitals.api import router as hospitals_router
@@ -23,6 +24,7 @@ from imports.api import router as imports_router
 from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
 from proposals.api import router as proposals_router
+from relations.api import router as relations_router
 from reminders.api import router as reminders_router
 from reports.api import router as reports_router
 from visits.api import router as visits_router
@@ -33,6 +35,8 @@ class TokenAuth(HttpBearer):
         user = token_user(token)
         if user is not None:
             request.user = user  # so visibility rules and history see who acted
+            if refuses_write(user, request.method or "", request.path):
+                raise PermissionDenied  # the auditor: reads only
         return user
 
 
@@ -237,3 +241,4 @@ api.add_router("/", proposals_router)
 api.add_router("/", reports_router)
 api.add_router("/", reminders_router)
 api.add_router("/", imports_router)
+api.add_router("/", relations_router)

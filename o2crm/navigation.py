@@ -47,7 +47,8 @@ SECTIONS = (
         "pipeline:board",
         _pages(
             "board project-list project-detail project-create project-edit "
-            "project-pick-hospital followup-create evaluation-create"
+            "project-pick-hospital followup-create evaluation-create plan target-add "
+            "target-edit action-add action-edit action-record"
         ),
     ),
     Section(

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("people.urls")),
     path("", include("imports.urls")),
+    path("", include("relations.urls")),
     path("exports/", views.export_list, name="exports"),
     path("exports/<slug:kind>/start/", views.export_start, name="export-start"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),

@@ -14,7 +14,9 @@ from ninja.pagination import paginate
 
 from accounts.models import User
 from accounts.requests import ApiRequest
+from hospitals import standing
 from hospitals.api import visible_hospital
+from hospitals.models import Attitude, Contact
 from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
 from o2crm.params import MAX_PAGE, Pages, RowId
 from o2crm.records import EditConflict
@@ -321,9 +323,21 @@ class FollowUpOut(Schema):
     created_by: str | None = Field(None, alias="created_by.username")
     created_at: dt.datetime
 
+    colleagues: list[str]
+
     @staticmethod
     def resolve_contacts(obj: FollowUp) -> list[int]:
         return [c.pk for c in obj.contacts.all()]
+
+    @staticmethod
+    def resolve_colleagues(obj: FollowUp) -> list[str]:
+        return [u.username for u in obj.colleagues.all()]
+
+
+class MoveIn(Schema):
+    contact: RowId
+    closeness: int | None = Field(None, ge=1, le=5)
+    attitude: str | None = None
 
 
 class FollowUpIn(Schema):
@@ -335,6 +349,8 @@ class FollowUpIn(Schema):
     next_step: str = ""
     next_step_date: dt.date | None = None
     contacts: list[RowId] = []
+    colleagues: list[str] = []  # usernames of our people who took part
+    standing: list[MoveIn] = []  # changes of closeness or attitude this contact brought
 
 
 class FollowUpFilter(FilterSchema):
@@ -342,7 +358,7 @@ class FollowUpFilter(FilterSchema):
     kind: str | None = None
 
 
-def _visible_project(request: ApiRequest, project_id: int) -> Project:
+def visible_project(request: ApiRequest, project_id: int) -> Project:
     project = Project.objects.visible_to(request.user).filter(pk=project_id).first()
     if project is None:
         raise ValidationError({"project": _("没有编号为 %s 的项目，或您无权访问。") % project_id})
@@ -355,7 +371,7 @@ def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilter]):
     qs = (
         FollowUp.objects.visible_to(request.user)
         .select_related("created_by")
-        .prefetch_related("contacts")
+        .prefetch_related("contacts", "colleagues")
     )
     if filters.project:
         qs = qs.filter(project_id=filters.project)
@@ -368,15 +384,49 @@ def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilter]):
 def create_follow_up(request: ApiRequest, payload: FollowUpIn):
     if not request.user.has_perm("pipeline.add_followup"):
         raise PermissionError
-    project = _visible_project(request, payload.project)
+    project = visible_project(request, payload.project)
     data = payload.dict()
     data["date"] = data["date"] or timezone.localdate()
+    data["colleagues"] = colleague_ids(data.pop("colleagues"))
+    moves = data.pop("standing")
     form = FollowUpForm(data, project=project)
     follow_up = run_form(form)
     services.log_follow_up(
-        follow_up=follow_up, contacts=list(form.cleaned_data["contacts"]), by=request.user
+        follow_up=follow_up,
+        contacts=list(form.cleaned_data["contacts"]),
+        by=request.user,
+        colleagues=form.cleaned_data["colleagues"],
+        moves=standing_moves(moves, project.hospital_id),
     )
     return Status(201, FollowUp.objects.select_related("created_by").get(pk=follow_up.pk))
+
+
+def colleague_ids(usernames: list[str]) -> list[int]:
+    """Our people named by username; an unknown one is refused by name."""
+    found = dict(
+        User.objects.filter(username__in=usernames, is_active=True).values_list("username", "pk")
+    )
+    unknown = [u for u in usernames if u not in found]
+    if unknown:
+        raise ValidationError(
+            {"colleagues": _("没有这些同事：%(names)s。") % {"names": "、".join(unknown)}}
+        )
+    return [found[u] for u in usernames]
+
+
+def standing_moves(moves: list[dict], hospital_id: int) -> list[standing.Move]:
+    """The body's changes of standing, for people of the hospital only."""
+    people = Contact.objects.filter(hospital_id=hospital_id).in_bulk([m["contact"] for m in moves])
+    out = []
+    for m in moves:
+        if m["contact"] not in people:
+            raise ValidationError(
+                {"standing": _("没有编号为 %s 的联系人，或不属于该医院。") % m["contact"]}
+            )
+        if m.get("attitude") and m["attitude"] not in Attitude.values:
+            raise ValidationError({"standing": _("未知的态度：%s。") % m["attitude"]})
+        out.append(standing.Move(people[m["contact"]], m.get("closeness"), m.get("attitude")))
+    return out
 
 
 # Evaluations ---------------------------------------------------------------------------------
@@ -440,7 +490,7 @@ def list_evaluations(request: ApiRequest, filters: Query[EvaluationFilter]):
 def create_evaluation(request: ApiRequest, payload: EvaluationIn):
     if not request.user.has_perm("pipeline.add_evaluation"):
         raise PermissionError
-    project = _visible_project(request, payload.project)
+    project = visible_project(request, payload.project)
     data = {"decision": payload.decision, "reason": payload.reason}
     for a in payload.answers:
         data[f"q{a.question}"] = a.answer

@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
 from hospitals.forms import (
+    ColleagueChoice,
     QuickSelect,
+    StandingMoveForm,
     VersionedForm,
     assignable_owners,
     owner_filter_field,
@@ -142,7 +144,7 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(StandingMoveForm, forms.ModelForm):
     contacts = ContactChoice(
         label=_("联系的人"),
         queryset=Contact.objects.none(),
@@ -161,12 +163,14 @@ class FollowUpForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3, "placeholder": _("谈了什么、对方怎么说")}),
         }
 
+    colleagues = ColleagueChoice()
+
     def __init__(self, *args, project: Project, kind: str = ContactKind.BUSINESS, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        self.fields["contacts"].queryset = Contact.objects.filter(
-            hospital_id=project.hospital_id, is_active=True
-        ).select_related("department")
+        people = Contact.objects.filter(hospital_id=project.hospital_id, is_active=True)
+        self.fields["contacts"].queryset = people.select_related("department")
+        self.fields["move_contact"].queryset = people
         self.fields["kind"].initial = kind
         self.fields["channel"].initial = Channel.VISIT
         self.fields["date"].initial = timezone.localdate()

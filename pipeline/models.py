@@ -292,6 +292,9 @@ class Project(Versioned):
     # handed to a new owner (离职交接, people/services.py) who has not contacted the customer
     # since: marked for a first contact until one is logged (pipeline/contact_clocks.py)
     handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True, editable=False)
+    # the first day a company executive (the director, HQ) took part in a contact — 高层切入 /
+    # 高层对高层 in the history and the sources report; set by services.log_follow_up alone
+    executive_joined_on = models.DateField(_("高层首次参与"), null=True, blank=True, editable=False)
 
     # the contact clocks: written by pipeline/contact_clocks.py alone
     CLOCKS = (
@@ -304,7 +307,7 @@ class Project(Versioned):
     )
     # never written back by save_record: the clocks, and the handover mark (people/services.py
     # sets it, the contact clocks clear it)
-    KEPT_ELSEWHERE = ("handed_over_at", *CLOCKS)
+    KEPT_ELSEWHERE = ("handed_over_at", "executive_joined_on", *CLOCKS)
     history = HistoricalRecords(excluded_fields=["updated_at", *KEPT_ELSEWHERE])
     objects = ProjectQuerySet.as_manager()
 
@@ -462,6 +465,10 @@ class FollowUp(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=ContactKind)
     contacts = models.ManyToManyField(
         Contact, verbose_name=_("联系的人"), blank=True, related_name="follow_ups"
+    )
+    # who from our company took part (the director at the president's, 高层对高层)
+    colleagues = models.ManyToManyField(
+        User, verbose_name=_("本方参与人"), blank=True, related_name="+"
     )
     summary = models.TextField(_("沟通内容"))
     next_step = models.CharField(_("下一步"), max_length=200, blank=True)

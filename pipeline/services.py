@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -12,8 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from hospitals.models import Contact
+from accounts.models import ROLES_ABOVE_ALL, User
+from hospitals import standing
+from hospitals.models import Contact, StandingCause
 from o2crm.dates import midnight, week_start
 from o2crm.records import save_record
 
@@ -165,9 +167,17 @@ def change_settings(*, settings: PipelineSettings) -> PipelineSettings:
 
 
 @transaction.atomic
-def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> FollowUp:
+def log_follow_up(
+    *,
+    follow_up: FollowUp,
+    contacts: list[Contact],
+    by: User,
+    colleagues: Iterable[User] = (),
+    moves: Iterable[standing.Move] = (),
+) -> FollowUp:
     """Record a contact and move the project's matching cadence clock forward (never back:
-    logging an older contact late does not hide a newer one)."""
+    logging an older contact late does not hide a newer one). `colleagues` are our people who
+    took part; `moves` the changes of closeness or attitude it brought, kept with it as cause."""
     if follow_up.date > timezone.localdate():
         raise ValidationError({"date": _("跟进日期不能晚于今天。")}, code="future_date")
     wrong = [c.name for c in contacts if c.hospital_id != follow_up.project.hospital_id]
@@ -181,6 +191,20 @@ def log_follow_up(*, follow_up: FollowUp, contacts: list[Contact], by: User) -> 
     follow_up.full_clean(exclude=["contacts"])
     follow_up.save()
     follow_up.contacts.set(contacts)
+    colleagues = list(colleagues)
+    follow_up.colleagues.set(colleagues)
+    if any(u.role in ROLES_ABOVE_ALL for u in colleagues):
+        Project.objects.filter(pk=follow_up.project_id).filter(
+            Q(executive_joined_on=None) | Q(executive_joined_on__gt=follow_up.date)
+        ).update(executive_joined_on=follow_up.date)
+    standing.apply(
+        moves,
+        hospital_id=follow_up.project.hospital_id,
+        on=follow_up.date,
+        by=by,
+        kind=StandingCause.FOLLOW_UP,
+        cause=follow_up,
+    )
     contact_clocks.contact_logged(follow_up)
     field = contact_clocks.LAST_CONTACT[ContactKind(follow_up.kind)]
     follow_up.project.refresh_from_db(fields=[field])

@@ -274,12 +274,12 @@ TIMELINE_LENGTH = 40
 
 
 def _timeline(project: Project) -> list[dict]:
-    """Follow-ups, stage changes and edits of the project, newest first (four queries)."""
+    """Follow-ups, stage changes and edits of the project, newest first (five queries)."""
     items = [
         {"when": f.created_at, "day": f.date, "type": "follow_up", "item": f}
-        for f in project.follow_ups.select_related("created_by").prefetch_related("contacts")[
-            :TIMELINE_LENGTH
-        ]
+        for f in project.follow_ups.select_related("created_by").prefetch_related(
+            "contacts", "colleagues"
+        )[:TIMELINE_LENGTH]
     ]
     items += [
         {"when": c.changed_at, "day": timezone.localdate(c.changed_at), "type": "stage", "item": c}
@@ -483,6 +483,8 @@ def followup_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 follow_up=form.instance,
                 contacts=list(form.cleaned_data["contacts"]),
                 by=request.user,
+                colleagues=form.cleaned_data["colleagues"],
+                moves=form.moves(),
             )
         except ValidationError as error:
             _form_errors(form, error)

@@ -55,6 +55,9 @@ class Kind(models.TextChoices):
     POOL_RETURNED = "pool_returned", _("已退回公海")
     IMPORT_CHECKED = "import_checked", _("导入已检查")
     IMPORT_DONE = "import_done", _("导入完成")
+    LEDGER_PENDING = "ledger_pending", _("台账待审批")
+    LEDGER_APPROVED = "ledger_approved", _("台账已批准")
+    LEDGER_REJECTED = "ledger_rejected", _("台账被驳回")
 
 
 class Notification(models.Model):
@@ -118,6 +121,16 @@ class Notification(models.Model):
                 "错误 %(error)s。请查看预览后确认导入。"
             ),
             Kind.IMPORT_DONE: _("“%(file)s”已导入：新建 %(new)s，更新 %(update)s。"),
+            Kind.LEDGER_PENDING: _(
+                "%(by)s 登记的%(expense)s %(amount)s（%(hospital)s）超出限额，"
+                "等待您审批：%(over)s。"
+            ),
+            Kind.LEDGER_APPROVED: _(
+                "您登记的%(expense)s %(amount)s（%(hospital)s）已由%(by)s批准。%(comment)s"
+            ),
+            Kind.LEDGER_REJECTED: _(
+                "您登记的%(expense)s %(amount)s（%(hospital)s）被%(by)s驳回。%(comment)s"
+            ),
         }
         return str(texts[Kind(self.kind)]) % {"comment": "", "by": "", **self.params}
 

@@ -104,6 +104,7 @@ def sources_sheets(data: dict) -> list:
         _outcome_sheet(_("信息来源"), data["by_source"]),
         _outcome_sheet(_("推广活动"), data["by_event"]),
         _outcome_sheet(_("切入方式"), data["by_entry_path"]),
+        _outcome_sheet(_("高层参与"), data["by_executive"]),
         (
             _("丢单原因"),
             lost_columns,

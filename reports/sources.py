@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     F,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from pipeline.models import (
@@ -25,7 +30,22 @@ from .scope import Scope, money, projects
 # 来源与切入分析 ---------------------------------------------------------------------------
 
 
-OUTCOME_KEYS = ("source", "source_event", "entry_path")
+OUTCOME_KEYS = ("source", "source_event", "entry_path", "executive")
+
+
+class _Labels:
+    """Entry path × whether a company executive took part (高层切入 / 高层对高层)."""
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [
+            (f"{path}:{flag}", f"{label} · {_('有高层参与') if flag else _('无高层参与')}")
+            for path, label in EntryPath.choices
+            for flag in (1, 0)
+        ]
+
+
+_PathExecutive = _Labels()
 SUMMED = ("projects", "won", "lost", "valued", "value", "won_value", "won_days")
 
 
@@ -33,8 +53,14 @@ def _outcome_cells(qs: QuerySet[Project]) -> list[dict]:
     """Outcomes per source × event × entry path (a few dozen rows) as sums and counts, so
     one scan of the period's projects serves every grouping (averages are divided later)."""
     won = Q(status=Status.WON)
+    executive = Case(
+        When(executive_joined_on__isnull=False, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     return list(
         qs.order_by()
+        .annotate(executive=executive)
         .values(*OUTCOME_KEYS)
         .annotate(
             projects=Count("*"),
@@ -89,6 +115,11 @@ def sources(user: User, scope: Scope) -> dict:
     promoted = [c for c in cells if c["source"] == Source.PROMOTION]
     events = _outcomes(promoted, "source_event", PromotionEvent)
     paths = _outcomes(cells, "entry_path", EntryPath)
+    with_executive = _outcomes(
+        [{**c, "path_executive": f"{c['entry_path']}:{int(c['executive'])}"} for c in cells],
+        "path_executive",
+        _PathExecutive,
+    )
     lost = [
         {
             "project": p.pk,
@@ -112,6 +143,7 @@ def sources(user: User, scope: Scope) -> dict:
         "by_source": by_source,
         "by_event": events,
         "by_entry_path": paths,
+        "by_executive": with_executive,
         "lost_reasons": lost,
     }
 

@@ -79,6 +79,7 @@ def sources(request: HttpRequest) -> HttpResponse:
                 (_("信息来源"), data["by_source"]),
                 (_("推广活动"), data["by_event"]),
                 (_("切入方式"), data["by_entry_path"]),
+                (_("切入方式 × 高层参与"), data["by_executive"]),
             ]
         }
 

@@ -14,6 +14,7 @@ from hospitals.api import visible_hospital
 from o2crm.api_forms import expected_version, merge_form_data, run_form
 from o2crm.params import Pages, RowId
 from o2crm.records import save_record
+from pipeline.api import MoveIn, colleague_ids, standing_moves
 
 from . import domain, services
 from .forms import SurveyForm, VisitPlanForm, VisitRecordForm
@@ -143,6 +144,7 @@ def update_survey(request: ApiRequest, survey_id: int, payload: SurveyIn):
 class RecordOut(Schema):
     visited_on: dt.date | None
     met: list[int]
+    colleagues: list[str]
     opening: str
     agenda_statement: str
     positioning: str
@@ -194,8 +196,11 @@ class VisitOut(Schema):
         if not obj.is_recorded:
             return None
         return {
-            **{f: getattr(obj, f) for f in RecordOut.model_fields if f != "met"},
+            **{
+                f: getattr(obj, f) for f in RecordOut.model_fields if f not in ("met", "colleagues")
+            },
             "met": [c.pk for c in obj.met.all()],
+            "colleagues": [u.username for u in obj.colleagues.all()],
         }
 
 
@@ -227,6 +232,12 @@ class RecordIn(Schema):
     tasks: list[str] | None = Field(
         None, description="keys of the proposed tasks to keep; all when omitted"
     )
+    colleagues: list[str] | None = Field(
+        None, description="usernames of our people who went along; kept as they were if omitted"
+    )
+    standing: list[MoveIn] = Field(
+        [], description="changes of closeness or attitude the visit brought"
+    )
 
 
 class RecordedOut(Schema):
@@ -238,7 +249,7 @@ def _visits(request):
     return (
         Visit.objects.visible_to(request.user)
         .select_related("owner")
-        .prefetch_related("contacts", "objectives", "met")
+        .prefetch_related("contacts", "objectives", "met", "colleagues")
     )
 
 
@@ -292,6 +303,9 @@ def record_visit(request: ApiRequest, visit_id: int, payload: RecordIn):
         raise PermissionError
     data = payload.dict()
     learned, keep = data.pop("learned"), data.pop("tasks")
+    colleagues, moves = data.pop("colleagues"), data.pop("standing")
+    if colleagues is not None:
+        data["colleagues"] = colleague_ids(colleagues)
     form = VisitRecordForm(data, visit=visit)
     for o in form.objectives:
         form.data[f"learned_{o.code}"] = learned.get(o.code, "")
@@ -302,7 +316,12 @@ def record_visit(request: ApiRequest, visit_id: int, payload: RecordIn):
     run_form(form)
     tasks = form.apply()
     services.record_visit(
-        visit=visit, met=list(form.cleaned_data["met"]), tasks=tasks, by=request.user
+        visit=visit,
+        met=list(form.cleaned_data["met"]),
+        tasks=tasks,
+        by=request.user,
+        colleagues=form.cleaned_data["colleagues"] if colleagues is not None else None,
+        moves=standing_moves(moves, visit.hospital_id),
     )
     return {"visit": _visits(request).get(pk=visit.pk), "tasks": tasks}
 

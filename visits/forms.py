@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hospitals.forms import ColleagueChoice, StandingMoveForm
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
 from o2crm.widgets import Radios
@@ -131,10 +132,11 @@ def next_working_morning(now: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
-class VisitRecordForm(VersionedForm):
+class VisitRecordForm(StandingMoveForm, VersionedForm):
     met = PeopleChoice(
         label=_("见到的人"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    colleagues = ColleagueChoice()
 
     class Meta:
         model = Visit
@@ -164,9 +166,12 @@ class VisitRecordForm(VersionedForm):
 
     def __init__(self, *args, visit: Visit, **kwargs):
         super().__init__(*args, instance=visit, **kwargs)
-        self.fields["met"].queryset = Contact.objects.filter(
-            hospital_id=visit.hospital_id, is_active=True
-        )
+        people = Contact.objects.filter(hospital_id=visit.hospital_id, is_active=True)
+        self.fields["met"].queryset = people
+        self.fields["move_contact"].queryset = people
+        self.fields["colleagues"].label = _("本方同行人员")
+        if not self.is_bound:
+            self.initial["colleagues"] = [u.pk for u in visit.colleagues.all()]
         if not self.is_bound and not visit.is_recorded:
             # a first record starts from the plan: today, with the people planned
             self.initial["visited_on"] = timezone.localdate()

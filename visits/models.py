@@ -271,6 +271,10 @@ class Visit(Versioned):
     met = models.ManyToManyField(
         "hospitals.Contact", verbose_name=_("见到的人"), blank=True, related_name="+"
     )
+    # who from our company went along (the sales director at the president's: 高层对高层)
+    colleagues = models.ManyToManyField(
+        User, verbose_name=_("本方同行人员"), blank=True, related_name="+"
+    )
     opening = models.TextField(_("开场白"), blank=True)
     agenda_statement = models.TextField(_("议程陈述"), blank=True)
     positioning = models.TextField(_("定位陈述"), blank=True)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from hospitals.models import Contact, Hospital
+from hospitals import standing
+from hospitals.models import Contact, Hospital, StandingCause
 from o2crm.records import save_record
 from pipeline import services as pipeline_services
 from pipeline.models import FollowUp, Project, ProjectCompetitor
@@ -67,9 +68,13 @@ def record_visit(
     tasks: list[Task],
     by: User,
     expected_version: int | None = None,
+    colleagues: Iterable[User] | None = None,
+    moves: Iterable[standing.Move] = (),
 ) -> Visit:
     """Keep what the visit found, count it as a business contact of the project, move the
-    hospital's last-visited date and save the follow-up tasks the user kept."""
+    hospital's last-visited date and save the follow-up tasks the user kept. `colleagues`: our
+    people who went along (None keeps them); `moves`: the changes of standing the visit brought,
+    kept with the visit as their cause."""
     if visit.status == VisitStatus.CANCELLED:
         raise ValidationError({"status": _("这次拜访已取消，不能记录。")})
     visit.visited_on = visit.visited_on or timezone.localdate()
@@ -80,6 +85,16 @@ def record_visit(
     visit.status = VisitStatus.RECORDED
     save_record(record=visit, by=by, expected_version=expected_version)
     visit.met.set(met)
+    if colleagues is not None:
+        visit.colleagues.set(list(colleagues))
+    standing.apply(
+        moves,
+        hospital_id=visit.hospital_id,
+        on=visit.visited_on,
+        by=by,
+        kind=StandingCause.VISIT,
+        cause=visit,
+    )
     Hospital.objects.filter(pk=visit.hospital_id).exclude(
         last_visited_on__gte=visit.visited_on
     ).update(last_visited_on=visit.visited_on)
@@ -97,6 +112,7 @@ def record_visit(
             ),
             contacts=met,
             by=by,
+            colleagues=visit.colleagues.all(),
         )
     for task in tasks:
         task.full_clean(exclude=["visit", "project"])

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import User
 from accounts.requests import HtmxHttpRequest
 from hospitals.models import Hospital
 from o2crm import paging
@@ -200,6 +201,7 @@ def visit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "contacts": visit.contacts.select_related("department"),
         "objectives": visit.objectives.all(),
         "met": visit.met.all(),
+        "colleagues": visit.colleagues.only(*User.LABEL_FIELDS),
         "tasks": visit.tasks.select_related("hospital").order_by("done", "due_date"),
     }
     return render(request, "visits/visit_detail.html", ctx)
@@ -288,6 +290,8 @@ def visit_record(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 tasks=tasks,
                 by=request.user,
                 expected_version=form.expected_version,
+                colleagues=form.cleaned_data["colleagues"],
+                moves=form.moves(),
             )
         except EditConflict as conflict:
             form.add_error(None, conflict.message)

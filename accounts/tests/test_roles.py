@@ -15,6 +15,7 @@ def test_each_role_has_a_group_with_its_permissions(roles):
                 "assistant": "销售助理",
                 "director": "销售总监",
                 "admin": "管理员",
+                "auditor": "审计员",
             }[role]
         )
         assert group.permissions.count() == len(set(perms)), role
@@ -32,3 +33,10 @@ def test_assigning_a_role_swaps_the_group(alice):
 def test_only_the_admin_role_gets_into_the_admin_site(alice, admin_user, as_user):
     assert as_user(alice).get("/admin/").status_code == 302
     assert as_user(admin_user).get("/admin/").status_code == 200
+
+
+def test_the_auditor_may_only_look(roles):
+    """Every permission of the auditor's group is a view permission."""
+    perms = Group.objects.get(name="审计员").permissions.values_list("codename", flat=True)
+    assert perms and all(p.startswith("view_") for p in perms)
+    assert "view_ledgerentry" in perms

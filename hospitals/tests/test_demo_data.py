@@ -30,6 +30,7 @@ def test_the_demo_organisation_is_as_documented():
         "admin": "admin",
         "director": "director",
         "assistant": "assistant",
+        "auditor": "auditor",
         "manager1": "manager",
         "manager2": "manager",
         "manager3": "manager",

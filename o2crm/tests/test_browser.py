@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
@@ -284,6 +285,63 @@ def test_plan_brief_record_a_visit_and_complete_a_task(page, hospital):
     project = Project.objects.get(pk=project.pk)
     assert project.last_business_contact_on is not None
     assert project.last_relationship_contact_on is not None
+
+
+def test_plan_the_president_record_an_action_and_keep_the_ledger(page, hospital, director):
+    """关系发展计划 as the manager uses it: the president joins the plan from the proposal, an
+    action comes due as a task, recording it moves his closeness on the chart; a dinner over
+    the limit asks for a reason and waits for the director."""
+    from hospitals.models import Contact
+    from pipeline.tests.factories import ProjectFactory
+    from relations.models import LedgerEntry
+    from visits.models import Task
+
+    project = ProjectFactory(hospital=hospital, name="省人民医院制氧站投放项目", entry_path="mid")
+    project.contacts.set(hospital.contacts.all())
+    president = Contact.objects.get(name="周慧")
+    log_in(page)
+
+    page.goto(page.base + project.get_absolute_url())
+    page.click("#relations >> text=制定关系发展计划")
+    page.click(f"#person-{president.pk} a:has-text('加入计划')")
+    page.select_option("#id_target_closeness", "4")
+    page.fill("#id_strategy", "请院长看样板点的连续运行记录")
+    page.click("button:has-text('保存')")
+    assert "已保存 周慧 的发展目标" in page.text_content(".messages")
+    assert "8 周内无计划行动" in page.text_content("#gaps")
+
+    page.click(f"#person-{president.pk} a:has-text('安排行动')")
+    page.select_option("#id_kind", "reference_visit")
+    page.fill("#id_planned_on", (timezone.localdate() + timedelta(days=2)).isoformat())
+    page.click("button:has-text('保存')")
+    # the suggestion for a president met through the middle layer: 高层对高层, the director's task
+    assert Task.objects.filter(owner=director, title__contains="参观样板点").exists()
+    assert page.locator("#gaps").count() == 0  # an action is coming: in hand
+    shot(page, "relationship-plan")
+
+    page.click(f"#person-{president.pk} a:has-text('记录结果')")
+    page.fill("#id_done_on", timezone.localdate().isoformat())
+    page.fill("#id_outcome", "院长看了样板点，认可运行数据")
+    page.select_option("#id_move_closeness", "3")
+    page.select_option("#id_move_attitude", "support")
+    page.click("button:has-text('保存')")
+    assert "已记录" in page.text_content(".messages")
+    person = page.locator(f"#person-{president.pk}")
+    assert "亲密 3/5" in person.text_content()
+    expect(person.locator("circle.dot.att-support")).to_have_count(1)
+
+    page.goto(page.base + f"/contacts/{president.pk}/")
+    page.click("#contact-ledger >> text=登记费用")
+    page.select_option("#id_kind", label="宴请（每人每次 ¥300，每人每年 ¥2,000）")
+    page.fill("#id_amount", "3000")
+    page.fill("#id_purpose", "院长考察后晚餐")
+    page.click("button:has-text('保存')")
+    assert "超出限额，请写明理由" in page.text_content("#ledger-form")
+    page.fill("#id_reason", "同席有外院专家")
+    page.click("button:has-text('保存')")
+    assert "等待总监审批" in page.text_content(".messages")
+    shot(page, "ledger-entry")
+    assert LedgerEntry.objects.get().status == "pending"
 
 
 def test_compute_a_placement_save_submit_and_approve_a_proposal(page, hospital, director):

@@ -10,13 +10,22 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Role
+from accounts.services import assign_role
+from accounts.tests.factories import UserFactory
 from hospitals.tests.factories import ContactFactory, DepartmentFactory, HospitalFactory
 from imports.models import ImportBatch
 from o2crm.models import ExportJob
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
 from proposals.tests.factories import make_proposal
+from relations.models import (
+    LedgerEntry,
+    LedgerKind,
+    PlanTarget,
+    RelationshipAction,
+    RelationshipPlan,
+)
 from reminders.models import Notification, Robot
 from reports.models import iso_week
 from visits.models import Task, Visit
@@ -47,6 +56,10 @@ ROWS = {
     "exports": "export",
     "imports": "import_batch",
     "row": "competitor",
+    "project_pk": "project",
+    "target_pk": "plan_target",
+    "action_pk": "action",
+    "entry_pk": "ledger_entry",
 }
 
 
@@ -104,7 +117,26 @@ def rows_of(owner) -> dict:
             user=owner, kind="hospitals", file_name="医院.csv", content=b"name\n"
         ),
         "username": owner.username,
+        **relations_of(project, owner),
     }
+
+
+def relations_of(project, owner) -> dict:
+    """A relationship plan with one person and one action, and a ledger entry on them."""
+    contact = ContactFactory(hospital=project.hospital, layer="decision")
+    plan = RelationshipPlan.objects.create(project=project, created_by=owner)
+    target = PlanTarget.objects.create(
+        plan=plan, contact=contact, target_date=timezone.localdate(), owner=owner
+    )
+    action = RelationshipAction.objects.create(
+        target=target, kind="dinner", planned_on=timezone.localdate(), owner=owner
+    )
+    entry = LedgerEntry.objects.create(
+        hospital=project.hospital, date=timezone.localdate(), amount=100, per_person=100,
+        kind=LedgerKind.objects.get(code="dinner"), purpose="工作餐", created_by=owner,
+    )  # fmt: skip
+    entry.contacts.set([contact])
+    return {"plan_target": target, "action": action, "ledger_entry": entry}
 
 
 def url_for(route: str, rows: dict) -> str:
@@ -189,3 +221,26 @@ def test_those_who_see_everything_open_every_route(request, as_user, rows, who):
             url = url_for(route, rows[owner])
             status = answer(client, url)
             assert status not in (404, 500), (who, url, status)
+
+
+# what the auditor may still post: their own session, password, tokens, language and exports
+AUDITOR_OPEN = ("accounts/", "i18n/", "exports/", "notifications/")
+
+
+def test_the_auditor_opens_every_route_and_changes_nothing(as_user, rows, roles):
+    """Read-only: every page answers, and every write is refused whatever the view checks."""
+    auditor = assign_role(user=UserFactory(username="auditor"), role=Role.AUDITOR)
+    client = as_user(auditor)
+    writes = 0
+    for route, name in page_routes():
+        if name in PUBLIC or route.startswith(PERSONAL):
+            continue
+        for owner in ("alice", "carol"):
+            url = url_for(route, rows[owner])
+            assert client.get(url).status_code not in (404, 500), url
+            if route.startswith(AUDITOR_OPEN):
+                continue
+            response = client.post(url, {"name": "审计员改的"})
+            assert response.status_code in (403, 405), (url, response.status_code)
+            writes += response.status_code == 403
+    assert writes > 40

@@ -5,10 +5,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import Team, User
-from hospitals.models import Contact, Hospital
+from hospitals.models import ClosenessChange, Contact, Hospital
 from pipeline import contact_clocks
 from pipeline.models import FollowUp, ForecastSnapshot, PipelineSettings, Project, StageChange
 from proposals.models import NumberCounter, Proposal
+from relations.models import LedgerEntry, PlanTarget, RelationshipAction, RelationshipPlan
 from reports.models import WeeklySummary
 from visits.models import OxygenSurvey, Task, Visit
 
@@ -30,6 +31,12 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     assert WeeklySummary.objects.filter(submitted_at__isnull=False).exists()
     assert ForecastSnapshot.objects.count() == 27  # half a year of weeks and this one
     assert "follow-ups" in capsys.readouterr().out
+    # a relationship plan per ten hospitals, a ledger of one entry per two hospitals
+    assert RelationshipPlan.objects.count() == 8
+    assert PlanTarget.objects.count() >= 10 and RelationshipAction.objects.count() >= 30
+    assert ClosenessChange.objects.count() == 3 * PlanTarget.objects.count()
+    assert LedgerEntry.objects.count() == 40
+    assert not LedgerEntry.objects.filter(contacts=None).exists()
     # rows are usable as the app makes them: searchable, with cadence clocks set
     name = Hospital.objects.order_by("pk").first().name
     initials = Hospital.objects.order_by("pk").first().initials
@@ -54,6 +61,7 @@ def test_the_generator_is_reproducible():
     call_command("generate_scale", "--hospitals", "30", "--seed", "7")
     first = list(Hospital.objects.order_by("pk").values_list("name", "beds"))
     WeeklySummary.objects.all().delete()  # a user's submitted weeks protect the user
+    LedgerEntry.objects.all().delete()  # a hospital's ledger protects the hospital
     Proposal.objects.all().delete()
     NumberCounter.objects.all().delete()
     Project.objects.all().delete()

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from hospitals.tests.factories import HospitalFactory
 from pipeline import services
-from pipeline.models import Project
-from pipeline.tests.factories import ProjectFactory, evaluate, stage
+from pipeline.models import FollowUp, Project
+from pipeline.tests.factories import ProjectFactory, evaluate, follow_up, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +123,29 @@ def test_sources_win_rate_and_lost_reasons(as_user, director, pipeline):
     assert data["lost_reasons"][0]["reason"] == "竞争对手报价更低"
 
 
+def test_sources_show_where_an_executive_took_part(as_user, director, alice, pipeline):
+    """高层对高层: a contact the director joined marks its project, in the report and its
+    workbook, under its entry path."""
+    mid = Project.objects.get(entry_path="mid")
+    follow_up(mid, kind="relationship", days_ago=3)
+    data = as_user(director).get("/api/v1/reports/sources").json()
+    assert {r["key"]: r["projects"] for r in data["by_executive"]} == {"mid:0": 1, "top:0": 5}
+    item = FollowUp(
+        project=mid, date=timezone.localdate(), channel="dinner", kind="relationship",
+        summary="周总监与院长晚餐",
+    )  # fmt: skip
+    services.log_follow_up(follow_up=item, contacts=[], by=alice, colleagues=[director])
+    mid.refresh_from_db()
+    assert mid.executive_joined_on == timezone.localdate()
+    data = as_user(director).get("/api/v1/reports/sources").json()
+    rows = {r["key"]: r for r in data["by_executive"]}
+    assert rows["mid:1"]["projects"] == 1 and rows["mid:1"]["label"] == "中层切入 · 有高层参与"
+    book = load_workbook(
+        io.BytesIO(as_user(director).get("/api/v1/reports/sources?format=xlsx").content)
+    )
+    assert "中层切入 · 有高层参与" in [r[0] for r in book["高层参与"].iter_rows(values_only=True)]
+
+
 def test_sources_average_value_and_days_to_win(as_user, director, bob, pipeline):
     won = Project.objects.get(status="won")
     Project.objects.filter(pk=won.pk).update(created_at=won.closed_at - timedelta(days=45))
@@ -150,7 +173,7 @@ def test_sources_workbook_reads_back(as_user, director, pipeline):
     client = as_user(director)
     data = client.get("/api/v1/reports/sources").json()
     book = load_workbook(io.BytesIO(client.get("/api/v1/reports/sources?format=xlsx").content))
-    assert book.sheetnames == ["信息来源", "推广活动", "切入方式", "丢单原因"]
+    assert book.sheetnames == ["信息来源", "推广活动", "切入方式", "高层参与", "丢单原因"]
     rows = {r[0]: r for r in book["信息来源"].iter_rows(min_row=4, values_only=True)}
     for row in data["by_source"]:
         assert rows[row["label"]][1:4] == (row["projects"], row["won"], row["lost"])

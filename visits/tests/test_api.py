@@ -62,7 +62,9 @@ def test_the_api_hides_other_teams_surveys(alice, carol, api_as):
     assert client.get("/surveys").json()["count"] == 0
 
 
-def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, project, api_as):
+def test_the_api_plans_records_and_proposes_tasks(
+    alice, director, hospital, president, project, api_as
+):
     client = api_as(alice)
     response = client.post(
         "/visits",
@@ -89,10 +91,19 @@ def test_the_api_plans_records_and_proposes_tasks(alice, hospital, president, pr
             "met": [president.pk],
             "learned": {"procurement": "招标"},
             "tasks": ["report_hq", "thank_call"],
+            "colleagues": ["director"],
+            "standing": [{"contact": president.pk, "closeness": 4, "attitude": "support"}],
         },
     )
     assert recorded.status_code == 200, recorded.json()
     result = recorded.json()
+    assert result["visit"]["record"]["colleagues"] == ["director"]
+    president.refresh_from_db()
+    assert (president.closeness, president.attitude) == (4, "support")
+    change = president.standing.get()
+    assert (change.cause_kind, change.cause_id) == ("visit", body["id"])
+    project.refresh_from_db()
+    assert project.executive_joined_on == timezone.localdate()  # the director went along
     assert result["visit"]["record"]["learned"]["procurement"] == "招标"
     assert [(t["level"], t["done"]) for t in result["tasks"]] == [
         ("business", False),

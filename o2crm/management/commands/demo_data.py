@@ -4,6 +4,7 @@ from hospitals import demo
 from imports import demo as imports_demo
 from pipeline import demo as pipeline_demo
 from proposals import demo as proposals_demo
+from relations import demo as relations_demo
 from reminders import demo as reminders_demo
 from reports import demo as reports_demo
 from visits import demo as visits_demo
@@ -22,12 +23,13 @@ class Command(BaseCommand):
         created["proposals"] = proposals_demo.load()
         created["summaries"] = reports_demo.load()
         created["imported"] = imports_demo.load()
+        created["plans"] = relations_demo.load()
         created["digests"] = reminders_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
             "{proposals} proposals, {summaries} submitted weekly summaries, "
-            "{imported} hospitals imported into the 公海, "
+            "{imported} hospitals imported into the 公海, {plans} relationship plans, "
             "{digests} daily reminders for today "
             "(existing rows left as they were)".format(**created)
         )

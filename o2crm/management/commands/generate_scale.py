@@ -23,7 +23,15 @@ from django.utils import timezone
 from accounts.models import Role, Team, User
 from accounts.services import assign_role, sync_role_groups
 from hospitals import domain
-from hospitals.models import GRADE_RANK, PROVINCES, Contact, Department, Hospital, Layer
+from hospitals.models import (
+    GRADE_RANK,
+    PROVINCES,
+    ClosenessChange,
+    Contact,
+    Department,
+    Hospital,
+    Layer,
+)
 from o2crm.dates import week_start
 from pipeline import contact_clocks
 from pipeline.domain import add_months
@@ -37,6 +45,13 @@ from pipeline.models import (
 from pipeline.services import take_forecast_snapshot
 from proposals import domain as economics
 from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
+from relations.models import (
+    LedgerEntry,
+    LedgerKind,
+    PlanTarget,
+    RelationshipAction,
+    RelationshipPlan,
+)
 from reports.models import WeeklyLine, WeeklySummary
 from visits.models import OxygenSurvey, Task, Visit
 
@@ -91,6 +106,7 @@ class Command(BaseCommand):
         self.follow_ups(n * 25)
         self.visits_and_surveys(n)
         self.proposals(n // 20)
+        self.relations(n // 10, n // 2)
         self.reports()
         if connection.vendor == "postgresql":
             # what autovacuum does to a live database: statistics, and the visibility map
@@ -362,6 +378,102 @@ class Command(BaseCommand):
         # one UPDATE of every project (each one rewrites the whole table)
         contact_clocks.set_project_clocks(Project.objects.all(), PipelineSettings.current())
         self.say("cadence clocks and late contacts set from the follow-ups")
+
+    @transaction.atomic
+    def relations(self, plans: int, entries: int) -> None:
+        """Relationship plans for a tenth of the projects (their hospital's decision makers,
+        three actions each, a path of closeness changes), and a compliance ledger."""
+        rng, today = self.rng, timezone.localdate()
+        people: dict[int, list[tuple[int, int, str]]] = {}
+        for pk, h, closeness, attitude in Contact.objects.filter(layer="decision").values_list(
+            "pk", "hospital_id", "closeness", "attitude"
+        ):
+            people.setdefault(h, []).append((pk, closeness, attitude))
+        projects = [
+            row
+            for row in Project.objects.values_list("pk", "hospital_id", "owner_id")
+            if row[1] in people
+        ]
+        chosen = rng.sample(projects, min(plans, len(projects)))
+        self.insert(
+            RelationshipPlan,
+            (RelationshipPlan(project_id=p, created_by_id=o) for p, _h, o in chosen),
+            "relationship plans",
+        )
+        plan_of = dict(RelationshipPlan.objects.values_list("project_id", "pk"))
+        targets, changes = [], []
+        for project, hospital, owner in chosen:
+            for contact, closeness, attitude in people[hospital][:2]:
+                targets.append(
+                    PlanTarget(
+                        plan_id=plan_of[project], contact_id=contact, owner_id=owner,
+                        target_closeness=min(closeness + 2, 5), target_attitude="support",
+                        target_date=today + timedelta(days=rng.randint(-30, 180)),
+                    )
+                )  # fmt: skip
+                for step in range(3):
+                    changes.append(
+                        ClosenessChange(
+                            contact_id=contact, on=today - timedelta(days=300 - step * 100),
+                            closeness=max(closeness - 2 + step, 1), attitude=attitude,
+                            influence=3, closeness_before=max(closeness - 3 + step, 1) or None,
+                            attitude_before=attitude, cause_kind="follow_up", by_id=owner,
+                        )
+                    )  # fmt: skip
+        self.insert(PlanTarget, targets, "plan targets")
+        self.insert(ClosenessChange, changes, "closeness changes")
+        kinds = ["tech_exchange", "reference_visit", "executive_visit", "dinner", "greeting"]
+        self.insert(
+            RelationshipAction,
+            (
+                RelationshipAction(
+                    target_id=t,
+                    owner_id=o,
+                    kind=rng.choice(kinds),
+                    planned_on=today + timedelta(days=rng.randint(-200, 120)),
+                    status=rng.choice(["planned", "done", "done", "cancelled"]),
+                )  # fmt: skip
+                for t, o in PlanTarget.objects.values_list("pk", "owner_id")
+                for _ in range(3)
+            ),
+            "relationship actions",
+        )
+        ledger_kinds = list(LedgerKind.objects.filter(forbidden=False).values_list("pk", flat=True))
+        owners = dict(Hospital.objects.exclude(owner=None).values_list("pk", "owner_id"))
+        hospitals = [h for h in people if h in owners]
+        specs = []
+        for _ in range(entries):
+            h = rng.choice(hospitals)
+            amount = Decimal(rng.choice([180, 260, 300, 560, 1200, 2400, 3200]))
+            specs.append((h, rng.sample(people[h], min(len(people[h]), rng.choice([1, 2])))))
+            specs[-1] += (amount,)
+        LedgerEntry.objects.bulk_create(
+            (
+                LedgerEntry(
+                    hospital_id=h,
+                    date=today - timedelta(days=rng.randint(0, 3 * 365)),
+                    kind_id=rng.choice(ledger_kinds),
+                    amount=amount,
+                    per_person=amount / len(who),
+                    purpose="工作餐",
+                    created_by_id=owners[h],
+                    status=rng.choice(["approved"] * 8 + ["pending", "rejected"]),
+                )  # fmt: skip
+                for h, who, amount in specs
+            ),
+            batch_size=self.batch,
+        )
+        ids = list(LedgerEntry.objects.order_by("pk").values_list("pk", flat=True))
+        self.insert(
+            LedgerEntry.contacts.through,
+            (
+                LedgerEntry.contacts.through(ledgerentry_id=e, contact_id=c)
+                for e, (_h, who, _a) in zip(ids, specs, strict=True)
+                for c, _cl, _at in who
+            ),
+            "ledger entries' people",
+        )
+        self.say(f"{len(ids):>9,} ledger entries")
 
     def visits_and_surveys(self, n: int) -> None:
         rng = self.rng
