@@ -89,7 +89,7 @@ class TargetState:
     next_action: date | None  # the next planned action's date
 
 
-ATTITUDE_RANK = {"oppose": 0, "unknown": 1, "neutral": 1, "support": 2}
+ATTITUDE_RANK = {"oppose": 0.0, "unknown": 0.5, "neutral": 1.0, "support": 2.0}
 
 
 def reached(t: TargetState) -> bool:
@@ -108,7 +108,12 @@ def gap(t: TargetState, today: date) -> str | None:
         _("目标 %(target)s，当前 %(now)s") % {"target": t.target_closeness, "now": t.closeness}
     ]
     if ATTITUDE_RANK.get(t.attitude, 0) < ATTITUDE_RANK.get(t.target_attitude, 0):
-        parts.append(_("态度尚未转为支持") if t.target_attitude == "support" else _("态度仍为反对"))
+        if t.attitude == "unknown":
+            parts.append(_("态度尚不清楚"))
+        elif t.target_attitude == "support":
+            parts.append(_("态度尚未转为支持"))
+        else:
+            parts.append(_("态度仍为反对"))
     horizon = today + timedelta(weeks=ACTION_HORIZON_WEEKS)
     if t.next_action is None or t.next_action > horizon:
         parts.append(_("%(weeks)s 周内无计划行动") % {"weeks": ACTION_HORIZON_WEEKS})

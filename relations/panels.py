@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
 from hospitals import standing
-from hospitals.models import ClosenessChange, Contact
+from hospitals.models import ClosenessChange, Contact, Hospital
 from o2crm.panels import panel
 from pipeline.models import Project
 
 from . import charts, reading
-from .models import LedgerEntry
+from .models import EntryStatus, LedgerEntry
 
 LEDGER_ON_CONTACT = 5
 CHANGES_ON_CONTACT = 8
@@ -63,3 +64,24 @@ def contact_relations(request: HttpRequest, contact: Contact) -> dict[str, Any]:
         "sees_ledger": sees_ledger,
         "entries": entries,
     }
+
+
+@panel("hospital", template="relations/_hospital_panel.html", order=40)
+def hospital_ledger(request: HttpRequest, hospital: Hospital) -> dict[str, Any]:
+    """This year's compliance ledger of the hospital, for those who may see it."""
+    user = request.user
+    owner = hospital.owner
+    sees = user.has_perm("relations.view_ledgerentry") and (
+        user.audits or (owner is not None and user.oversees(owner.pk, owner.team_id))
+    )
+    totals = {}
+    if sees:
+        year = timezone.localdate().year
+        totals = (
+            LedgerEntry.objects.visible_to(user)
+            .filter(hospital=hospital, date__year=year)
+            .exclude(status=EntryStatus.REJECTED)
+            .aggregate(n=Count("pk"), amount=Sum("amount"),
+                       pending=Count("pk", filter=Q(status=EntryStatus.PENDING)))
+        )  # fmt: skip
+    return {"hospital": hospital, "sees": sees, "totals": totals}

@@ -243,6 +243,9 @@ def record_entry(
         raise ValidationError({"date": _("日期不能晚于今天：台账登记已发生的费用。")})
     if entry.pk and entry.status != EntryStatus.PENDING:
         raise ValidationError({"status": _("已审批的台账不能修改；如有错误，请登记一条更正。")})
+    # the people's rows locked: two entries for one person at once cannot both slip under the
+    # yearly limit
+    list(Contact.objects.select_for_update().filter(pk__in=[c.pk for c in contacts]))
     limits = limits_of(entry.kind)
     refused = domain.refusal(limits)
     if refused:

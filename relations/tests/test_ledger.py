@@ -143,10 +143,14 @@ def test_a_teammate_and_the_assistant_do_not_read_the_owners_ledger(
     # the assistant sees the person (every contact) but not what was spent on them
     page = as_user(assistant).get(f"/contacts/{president.pk}/").content.decode()
     assert "王建国" in page and 'id="contact-ledger"' not in page
+    hospital_page = f"/hospitals/{president.hospital_id}/"
+    assert 'id="hospital-ledger"' not in as_user(assistant).get(hospital_page).content.decode()
     # the owner and the owner's team leader do
     assert (
         'id="contact-ledger"' in as_user(alice).get(f"/contacts/{president.pk}/").content.decode()
     )
+    mine_page = as_user(alice).get(hospital_page).content.decode()
+    assert 'id="hospital-ledger"' in mine_page and "今年 1 笔，¥280" in mine_page
     leader_view = api_as(leader).get("/ledger").json()
     assert [e["id"] for e in leader_view["items"]] == [mine.pk]
 

@@ -60,6 +60,9 @@ def test_a_plan_for_the_president_and_its_actions_become_tasks_when_due(
     assert not Task.objects.exists()  # neither is due within a week
     page = client.get(f"/relations/projects/{project.pk}/plan/").content.decode()
     assert "8 周内无计划行动" not in page
+    # the evaluation's 是不是能赢 shows the same people, their standing and their targets
+    evaluation = client.get(f"/projects/{project.pk}/evaluations/new/").content.decode()
+    assert 'id="relationship-evidence"' in evaluation and "王建国" in evaluation
 
     clock("2026-03-27 06:00")  # five days before the reference visit
     actions_due.call(period="2026-03-27T05:20:00+08:00")
