@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from accounts.models import User
 from accounts.requests import ApiRequest
 from hospitals.api import visible_hospital
-from o2crm.api_forms import expected_version, run_form
+from o2crm.api_forms import expected_version, merge_form_data, run_form
 from o2crm.params import Pages, RowId
 from pipeline.api import colleague_ids, standing_moves, visible_project
 
@@ -177,6 +177,37 @@ def add_target(request: ApiRequest, plan_id: int, payload: TargetIn):
     return Status(201, PlanTarget.objects.select_related("contact", "owner").get(pk=target.pk))
 
 
+class TargetPatch(Schema):
+    target_closeness: int | None = Field(None, ge=1, le=5)
+    target_attitude: str | None = None
+    target_date: dt.date | None = None
+    strategy: str | None = None
+    side: str | None = None
+    owner: str | None = Field(None, description="username")
+    version: RowId | None = None
+
+
+@router.patch("/relationship-plans/{plan_id}/targets/{target_id}", response=TargetOut)
+def update_target(request: ApiRequest, plan_id: int, target_id: int, payload: TargetPatch):
+    target = get_object_or_404(
+        PlanTarget.objects.visible_to(request.user).select_related(
+            "plan__project__hospital__owner__team", "contact"
+        ),
+        pk=target_id,
+        plan_id=plan_id,
+    )
+    _need(request, "relations.change_relationshipplan")
+    changes = payload.dict(exclude_unset=True)
+    changes.pop("version", None)
+    if "owner" in changes:
+        changes["owner"] = _user_id(changes["owner"], "owner")
+    data = merge_form_data(target, TargetForm, changes, plan=target.plan)
+    run_form(TargetForm(data, instance=target, plan=target.plan))
+    expected = expected_version(request, payload.version)
+    services.save_target(target=target, by=request.user, expected_version=expected)
+    return PlanTarget.objects.select_related("contact", "owner").get(pk=target.pk)
+
+
 # Actions -------------------------------------------------------------------------------------
 
 
@@ -273,6 +304,48 @@ def create_action(request: ApiRequest, payload: ActionIn):
     action = run_form(form)
     services.save_action(action=action, by=request.user, colleagues=form.cleaned_data["colleagues"])
     return Status(201, _actions(request).get(pk=action.pk))
+
+
+class ActionPatch(Schema):
+    kind: str | None = None
+    planned_on: dt.date | None = None
+    title: str | None = None
+    owner: str | None = Field(None, description="username")
+    colleagues: list[str] | None = None
+    version: RowId | None = None
+
+
+@router.patch("/relationship-actions/{action_id}", response=ActionOut)
+def update_action(request: ApiRequest, action_id: int, payload: ActionPatch):
+    """Re-plan a planned action (its task follows its date and owner)."""
+    action = get_object_or_404(
+        _actions(request).select_related("target__plan__project__hospital__owner__team"),
+        pk=action_id,
+    )
+    _need(request, "relations.change_relationshipplan")
+    if action.status != "planned":
+        raise ValidationError({"status": _("只能修改计划中的行动。")})
+    changes = payload.dict(exclude_unset=True)
+    changes.pop("version", None)
+    if "owner" in changes:
+        changes["owner"] = _user_id(changes["owner"], "owner")
+    colleagues = changes.pop("colleagues", None)
+    plan = action.target.plan
+    data = merge_form_data(action, ActionForm, changes, plan=plan)
+    data["colleagues"] = (
+        colleague_ids(colleagues)
+        if colleagues is not None
+        else [u.pk for u in action.colleagues.all()]
+    )
+    form = ActionForm(data, instance=action, plan=plan)
+    run_form(form)
+    services.save_action(
+        action=action,
+        by=request.user,
+        colleagues=form.cleaned_data["colleagues"],
+        expected_version=expected_version(request, payload.version),
+    )
+    return _actions(request).get(pk=action.pk)
 
 
 @router.post("/relationship-actions/{action_id}/record", response=ActionOut)

@@ -36,6 +36,19 @@ def test_a_plan_its_target_and_actions_through_the_api(
     listed = api.get("/relationship-actions", {"project": project.pk, "status": "planned"}).json()
     assert listed["count"] == 1 and set(listed["items"][0]["colleagues"]) == {"director", "alice"}
 
+    moved = api.patch(f"/relationship-actions/{body['id']}", {"planned_on": "2026-03-04"})
+    assert moved.status_code == 200 and moved.json()["colleagues"] == body["colleagues"]
+    assert Task.objects.get(owner=director).due_date.isoformat() == "2026-03-04"
+    retargeted = api.patch(
+        f"/relationship-plans/{plan['id']}/targets/{target.json()['id']}",
+        {"target_closeness": 5, "version": target.json()["version"]},
+    )
+    assert retargeted.status_code == 200 and retargeted.json()["target_closeness"] == 5
+    stale = api.patch(
+        f"/relationship-plans/{plan['id']}/targets/{target.json()['id']}",
+        {"strategy": "旧版本", "version": target.json()["version"]},
+    )
+    assert stale.status_code == 409  # someone saved it meanwhile: nothing overwritten
     recorded = api.post(
         f"/relationship-actions/{body['id']}/record",
         {"done_on": "2026-03-02", "outcome": "总监拜访院长，院长同意去样板点",
