@@ -284,15 +284,30 @@ class ContactFilterForm(forms.Form):
         return qs.in_search_order(data.get("q") or "")
 
 
+def colleagues_of(owner: User | None):
+    """Whom a manager's contact may be shared with: the executives (the director, HQ: 高层对高层)
+    first, then the owner's team and its leader — a short list whatever the company's size."""
+    near = Q(role__in=sorted(ROLES_ABOVE_ALL))
+    if owner is not None:
+        near |= Q(pk=owner.pk)
+        if owner.team_id:
+            near |= Q(team_id=owner.team_id) | Q(led_teams=owner.team_id)
+    order = Case(When(role__in=sorted(ROLES_ABOVE_ALL), then=Value(0)), default=Value(1))
+    return (
+        User.objects.filter(near, is_active=True)
+        .distinct()
+        .only(*User.LABEL_FIELDS, "role")
+        .order_by(order, "username")
+    )
+
+
 class ColleagueChoice(forms.ModelMultipleChoiceField):
-    """Our people who took part: everyone active, the executives first (高层对高层)."""
+    """Our people who took part; the form narrows the choice with `colleagues_of(owner)`."""
 
     def __init__(self, **kwargs):
-        users = User.objects.filter(is_active=True).only(*User.LABEL_FIELDS, "role")
-        order = Case(When(role__in=sorted(ROLES_ABOVE_ALL), then=Value(0)), default=Value(1))
         super().__init__(
             label=_("本方参与人"),
-            queryset=users.order_by(order, "username"),
+            queryset=colleagues_of(None),
             required=False,
             help_text=_("一同参与的公司同事，例如陪同拜访院长的销售总监"),
             **kwargs,

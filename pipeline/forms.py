@@ -13,6 +13,7 @@ from hospitals.forms import (
     StandingMoveForm,
     VersionedForm,
     assignable_owners,
+    colleagues_of,
     owner_filter_field,
     set_owner_choices,
 )
@@ -171,6 +172,7 @@ class FollowUpForm(StandingMoveForm, forms.ModelForm):
         people = Contact.objects.filter(hospital_id=project.hospital_id, is_active=True)
         self.fields["contacts"].queryset = people.select_related("department")
         self.fields["move_contact"].queryset = people
+        self.fields["colleagues"].queryset = colleagues_of(project.owner)
         self.fields["kind"].initial = kind
         self.fields["channel"].initial = Channel.VISIT
         self.fields["date"].initial = timezone.localdate()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLES_ABOVE_ALL, Role, User
-from hospitals.forms import ColleagueChoice, StandingMoveForm
+from hospitals.forms import ColleagueChoice, StandingMoveForm, colleagues_of
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
 from pipeline.models import Project
@@ -102,6 +102,7 @@ class ActionForm(VersionedForm):
         )
         self.fields["target"].label_from_instance = lambda t: t.contact.name
         self.fields["owner"] = our_side(plan.project)
+        self.fields["colleagues"].queryset = colleagues_of(plan.project.owner)
         self.fields["owner"].label = _("负责人")
         self.fields["owner"].required = False
         self.fields["owner"].help_text = _("不选：由该对象的我方负责人承担")
@@ -128,6 +129,7 @@ class RecordActionForm(StandingMoveForm, forms.Form):
     def __init__(self, *args, action: RelationshipAction, **kwargs):
         super().__init__(*args, **kwargs)
         contact = action.target.contact
+        self.fields["colleagues"].queryset = colleagues_of(action.target.plan.project.owner)
         self.fields["move_contact"].queryset = Contact.objects.filter(
             hospital_id=contact.hospital_id, is_active=True
         )
@@ -178,6 +180,7 @@ class LedgerForm(VersionedForm):
         self.fields["project"].queryset = Project.objects.filter(hospital=hospital)
         self.fields["kind"].queryset = LedgerKind.objects.all()
         self.fields["kind"].label_from_instance = _kind_label
+        self.fields["colleagues"].queryset = colleagues_of(hospital.owner)
         self.fields["colleagues"].label = _("本方人员")
         self.fields["colleagues"].help_text = ""
         self.fields["reason"].help_text = _("超出限额时必填，将提交总监审批")

@@ -31,11 +31,11 @@ from .forms import (
     TargetForm,
 )
 from .models import (
-    ActionKind,
     ActionStatus,
     EntryStatus,
     LedgerEntry,
     LedgerKind,
+    LedgerQuerySet,
     PlanTarget,
     RelationshipAction,
 )
@@ -88,7 +88,6 @@ def plan(request: HtmxHttpRequest, project_pk: int) -> HttpResponse:
         "since": since,
         "periods": [("90", _("3 个月前")), ("180", _("半年前")), ("365", _("一年前"))],
         "plan_form": PlanForm(instance=pic.plan) if pic.plan else PlanForm(),
-        "kinds": ActionKind.choices,
     }
     return render(request, "relations/plan.html", ctx)
 
@@ -263,7 +262,7 @@ def action_cancel(request: HtmxHttpRequest, action_pk: int) -> HttpResponse:
 # The compliance ledger -----------------------------------------------------------------------
 
 
-def _ledger(request) -> object:
+def _ledger(request) -> LedgerQuerySet:
     return LedgerEntry.objects.visible_to(request.user)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hospitals.forms import ColleagueChoice, StandingMoveForm
+from hospitals.forms import ColleagueChoice, StandingMoveForm, colleagues_of
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
 from o2crm.widgets import Radios
@@ -169,6 +169,7 @@ class VisitRecordForm(StandingMoveForm, VersionedForm):
         people = Contact.objects.filter(hospital_id=visit.hospital_id, is_active=True)
         self.fields["met"].queryset = people
         self.fields["move_contact"].queryset = people
+        self.fields["colleagues"].queryset = colleagues_of(visit.owner)
         self.fields["colleagues"].label = _("本方同行人员")
         if not self.is_bound:
             self.initial["colleagues"] = [u.pk for u in visit.colleagues.all()]
