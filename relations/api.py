@@ -17,7 +17,7 @@ from accounts.requests import ApiRequest
 from hospitals.api import visible_hospital
 from o2crm.api_forms import expected_version, merge_form_data, run_form
 from o2crm.params import Pages, RowId
-from pipeline.api import colleague_ids, standing_moves, visible_project
+from pipeline.api import MoveIn, colleague_ids, standing_moves, visible_project
 
 from . import domain, services
 from .forms import ActionForm, LedgerForm, PlanForm, RecordActionForm, TargetForm
@@ -32,12 +32,13 @@ def _need(request: ApiRequest, perm: str) -> None:
 
 
 def _user_id(username: str | None, field: str) -> int | None:
+    """The user a body names by username (None when left out; an unknown one refused)."""
     if not username:
         return None
-    ids = colleague_ids([username]) if username else []
-    if not ids:
+    found = User.objects.filter(username=username, is_active=True).values_list("pk", flat=True)
+    if not found:
         raise ValidationError({field: _("没有这个同事：%s。") % username})
-    return ids[0]
+    return found[0]
 
 
 # Plans ---------------------------------------------------------------------------------------
@@ -239,12 +240,6 @@ class ActionIn(Schema):
     title: str = ""
     owner: str | None = Field(None, description="username; the target's owner when left out")
     colleagues: list[str] = []
-
-
-class MoveIn(Schema):
-    contact: RowId
-    closeness: int | None = Field(None, ge=1, le=5)
-    attitude: str | None = None
 
 
 class RecordIn(Schema):
