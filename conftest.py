@@ -248,3 +248,13 @@ def queries_for():
         return len(ctx.captured_queries)
 
     return run
+
+
+@pytest.fixture
+def operations(roles):
+    return _user("operations", Role.OPERATIONS, name="郑海涛")
+
+
+@pytest.fixture
+def finance(roles):
+    return _user("finance", Role.FINANCE, name="冯丽")

@@ -19,10 +19,19 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("销售总监")
     ADMIN = "admin", _("管理员")
     AUDITOR = "auditor", _("审计员")
+    OPERATIONS = "operations", _("运营")
+    FINANCE = "finance", _("财务")
 
 
 # Roles that see every hospital, department and contact.
-ROLES_SEEING_ALL = {Role.ASSISTANT, Role.DIRECTOR, Role.ADMIN, Role.AUDITOR}
+ROLES_SEEING_ALL = {
+    Role.ASSISTANT,
+    Role.DIRECTOR,
+    Role.ADMIN,
+    Role.AUDITOR,
+    Role.OPERATIONS,  # serve every placement: installation, readings, statements
+    Role.FINANCE,  # invoices and payments of every placement
+}
 # Roles that stand above every sales manager (and so see contacts' personal details).
 ROLES_ABOVE_ALL = {Role.DIRECTOR, Role.ADMIN}
 # Roles that read every compliance ledger (合规台账); others, the ledgers of those they oversee.

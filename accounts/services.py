@@ -103,6 +103,39 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# every role reads placements (each by the visibility rule); who writes what of them
+_READ_PLACEMENTS = [
+    "placements.view_contract",
+    "placements.view_statement",
+    "placements.view_reading",
+    "placements.view_payment",
+]
+_SIGN_CONTRACTS = ["placements.add_contract", "placements.change_contract"]
+_OPERATE = ["placements.operate_contract", "placements.add_reading"]
+_COLLECT = ["placements.invoice_statement", "placements.add_payment"]
+for _role, _extra in (
+    (Role.MANAGER, _SIGN_CONTRACTS),
+    (Role.ASSISTANT, []),
+    (Role.DIRECTOR, _SIGN_CONTRACTS),
+    (Role.ADMIN, [*_SIGN_CONTRACTS, *_OPERATE, *_COLLECT]),
+    (Role.AUDITOR, []),
+):
+    ROLE_PERMISSIONS[_role] += [*_READ_PLACEMENTS, *_extra]
+ROLE_PERMISSIONS[Role.OPERATIONS] = [
+    *[p for p in _EDIT_MASTER_DATA if ".view_" in p],
+    *[p for p in _WORK_PIPELINE if ".view_" in p],
+    *_READ_PLACEMENTS,
+    *_SIGN_CONTRACTS,
+    *_OPERATE,
+]
+ROLE_PERMISSIONS[Role.FINANCE] = [
+    *[p for p in _EDIT_MASTER_DATA if ".view_" in p],
+    *[p for p in _WORK_PIPELINE if ".view_" in p],
+    *_READ_PLACEMENTS,
+    *_COLLECT,
+]
+
+
 # Group names are data, not UI text: fixed, so they do not change with the active language.
 GROUP_NAMES = {
     Role.MANAGER: "销售经理",
@@ -110,6 +143,8 @@ GROUP_NAMES = {
     Role.DIRECTOR: "销售总监",
     Role.ADMIN: "管理员",
     Role.AUDITOR: "审计员",
+    Role.OPERATIONS: "运营",
+    Role.FINANCE: "财务",
 }
 
 

@@ -88,6 +88,14 @@ PAGES = [
     ("compliance ledger filtered", "/relations/ledger/?status=approved&start={month}-01"),
     ("compliance ledger last page", "/relations/ledger/?page=99999"),
     ("compliance policy", "/relations/ledger/policy/"),
+    ("placements", "/placements/"),
+    ("placements overdue", "/placements/?overdue=on"),
+    ("placement statements", "/placements/statements/"),
+    ("receivables ageing", "/placements/receivables/"),
+    ("receivables by manager", "/placements/receivables/?by=manager"),
+    ("placement portfolio", "/placements/portfolio/"),
+    ("placement", "/placements/{contract}/"),
+    ("placement statement", "/placements/statements/{statement}/"),
     ("surveys", "/surveys/"),
     ("survey detail", "/surveys/{survey}/"),
     ("new survey form", "/hospitals/{hospital}/surveys/new/"),
@@ -136,6 +144,12 @@ PAGES = [
     ("api weekly overview", "/api/v1/reports/weekly/overview?week={week}"),
     ("api relationship plans", "/api/v1/relationship-plans"),
     ("api relationship actions", "/api/v1/relationship-actions?status=planned"),
+    ("api contracts", "/api/v1/contracts"),
+    ("api readings", "/api/v1/readings"),
+    ("api statements", "/api/v1/statements"),
+    ("api payments", "/api/v1/payments"),
+    ("api actual vs plan", "/api/v1/contracts/{contract}/actual-vs-plan"),
+    ("api contract readings", "/api/v1/readings?contract={contract}"),
     ("api ledger", "/api/v1/ledger"),
     ("api closeness history", "/api/v1/contacts/{contact}/closeness-history"),
     ("api schema", "/api/v1/openapi.json"),
@@ -203,6 +217,7 @@ def sample_rows() -> dict:
     from accounts.models import Team, User
     from hospitals.models import Contact, Hospital
     from pipeline.models import Project
+    from placements.models import Contract, Statement
     from proposals.models import Proposal
     from visits.models import OxygenSurvey, Visit
 
@@ -215,7 +230,9 @@ def sample_rows() -> dict:
     manager = User.objects.filter(team=team).exclude(pk=leader.pk).order_by("pk").first()
     director = User.objects.get(username="director")
     out = {}
-    for role, user in (("manager", manager), ("leader", leader), ("director", director)):
+    operations = User.objects.get(username="operations")
+    people = (("manager", manager), ("leader", leader), ("director", director))
+    for role, user in (*people, ("operations", operations)):
         hospital = Hospital.objects.visible_to(user).order_by("pk").first()
         project = Project.objects.visible_to(user).order_by("pk").first()
         out[role] = {
@@ -228,6 +245,8 @@ def sample_rows() -> dict:
             "manager": manager.username,
             "week": f"{year}-W{week:02d}",
             "survey": OxygenSurvey.objects.visible_to(user).order_by("pk").first().pk,
+            "contract": Contract.objects.visible_to(user).order_by("pk").first().pk,
+            "statement": Statement.objects.visible_to(user).order_by("pk").first().pk,
             "month": month_end.strftime("%Y-%m"),
             "month_end": month_end.isoformat(),
             "today": today.isoformat(),
@@ -306,6 +325,17 @@ def worker_peak_mb(master_pid: int) -> float:
 
 
 # The workbooks timed once each, as the director (the largest): every list or report export.
+# Operations' own pages (运营: readings, installation), asked by the operations user alone.
+OPERATIONS_PAGES = [
+    ("placement reading form", "/placements/{contract}/readings/new/"),
+    ("placement installation", "/placements/{contract}/installation/"),
+    ("placement statement", "/placements/statements/{statement}/"),
+    ("placement statements pending", "/placements/statements/?status=pending"),
+    ("receivables by team", "/placements/receivables/?by=team"),
+    ("placements", "/placements/"),
+    ("placement portfolio", "/placements/portfolio/"),
+]
+
 EXPORTS = [
     ("hospitals", "/hospitals/export/"),
     ("monthly report", "/api/v1/reports/monthly?month={month}&format=xlsx"),
@@ -327,15 +357,18 @@ def markdown_table(data: dict) -> str:
         over = r["median_ms"] > 100 or r["p95_ms"] > 250
         return f"{r['median_ms']:.0f} / {r['p95_ms']:.0f}" + (" ⚠" if over else "")
 
-    roles = ("manager", "leader", "director")
+    roles = ("manager", "leader", "director", "operations")
     lines = [
-        "| page | manager median / p95 ms | leader median / p95 ms | director median / p95 ms | queries (m/l/d) |",
-        "|---|---|---|---|---|",
+        "| page | manager median / p95 ms | leader median / p95 ms | director median / p95 ms "
+        "| operations median / p95 ms | queries (m/l/d/o) |",
+        "|---|---|---|---|---|---|",
     ]
     for page, rows in by_page.items():
-        queries = "/".join(str(rows[role]["queries"]) for role in roles)
+        queries = "/".join(str(rows[role]["queries"]) if role in rows else "–" for role in roles)
         lines.append(
-            f"| {page} | " + " | ".join(cell(rows[role]) for role in roles) + f" | {queries} |"
+            f"| {page} | "
+            + " | ".join(cell(rows[role]) if role in rows else "–" for role in roles)
+            + f" | {queries} |"
         )
     missed = sum(1 for r in data["pages"] if r["median_ms"] > 100 or r["p95_ms"] > 250)
     if data.get("exports"):
@@ -406,12 +439,13 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         results, ceiling = [], None
-        for role in ("manager", "leader", "director"):
+        for role in ("manager", "leader", "director", "operations"):
             session = Session(base)
             session.log_in(rows[role]["username"])
             if ceiling is None:
                 ceiling = measure(session, CEILING, args.requests * 2)
-            for name, template in PAGES + (DIRECTOR_PAGES if role == "director" else []):
+            pages = PAGES + (DIRECTOR_PAGES if role == "director" else [])
+            for name, template in OPERATIONS_PAGES if role == "operations" else pages:
                 path = template.format(**rows[role])
                 result = measure(session, path, args.requests)
                 result.update(page=name, path=path, role=role)

@@ -27,6 +27,8 @@ USERS = [
     ("director", "周建华", Role.DIRECTOR, None, False),
     ("assistant", "吴婷", Role.ASSISTANT, None, False),
     ("auditor", "孙敏", Role.AUDITOR, None, False),
+    ("operations", "郑海涛", Role.OPERATIONS, None, False),
+    ("finance", "冯丽", Role.FINANCE, None, False),
     ("manager1", "陈立军", Role.MANAGER, "浙北一组", True),
     ("manager2", "刘晓燕", Role.MANAGER, "浙北一组", False),
     ("manager3", "黄志强", Role.MANAGER, "浙南二组", True),

@@ -23,6 +23,7 @@ from hospitals.api import router as hospitals_router
 from imports.api import router as imports_router
 from o2crm.records import EditConflict
 from pipeline.api import router as pipeline_router
+from placements.api import router as placements_router
 from proposals.api import router as proposals_router
 from relations.api import router as relations_router
 from reminders.api import router as reminders_router
@@ -242,3 +243,4 @@ api.add_router("/", reports_router)
 api.add_router("/", reminders_router)
 api.add_router("/", imports_router)
 api.add_router("/", relations_router)
+api.add_router("/", placements_router)

@@ -75,6 +75,15 @@ SECTIONS = (
         _pages("proposal-list proposal-detail proposal-edit proposal-calculator proposal-settings"),
     ),
     Section(
+        "placements",
+        _("合同"),
+        "placements:contracts",
+        _pages(
+            "contracts contract contract-create contract-edit contract-amend installation "
+            "reading-create statements statement receivables portfolio"
+        ),
+    ),
+    Section(
         "reports",
         _("报表"),
         "reports:weekly-overview",

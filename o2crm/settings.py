@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "people",
     "imports",
     "relations",
+    "placements",
 ]
 
 MIDDLEWARE = [

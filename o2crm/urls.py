@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("imports.urls")),
     path("", include("relations.urls")),
+    path("placements/", include("placements.urls")),
     path("exports/", views.export_list, name="exports"),
     path("exports/<slug:kind>/start/", views.export_start, name="export-start"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),

@@ -56,6 +56,10 @@ PROJECTS = [
     ("温岭市第一人民医院", "visit", "open", "A", 6, 16, "cold_visit", "top"),
     ("长兴县人民医院", "contract", "won", "A", 10, 12, "relationship", "top"),
     ("东阳市人民医院", "contract", "won", "A", 20, 22, "relationship", "top"),
+    # won years ago: placements/demo.py gives them contracts, readings and statements
+    ("诸暨市人民医院", "contract", "won", "A", 40, 40, "promotion", "mid"),
+    ("乐清市人民医院", "contract", "won", "A", 35, 35, "relationship", "top"),
+    ("义乌市中心医院", "contract", "won", "A", 30, 30, "relationship", "top"),
     ("海宁市人民医院", "proposal", "lost", "A", 30, 30, "promotion", "mid"),
     ("慈溪市人民医院", "visit", "lost", "B", 60, 60, "cold_visit", "mid"),
     ("衢州市人民医院", "qualify", "abandoned", "B", 90, 90, "cold_visit", "mid"),

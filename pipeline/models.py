@@ -114,6 +114,8 @@ class Source(models.TextChoices):
     RELATIONSHIP = "relationship", _("关系引导")
     PROMOTION = "promotion", _("推广反馈")
     COLD_VISIT = "cold_visit", _("陌生拜访")
+    RENEWAL = "renewal", _("合同到期续约")  # opened by placements' term-end job
+    EXPANSION = "expansion", _("产能扩容")  # opened when a plant runs near its cap
     OTHER = "other", _("其他")
 
 

@@ -24,7 +24,7 @@ from hospitals.forms import QuickSelect
 from hospitals.history import history_entries
 from hospitals.models import Hospital, Layer
 from o2crm import paging
-from o2crm.pages import done
+from o2crm.pages import add_errors, done
 from o2crm.records import EditConflict
 
 from . import domain, services
@@ -346,17 +346,11 @@ def project_create(request: HtmxHttpRequest, hospital_pk: int) -> HttpResponse:
                 project=form.instance, by=request.user, contacts=list(form.cleaned_data["contacts"])
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已创建项目“%s”。") % form.instance.name)
         return done(request, form.instance.get_absolute_url())
     return render(request, template, ctx, status=400 if form.errors else 200)
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, field_messages in by_field.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -381,7 +375,7 @@ def project_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, conflict.message)
             return render(request, template, ctx, status=409)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已保存。"))
         return done(request, project.get_absolute_url())
@@ -487,7 +481,7 @@ def followup_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 moves=form.moves(),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已记录%s。") % form.instance.get_kind_display())
         return done(request, _back(request, project.get_absolute_url()))
@@ -509,7 +503,7 @@ def evaluation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             form.save(project=project, by=request.user)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
             return render(request, template, ctx, status=400)
         messages.success(request, _("已保存意向评估。"))
         return redirect(project)

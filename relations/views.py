@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.requests import HtmxHttpRequest
 from hospitals.models import Hospital
-from o2crm.pages import done
+from o2crm.pages import done, write_form
 from o2crm.paging import page, query_without_page
 from o2crm.records import EditConflict
 from pipeline.models import Project
@@ -46,26 +46,6 @@ def _project(request: HtmxHttpRequest, pk: int) -> Project:
         Project.objects.visible_to(request.user).select_related("hospital__owner__team", "owner"),
         pk=pk,
     )
-
-
-def _errors(form, error: ValidationError) -> None:
-    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for name, texts in by_field.items():
-        form.add_error(name if name in form.fields else None, texts)
-
-
-def _refused(request, form, template: str, ctx: dict, save) -> HttpResponse | None:
-    """Run `save()`; on a stale edit (409) or an invariant the form could not see (400), the
-    form again with the reason, the input kept. None when saved."""
-    try:
-        save()
-    except EditConflict as conflict:
-        form.add_error(None, conflict.message)
-        return render(request, template, ctx, status=409)
-    except ValidationError as error:
-        _errors(form, error)
-        return render(request, template, ctx, status=400)
-    return None
 
 
 def _period(request: HtmxHttpRequest) -> tuple[str, int]:
@@ -126,7 +106,7 @@ def target_add(request: HtmxHttpRequest, project_pk: int) -> HttpResponse:
 def _target_form(request, form: TargetForm, project: Project, back: str) -> HttpResponse:
     ctx = {"form": form, "project": project}
     if request.method == "POST" and form.is_valid():
-        refused = _refused(
+        refused = write_form(
             request, form, "relations/target_form.html", ctx,
             lambda: services.save_target(
                 target=form.instance, by=request.user, expected_version=form.expected_version
@@ -185,7 +165,7 @@ def action_add(request: HtmxHttpRequest, project_pk: int) -> HttpResponse:
 def _action_form(request, form: ActionForm, project: Project, back: str) -> HttpResponse:
     ctx = {"form": form, "project": project}
     if request.method == "POST" and form.is_valid():
-        refused = _refused(
+        refused = write_form(
             request, form, "relations/action_form.html", ctx,
             lambda: services.save_action(
                 action=form.instance, by=request.user,
@@ -231,7 +211,7 @@ def action_record(request: HtmxHttpRequest, action_pk: int) -> HttpResponse:
     form = RecordActionForm(request.POST or None, action=action)
     ctx = {"form": form, "action": action, "project": action.target.plan.project}
     if request.method == "POST" and form.is_valid():
-        refused = _refused(
+        refused = write_form(
             request, form, "relations/action_record.html", ctx,
             lambda: services.record_action(
                 action=action, done_on=form.cleaned_data["done_on"],
@@ -350,7 +330,7 @@ def _ledger_form(request, form: LedgerForm, hospital: Hospital) -> HttpResponse:
     template = "relations/ledger_form.html"
     if request.method == "POST" and form.is_valid():
         entry = form.instance
-        refused = _refused(
+        refused = write_form(
             request, form, template, ctx,
             lambda: services.record_entry(
                 entry=entry, contacts=list(form.cleaned_data["contacts"]),

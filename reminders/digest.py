@@ -8,6 +8,7 @@ see: every list starts from the model's visible_to(user). A fixed number of quer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -24,6 +25,18 @@ from visits.models import Task, Visit
 from .models import Kind
 from .notify import notify
 
+# Sections a higher app adds to every digest (registered in its AppConfig.ready()): each takes
+# the user and the day and returns its lines, in a fixed number of queries.
+Section = Callable[[User, date], list[str]]
+_SECTIONS: list[Section] = []
+
+
+def section(lines_of: Section) -> Section:
+    """Register `lines_of` as a section of the daily digest (once, whatever ready() does)."""
+    if lines_of not in _SECTIONS:
+        _SECTIONS.append(lines_of)
+    return lines_of
+
 
 @dataclass
 class Digest:
@@ -35,6 +48,7 @@ class Digest:
     to_approve: list[Proposal] = field(default_factory=list)
     decided: list[ProposalEvent] = field(default_factory=list)
     escalated: list[Project] = field(default_factory=list)
+    more: list[str] = field(default_factory=list)  # the registered sections' lines
 
     @property
     def empty(self) -> bool:
@@ -45,6 +59,7 @@ class Digest:
             or self.to_approve
             or self.decided
             or self.escalated
+            or self.more
         )
 
     def summary(self) -> dict[str, str]:
@@ -96,7 +111,7 @@ class Digest:
                 _("团队升级提醒 %(hospital)s（%(owner)s）")
                 % {"hospital": project.hospital.name, "owner": project.owner}
             )
-        return out
+        return out + self.more
 
 
 def digest_for(user: User, day: date) -> Digest:
@@ -154,6 +169,8 @@ def digest_for(user: User, day: date) -> Digest:
             .select_related("hospital", "owner")
             .order_by("pk")[:20]
         )
+    for lines_of in _SECTIONS:
+        digest.more += lines_of(user, day)
     return digest
 
 

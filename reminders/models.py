@@ -58,6 +58,8 @@ class Kind(models.TextChoices):
     LEDGER_PENDING = "ledger_pending", _("台账待审批")
     LEDGER_APPROVED = "ledger_approved", _("台账已批准")
     LEDGER_REJECTED = "ledger_rejected", _("台账被驳回")
+    PLACEMENT_RENEWAL = "placement_renewal", _("合同即将到期")
+    PLACEMENT_EXPANSION = "placement_expansion", _("扩容建议")
 
 
 class Notification(models.Model):
@@ -130,6 +132,14 @@ class Notification(models.Model):
             ),
             Kind.LEDGER_REJECTED: _(
                 "您登记的%(expense)s %(amount)s（%(hospital)s）被%(by)s驳回。%(comment)s"
+            ),
+            Kind.PLACEMENT_RENEWAL: _(
+                "%(hospital)s 的合同 %(number)s 将于 %(end)s 到期，已为您建立续约项目"
+                "（续约 / 移交 / 回收）。"
+            ),
+            Kind.PLACEMENT_EXPANSION: _(
+                "%(hospital)s 的制氧设备已连续 %(months)s 个月超过产能的 %(share)s，"
+                "已为您建立扩容项目。"
             ),
         }
         return str(texts[Kind(self.kind)]) % {"comment": "", "by": "", **self.params}

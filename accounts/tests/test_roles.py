@@ -16,6 +16,8 @@ def test_each_role_has_a_group_with_its_permissions(roles):
                 "director": "销售总监",
                 "admin": "管理员",
                 "auditor": "审计员",
+                "operations": "运营",
+                "finance": "财务",
             }[role]
         )
         assert group.permissions.count() == len(set(perms)), role

@@ -31,6 +31,8 @@ def test_the_demo_organisation_is_as_documented():
         "director": "director",
         "assistant": "assistant",
         "auditor": "auditor",
+        "operations": "operations",
+        "finance": "finance",
         "manager1": "manager",
         "manager2": "manager",
         "manager3": "manager",

@@ -890,3 +890,36 @@ def test_moving_in_a_hospital_sheet_previewed_corrected_and_imported(desktop, as
         "海宁市人民医院",
     }
     shot(page, "import-done")
+
+
+def test_a_meter_read_on_a_phone_refuses_a_lower_value_and_bills_the_month(
+    phone, hospital, director, operations
+):
+    from decimal import Decimal
+
+    from placements import services as placing
+    from placements.models import Reading
+    from placements.tests.factories import accepted_contract
+
+    today = timezone.localdate()
+    contract = accepted_contract(
+        hospital, director, operations,
+        signed=today - timedelta(days=200), accepted=today - timedelta(days=100),
+    )  # fmt: skip
+    earlier = today - timedelta(days=40)
+    placing.record_reading(
+        reading=Reading(contract=contract, read_on=earlier, value=Decimal(10_000)), by=operations
+    )
+    log_in(phone, "operations")
+    phone.goto(phone.base + contract.get_absolute_url())
+    phone.click("a.btn-primary:has-text('抄表')")
+    phone.fill("#id_value", "9000")
+    phone.click("form.card button[type=submit]")
+    expect(phone.locator("#errors-value")).to_contain_text("低于上次读数")
+    shot(phone, "reading-refused")
+    phone.fill("#id_value", "19000")
+    phone.click("form.card button[type=submit]")
+    phone.wait_for_url(phone.base + contract.get_absolute_url())
+    expect(phone.locator("body")).to_contain_text("本期用量 9,000")
+    assert no_sideways_scroll(phone) == 0
+    shot(phone, "placement")

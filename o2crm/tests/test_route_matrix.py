@@ -18,6 +18,7 @@ from imports.models import ImportBatch
 from o2crm.models import ExportJob
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
+from placements.models import Contract, Statement
 from proposals.tests.factories import make_proposal
 from relations.models import (
     LedgerEntry,
@@ -60,6 +61,8 @@ ROWS = {
     "target_pk": "plan_target",
     "action_pk": "action",
     "entry_pk": "ledger_entry",
+    "placements": "contract",
+    "statement_pk": "statement",
 }
 
 
@@ -118,7 +121,24 @@ def rows_of(owner) -> dict:
         ),
         "username": owner.username,
         **relations_of(project, owner),
+        **placement_of(project),
     }
+
+
+def placement_of(project) -> dict:
+    """A signed contract on the project's proposal, with a month's statement."""
+    proposal = project.proposals.get()
+    today = timezone.localdate()
+    contract = Contract.objects.create(
+        project=project, proposal=proposal, hospital=project.hospital,
+        number=f"HT-{project.pk:04d}", signed_on=today, term_start=today,
+        term_end=today + timedelta(days=3650), price=3, accepted_on=today, status="billing",
+    )  # fmt: skip
+    statement = Statement.objects.create(
+        contract=contract, month=today.replace(day=1), volume_nm3=100, top_up_nm3=0, price=3,
+        amount=300,
+    )  # fmt: skip
+    return {"contract": contract, "statement": statement}
 
 
 def relations_of(project, owner) -> dict:
@@ -155,6 +175,8 @@ def url_for(route: str, rows: dict) -> str:
             parts.append("submit")
         elif name == "kind":  # a background export's kind
             parts.append("hospitals")
+        elif name == "fmt":  # a statement's file
+            parts.append("xlsx")
         else:
             model = ROWS.get(name) if name != "pk" else ROWS.get(first)
             assert model, f"{route}: which model does <{name}> name? Add it to ROWS."

@@ -8,6 +8,7 @@ from accounts.models import Team, User
 from hospitals.models import ClosenessChange, Contact, Hospital
 from pipeline import contact_clocks
 from pipeline.models import FollowUp, ForecastSnapshot, PipelineSettings, Project, StageChange
+from placements.models import Contract, Payment, Reading, Statement
 from proposals.models import NumberCounter, Proposal
 from relations.models import LedgerEntry, PlanTarget, RelationshipAction, RelationshipPlan
 from reports.models import WeeklySummary
@@ -26,7 +27,9 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     assert OxygenSurvey.objects.exists() and Visit.objects.exists() and Task.objects.exists()
     assert User.objects.filter(username__startswith="m").count() == 10
     assert Team.objects.exclude(leader=None).count() == Team.objects.count()
-    assert Proposal.objects.count() == 4  # one per 20 hospitals
+    assert (
+        Proposal.objects.count() == 4 + Contract.objects.count()
+    )  # one per 20 hospitals, and the placements
     assert NumberCounter.objects.get().last == 4
     assert WeeklySummary.objects.filter(submitted_at__isnull=False).exists()
     assert ForecastSnapshot.objects.count() == 27  # half a year of weeks and this one
@@ -37,6 +40,13 @@ def test_the_generator_fills_every_table_in_proportion(capsys):
     assert ClosenessChange.objects.count() == 3 * PlanTarget.objects.count()
     assert LedgerEntry.objects.count() == 40
     assert not LedgerEntry.objects.filter(contacts=None).exists()
+    # a placement per eight hospitals, ten years of monthly readings and statements each
+    assert Contract.objects.count() == 10
+    assert Reading.objects.count() == Statement.objects.count() >= 10 * 120
+    contract = Contract.objects.order_by("pk").first()
+    assert contract.months_billed == contract.statements.count() >= 120
+    assert contract.volume_to_date == sum(s.volume_nm3 for s in contract.statements.all())
+    assert Payment.objects.count() == Statement.objects.filter(status="paid").count() > 0
     # rows are usable as the app makes them: searchable, with cadence clocks set
     name = Hospital.objects.order_by("pk").first().name
     initials = Hospital.objects.order_by("pk").first().initials
@@ -62,6 +72,8 @@ def test_the_generator_is_reproducible():
     first = list(Hospital.objects.order_by("pk").values_list("name", "beds"))
     WeeklySummary.objects.all().delete()  # a user's submitted weeks protect the user
     LedgerEntry.objects.all().delete()  # a hospital's ledger protects the hospital
+    Payment.objects.all().delete()
+    Contract.objects.all().delete()  # a placement protects its project and proposal
     Proposal.objects.all().delete()
     NumberCounter.objects.all().delete()
     Project.objects.all().delete()
@@ -111,6 +123,9 @@ def test_every_benchmark_page_answers_for_every_role():
             path = template.format(**rows[role])
             wanted = 200 if role == "director" else 403
             assert client.get(path).status_code == wanted, (role, name)
+    client.force_login(User.objects.get(username=rows["operations"]["username"]))
+    for name, template in bench.OPERATIONS_PAGES:  # 运营's own
+        assert client.get(template.format(**rows["operations"])).status_code == 200, name
     client.force_login(User.objects.get(username=rows["director"]["username"]))
     for name, template in bench.EXPORTS:  # the workbooks the benchmark times
         response = client.get(template.format(**rows["director"]))

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from hospitals import demo
 from imports import demo as imports_demo
 from pipeline import demo as pipeline_demo
+from placements import demo as placements_demo
 from proposals import demo as proposals_demo
 from relations import demo as relations_demo
 from reminders import demo as reminders_demo
@@ -24,12 +25,14 @@ class Command(BaseCommand):
         created["summaries"] = reports_demo.load()
         created["imported"] = imports_demo.load()
         created["plans"] = relations_demo.load()
+        created["placements"] = placements_demo.load()
         created["digests"] = reminders_demo.load()
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
             "{proposals} proposals, {summaries} submitted weekly summaries, "
             "{imported} hospitals imported into the 公海, {plans} relationship plans, "
+            "{placements} placements with their readings and statements, "
             "{digests} daily reminders for today "
             "(existing rows left as they were)".format(**created)
         )

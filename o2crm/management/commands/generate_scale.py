@@ -43,6 +43,18 @@ from pipeline.models import (
     StageChange,
 )
 from pipeline.services import take_forecast_snapshot
+from placements import domain as placing
+from placements.models import (
+    STEPS,
+    Contract,
+    ContractStatus,
+    Milestone,
+    Payment,
+    Plant,
+    Reading,
+    Statement,
+    StatementStatus,
+)
 from proposals import domain as economics
 from proposals.models import EconomicsSettings, NumberCounter, Proposal, State
 from relations.models import (
@@ -107,6 +119,7 @@ class Command(BaseCommand):
         self.visits_and_surveys(n)
         self.proposals(n // 20)
         self.relations(n // 10, n // 2)
+        self.placements(n // 8)
         self.reports()
         if connection.vendor == "postgresql":
             # what autovacuum does to a live database: statistics, and the visibility map
@@ -165,12 +178,19 @@ class Command(BaseCommand):
         for team in teams:  # the first member of each team leads it
             team.leader = next(u for u in managers if u.team_id == team.pk)
             team.save(update_fields=["leader"])
-        for username, role in (("director", Role.DIRECTOR), ("assistant", Role.ASSISTANT)):
+        for username, role in (
+            ("director", Role.DIRECTOR),
+            ("assistant", Role.ASSISTANT),
+            ("operations", Role.OPERATIONS),
+            ("finance", Role.FINANCE),
+        ):
             user, _ = User.objects.get_or_create(username=username, defaults={"name": username})
             user.set_password(PASSWORD)
             user.save()
             assign_role(user=user, role=role)
-        self.say(f"{count:>9,} sales managers in {len(teams)} teams, a director and an assistant")
+        self.say(
+            f"{count:>9,} sales managers in {len(teams)} teams, a director, an assistant, operations and finance"
+        )
         return managers
 
     # Hospitals ----------------------------------------------------------------------------
@@ -638,3 +658,186 @@ class Command(BaseCommand):
 
         self.insert(Proposal, rows(), "proposals")
         NumberCounter.objects.update_or_create(year=year, defaults={"last": len(projects)})
+
+    # Placements ------------------------------------------------------------------------------
+
+    def placements(self, n: int) -> None:
+        """Signed placements on won projects, each owner's in turn: ten years of monthly
+        readings and statements each (the benchmark's worst case), paid but for the last
+        months, one in twenty paying late; contracts' running totals as the services keep
+        them."""
+        rng = self.rng
+        today = timezone.localdate()
+        settings = EconomicsSettings.current()
+        resolved = settings.resolved()
+        by_owner: dict[int, list[tuple[int, int]]] = {}
+        for pk, owner, hospital in (
+            Project.objects.filter(status="won")
+            .order_by("pk")
+            .values_list("pk", "owner_id", "hospital_id")
+        ):
+            by_owner.setdefault(owner, []).append((pk, hospital))
+        chosen: list[tuple[int, int, int]] = []
+        while len(chosen) < n and any(by_owner.values()):
+            for owner, rows in by_owner.items():
+                if rows and len(chosen) < n:
+                    pk, hospital = rows.pop(0)
+                    chosen.append((pk, owner, hospital))
+        cases = []
+        for volume in range(150_000, 900_000, 75_000):
+            inputs = economics.Inputs(
+                nm3_per_year=volume, cny_per_nm3=4.2, price=3.2, term_years=15
+            )
+            cases.append((inputs, economics.compute(inputs, resolved)))
+        year = today.year
+        proposals = [
+            Proposal(
+                number=f"JY-{year - 11}-{i:05d}",
+                project_id=project,
+                created_by_id=owner,
+                state=State.ACCEPTED,
+                term_years=15,
+                price=Decimal("3.20"),
+                minimum_monthly_m3=0,
+                valid_until=today,
+                settings=settings,
+                inputs=economics.to_json(inputs),
+                results=result.as_dict(),
+            )  # fmt: skip
+            for i, ((project, owner, _h), (inputs, result)) in enumerate(
+                ((c, rng.choice(cases)) for c in chosen), start=1
+            )
+        ]
+        self.insert(Proposal, proposals, "accepted proposals of placements")
+        contracts, plants, milestones, readings, statements = [], [], [], [], []
+        plan: list[tuple[Contract, dict, float]] = []
+        for i, ((project, owner, hospital), proposal) in enumerate(
+            zip(chosen, proposals, strict=True), 1
+        ):
+            signed = placing.add_months(today, -rng.randint(125, 130)).replace(
+                day=rng.randint(1, 28)
+            )
+            accepted = signed + timedelta(days=80 + rng.randint(0, 20))
+            results = proposal.results
+            minimum = int(results["billed"][0] / 12 * rng.choice([0, 0.6, 0.8]))
+            contract = Contract(
+                project_id=project, proposal=proposal, hospital_id=hospital,
+                number=f"HT-{signed.year}-{i:05d}", signed_on=signed, term_start=signed,
+                term_end=signed.replace(year=signed.year + 15) - timedelta(days=1),
+                price=Decimal("3.20"), minimum_monthly_m3=minimum, meter_reading_day=25,
+                capex=Decimal(str(round(results["capex"], 2))), status=ContractStatus.BILLING,
+                accepted_on=accepted, created_by_id=owner, version=1,
+            )  # fmt: skip
+            contracts.append(contract)
+            plan.append((contract, results, rng.choice([0.65, 0.85, 0.95, 1.0, 1.05, 1.1])))
+        self.insert(Contract, contracts, "placement contracts")
+        counts = {"readings": 0, "statements": 0}
+
+        def flush(final: bool = False) -> None:
+            if len(readings) >= self.batch or final:
+                Reading.objects.bulk_create(readings)
+                counts["readings"] += len(readings)
+                readings.clear()
+            if len(statements) >= self.batch or final:
+                Statement.objects.bulk_create(statements)
+                counts["statements"] += len(statements)
+                statements.clear()
+
+        for contract, results, factor in plan:
+            for order, step in enumerate(STEPS):
+                day = contract.signed_on + timedelta(days=10 * (order + 1))
+                milestones.append(
+                    Milestone(contract=contract, step=step, order=order, planned_on=day,
+                              done_on=day + timedelta(days=rng.choice([0, 0, 3])), version=1)
+                )  # fmt: skip
+            plants.append(
+                Plant(contract=contract, model="O2-PSA", units=int(results["units"]),
+                      installed_nm3h=Decimal(str(round(results["installed_nm3h"], 1))),
+                      commissioned_on=contract.accepted_on, version=1)
+            )  # fmt: skip
+            self.readings_of(contract, results, factor, today, readings, statements)
+            flush()
+        flush(final=True)
+        self.say(f"{counts['readings']:>9,} meter readings")
+        self.say(f"{counts['statements']:>9,} statements")
+        self.insert(Milestone, milestones, "installation milestones")
+        self.insert(Plant, plants, "plants")
+        Contract.objects.bulk_update(
+            contracts,
+            [
+                "months_billed",
+                "volume_to_date",
+                "revenue_to_date",
+                "outstanding",
+                "planned_to_date",
+            ],
+            batch_size=self.batch,
+        )
+        paid = Statement.objects.filter(status=StatementStatus.PAID).values_list(
+            "pk", "paid_on", "amount"
+        )
+        chunk: list[Payment] = []
+        total = 0
+        for pk, on, amount in paid.iterator(chunk_size=self.batch):
+            chunk.append(Payment(statement_id=pk, paid_on=on, amount=amount))
+            if len(chunk) >= self.batch:
+                Payment.objects.bulk_create(chunk)
+                total += len(chunk)
+                chunk.clear()
+        Payment.objects.bulk_create(chunk)
+        self.say(f"{total + len(chunk):>9,} payments")
+
+    def readings_of(self, contract, results, factor, today, readings, statements) -> None:
+        """A contract's monthly readings and statements since acceptance, and its totals."""
+        rng = self.rng
+        billed = results["billed"]
+        value = Decimal(0)
+        month = placing.add_months(contract.accepted_on, 1)
+        late = rng.random() < 0.05
+        n, volume, revenue, owed, planned_total = 0, Decimal(0), Decimal(0), Decimal(0), 0.0
+        while month.replace(day=25) <= today:
+            planned = billed[min(n // 12, len(billed) - 1)] / 12
+            used = Decimal(str(round(planned * factor * rng.uniform(0.9, 1.1), 1)))
+            value += used
+            readings.append(
+                Reading(contract=contract, read_on=month.replace(day=25), value=value, volume=used)
+            )
+            b = placing.bill(used, Decimal(contract.minimum_monthly_m3), contract.price)
+            confirmed = placing.add_months(month, 1) + timedelta(days=4)
+            invoiced = confirmed + timedelta(days=contract.invoice_days)
+            due = invoiced + timedelta(days=contract.payment_days)
+            paid_on = due - timedelta(days=rng.randint(0, 10))
+            age = placing.months_between(month, today)
+            if confirmed > today:
+                status = StatementStatus.PENDING
+            elif invoiced > today:
+                status = StatementStatus.CONFIRMED
+            elif paid_on > today or (late and age <= 5):
+                status = StatementStatus.INVOICED
+            else:
+                status = StatementStatus.PAID
+            is_invoiced = status in (StatementStatus.INVOICED, StatementStatus.PAID)
+            statements.append(
+                Statement(
+                    contract=contract, month=month, volume_nm3=used, minimum_nm3=b.minimum,
+                    top_up_nm3=b.top_up, price=b.price, amount=b.amount, status=status,
+                    confirmed_on=confirmed if status != StatementStatus.PENDING else None,
+                    invoice_no=f"{rng.randint(10**7, 10**8 - 1)}" if is_invoiced else "",
+                    invoiced_on=invoiced if is_invoiced else None,
+                    due_on=due if is_invoiced else None,
+                    paid=b.amount if status == StatementStatus.PAID else Decimal(0),
+                    paid_on=paid_on if status == StatementStatus.PAID else None, version=1,
+                )
+            )  # fmt: skip
+            n += 1
+            volume += used
+            revenue += b.amount
+            planned_total += planned
+            if status == StatementStatus.INVOICED:
+                owed += b.amount
+            month = placing.add_months(month, 1)
+        contract.months_billed = n
+        contract.volume_to_date = volume
+        contract.revenue_to_date = revenue
+        contract.outstanding = owed
+        contract.planned_to_date = Decimal(str(round(planned_total, 1)))

@@ -1,0 +1,199 @@
+"""What the pages and the API read of placements, each in a fixed number of queries: a
+contract's comparison with its proposal, the receivables ageing, and the portfolio (the
+director's view, and the evidence the economics settings page shows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+
+from pipeline.models import Status
+from proposals.models import EconomicsSettings, Proposal, State
+
+from . import domain
+from .models import OPEN_RECEIVABLE, Contract, ContractStatus, Statement
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def comparison(contract: Contract) -> domain.Comparison | None:
+    """The contract against its proposal (None before acceptance)."""
+    if contract.accepted_on is None:
+        return None
+    actuals = [
+        domain.Actual(
+            month,
+            float(volume),
+            float(amount),
+            None if energy is None else float(energy),
+            None if om is None else float(om),
+        )
+        for month, volume, amount, energy, om in contract.statements.order_by("month").values_list(
+            "month", "volume_nm3", "amount", "energy_cost", "om_cost"
+        )
+    ]
+    return domain.compare(
+        contract.proposal.results,
+        contract.accepted_on,
+        float(contract.minimum_monthly_m3),
+        actuals,
+    )
+
+
+# Receivables ageing ---------------------------------------------------------------------------
+
+
+def bucket_sums(today: date) -> dict[str, Sum]:
+    """Σ open balance per ageing bucket (days since invoicing) and overdue, in SQL."""
+    out: dict[str, Sum] = {}
+    balance = F("amount") - F("paid")
+    for i, (low, high) in enumerate(domain.AGEING_BUCKETS):
+        newest = today - timedelta(days=low)
+        q = Q(invoiced_on__lte=newest)
+        if high is not None:
+            q &= Q(invoiced_on__gte=today - timedelta(days=high))
+        out[f"b{i}"] = Sum(balance, filter=q, output_field=MONEY)
+    out["total"] = Sum(balance, output_field=MONEY)
+    out["overdue"] = Sum(balance, filter=Q(due_on__lt=today), output_field=MONEY)
+    out["n"] = Count("pk")
+    return out
+
+
+GROUPS = {
+    "hospital": ("contract__hospital_id", "contract__hospital__name"),
+    "manager": ("contract__project__owner_id", "contract__project__owner__name"),
+    "team": ("contract__project__owner__team_id", "contract__project__owner__team__name"),
+}
+
+
+def receivables(statements: QuerySet[Statement]) -> QuerySet[Statement]:
+    return statements.filter(status__in=OPEN_RECEIVABLE)
+
+
+def ageing(statements: QuerySet[Statement], today: date, by: str) -> QuerySet:
+    """Open receivables grouped by hospital, manager or team, largest overdue first."""
+    key, name = GROUPS[by]
+    return (
+        receivables(statements)
+        .order_by()
+        .values(key, name)
+        .annotate(**bucket_sums(today))
+        .order_by(F("overdue").desc(nulls_last=True), F("total").desc(), key)
+    )
+
+
+def ageing_totals(statements: QuerySet[Statement], today: date) -> dict:
+    return receivables(statements).order_by().aggregate(**bucket_sums(today))
+
+
+# Portfolio --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The portfolio's actual figures against the settings' assumptions."""
+
+    placements: int
+    volume_ratio: float | None  # actual / proposed volume, all billing placements
+    growth: float | None  # last 12 months over the 12 before (placements billing 24 months)
+    growth_assumed: float
+    growth_basis: int  # placements in the growth figure
+    om_share: float | None  # recorded O&M a year over capex
+    om_assumed: float
+    om_basis: int
+    realised_price: float | None  # Σ amount / Σ volume: what placed plants really earn a m³
+    electricity_share: float | None  # recorded electricity over revenue
+
+
+def evidence(contracts: QuerySet[Contract], today: date) -> Evidence:
+    settings = EconomicsSettings.current().values
+    billing = contracts.exclude(accepted_on__isnull=True)
+    totals = billing.aggregate(
+        n=Count("pk"),
+        volume=Sum("volume_to_date"),
+        planned=Sum("planned_to_date"),
+        revenue=Sum("revenue_to_date"),
+    )
+    this_year = domain.add_months(today, -12)
+    year_before = domain.add_months(today, -24)
+    month = domain.first_of_month(today)
+    statements = Statement.objects.filter(contract__in=billing, month__lt=month)
+    mature = statements.filter(contract__accepted_on__lt=year_before)
+    g = mature.aggregate(
+        now=Sum("volume_nm3", filter=Q(month__gte=this_year)),
+        before=Sum("volume_nm3", filter=Q(month__gte=year_before, month__lt=this_year)),
+        n=Count("contract", distinct=True),
+    )
+    recorded = statements.filter(month__gte=this_year, om_cost__isnull=False)
+    om = recorded.aggregate(
+        om=Sum("om_cost"),
+        months=Count("pk"),
+        n=Count("contract", distinct=True),
+    )
+    capex = contracts.filter(pk__in=recorded.values("contract")).aggregate(c=Sum("capex"))["c"] or 0
+    energy = statements.filter(energy_cost__isnull=False).aggregate(
+        e=Sum("energy_cost"), r=Sum("amount")
+    )
+    om_share = None
+    if om["months"] and capex:
+        # a year's O&M: the recorded months' average × 12, over the capex of those placements
+        per_placement_year = float(om["om"]) / om["months"] * 12 * om["n"]
+        om_share = per_placement_year / float(capex)
+    return Evidence(
+        placements=totals["n"] or 0,
+        volume_ratio=float(totals["volume"] / totals["planned"]) if totals["planned"] else None,
+        growth=float(g["now"] / g["before"] - 1) if g["now"] and g["before"] else None,
+        growth_assumed=float(settings.get("growth", 0)),
+        growth_basis=g["n"] or 0,
+        om_share=om_share,
+        om_assumed=float(settings.get("om_rate", 0)),
+        om_basis=om["n"] or 0,
+        realised_price=float(totals["revenue"] / totals["volume"]) if totals["volume"] else None,
+        electricity_share=float(energy["e"] / energy["r"]) if energy["r"] else None,
+    )
+
+
+def ratio_bands(contracts: QuerySet[Contract]) -> dict:
+    """How many billing placements run below 80 %, 80–100 %, at or above their proposal."""
+    billing = contracts.filter(planned_to_date__gt=0)
+    band = Case(
+        When(volume_to_date__lt=F("planned_to_date") * Decimal("0.8"), then=Value(0)),
+        When(volume_to_date__lt=F("planned_to_date"), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    rows = billing.order_by().annotate(band=band).values("band").annotate(n=Count("pk"))
+    counts = {r["band"]: r["n"] for r in rows}
+    return {"low": counts.get(0, 0), "mid": counts.get(1, 0), "high": counts.get(2, 0)}
+
+
+def open_proposals(user) -> QuerySet[Proposal]:
+    """The pipeline's live proposals (their prices and floors against what plants earn)."""
+    return (
+        Proposal.objects.visible_to(user)
+        .filter(
+            superseded=False,
+            state__in=[State.PENDING, State.APPROVED, State.SENT],
+            project__status=Status.OPEN,
+        )
+        .select_related("project__hospital")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def billing(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    return contracts.filter(status=ContractStatus.BILLING)

@@ -1,0 +1,64 @@
+"""Placements on lower pages (o2crm/panels.py): a won project's contract (or the way to sign
+it), and the portfolio's actual figures beside the economics settings they test; and the
+overdue payments in the owner's daily digest."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from o2crm.panels import panel
+from pipeline.models import Project, Status
+from reminders.digest import section
+
+from . import figures
+from .models import OPEN_RECEIVABLE, Contract, Statement
+
+DIGEST_OVERDUE = 10
+
+
+@panel("project", template="placements/_project_panel.html", order=30)
+def project_contract(request: HttpRequest, project: Project) -> dict[str, Any]:
+    contract = (
+        Contract.objects.filter(project=project).select_related("plant").first()
+        if project.status == Status.WON
+        else None
+    )
+    return {
+        "project": project,
+        "won": project.status == Status.WON,
+        "contract": contract,
+        "can_sign": request.user.has_perm("placements.add_contract"),
+    }
+
+
+@panel("economics-settings", template="placements/_settings_panel.html", order=10)
+def settings_evidence(request: HttpRequest, _record: Any) -> dict[str, Any]:
+    contracts = Contract.objects.visible_to(request.user)
+    return {"evidence": figures.evidence(contracts, timezone.localdate())}
+
+
+@section
+def overdue_payments(user: User, day: date) -> list[str]:
+    """The owner's placements whose payment is overdue, the oldest first."""
+    rows = (
+        Statement.objects.visible_to(user)
+        .filter(contract__project__owner=user, status__in=OPEN_RECEIVABLE, due_on__lt=day)
+        .select_related("contract__hospital")
+        .order_by("due_on", "pk")[:DIGEST_OVERDUE]
+    )
+    return [
+        _("回款逾期 %(hospital)s %(month)s ¥%(left)s（逾期 %(n)s 天）")
+        % {
+            "hospital": s.contract.hospital.name,
+            "month": f"{s.month:%Y-%m}",
+            "left": f"{s.balance:,.2f}",
+            "n": (day - s.due_on).days,
+        }
+        for s in rows
+    ]

@@ -1,0 +1,249 @@
+"""The placement after the contract, as the issue checks it: a won project becomes a contract,
+is installed and accepted; three months of readings make three statements with the minimum
+rule; a partial payment leaves the rest in the ageing; the comparison shows actual below plan
+and a lower projected IRR; a reading below the last is refused; a manager sees only theirs."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from hospitals.tests.factories import HospitalFactory
+from placements import domain, services
+from placements.models import Contract, Reading, Statement
+from reminders.digest import digest_for
+
+from .factories import accepted_contract, won_project
+
+pytestmark = pytest.mark.django_db
+
+
+def formset_data(page, **changes) -> dict:
+    """The installation page's form as the browser would post it, with `changes` by step."""
+    formset = page.context["formset"]
+    data = {f"m-{k}": v for k, v in formset.management_form.initial.items()}
+    for i, form in enumerate(formset.forms):
+        m = form.instance
+        data |= {
+            f"m-{i}-id": m.pk,
+            f"m-{i}-version": m.version,
+            f"m-{i}-planned_on": m.planned_on.isoformat(),
+            f"m-{i}-done_on": changes.get(m.step, m.done_on.isoformat() if m.done_on else ""),
+            f"m-{i}-who": "",
+            f"m-{i}-note": "",
+        }
+    return data
+
+
+def test_a_won_project_runs_from_contract_to_collections(
+    clock, as_user, alice, carol, director, operations, finance
+):
+    clock("2026-01-05 09:00")
+    project = won_project(HospitalFactory(owner=alice, name="长兴县人民医院"), director)
+    manager = as_user(alice)
+
+    # 签约: the form comes filled in from the accepted proposal
+    page = manager.get(f"/placements/new/{project.pk}/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.initial["price"] == Decimal("5.00") and form.initial["minimum_monthly_m3"] == 9500
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "scan"}
+    data |= {"signed_on": "2026-01-05", "term_start": "2026-01-05", "term_end": "2036-01-04"}
+    response = manager.post(f"/placements/new/{project.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract = Contract.objects.get(project=project)
+    assert contract.milestones.count() == 7 and contract.status == "installing"
+
+    # 安装交付: operations mark 验收 done, billing starts
+    clock("2026-06-10 09:00")
+    manager = as_user(alice)  # a new session: the old one expired with the months
+    ops = as_user(operations)
+    page = ops.get(f"/placements/{contract.pk}/installation/")
+    response = ops.post(
+        f"/placements/{contract.pk}/installation/",
+        formset_data(page, acceptance="2026-02-20")
+        | {"p-model": "O2-PSA-20", "p-units": 2, "p-installed_nm3h": "40", "p-meter_start": "1000"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    contract.refresh_from_db()
+    assert contract.accepted_on == date(2026, 2, 20) and contract.status == "billing"
+
+    # 抄表 three months: 9,000 / 12,000 / 8,000 m³ against a minimum of 9,500
+    for day, value in (("2026-03-25", 10_000), ("2026-04-25", 22_000), ("2026-05-25", 30_000)):
+        response = ops.post(
+            f"/placements/{contract.pk}/readings/new/", {"read_on": day, "value": value}
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+    lower = ops.post(
+        f"/placements/{contract.pk}/readings/new/", {"read_on": "2026-06-05", "value": 29_000}
+    )
+    assert lower.status_code == 400
+    assert "低于上次读数" in lower.content.decode()
+    assert contract.readings.count() == 3
+
+    statements = list(Statement.objects.filter(contract=contract).order_by("month"))
+    assert [(s.volume_nm3, s.top_up_nm3, s.amount) for s in statements] == [
+        (Decimal("9000.0"), Decimal("500.0"), Decimal("47500.00")),
+        (Decimal("12000.0"), Decimal("0.0"), Decimal("60000.00")),
+        (Decimal("8000.0"), Decimal("1500.0"), Decimal("47500.00")),
+    ]
+
+    # 对账 → 开票 → 回款 in part: the rest is in the ageing and the owner's digest
+    march = statements[0]
+    assert (
+        ops.post(
+            f"/placements/statements/{march.pk}/confirm/",
+            {"confirmed_on": "2026-04-02", "version": march.version},
+        ).status_code
+        == 302
+    )
+    money = as_user(finance)
+    assert (
+        money.post(
+            f"/placements/statements/{march.pk}/invoice/",
+            {"invoice_no": "04412345", "invoiced_on": "2026-04-05"},
+        ).status_code
+        == 302
+    )
+    too_much = money.post(
+        f"/placements/statements/{march.pk}/payments/", {"paid_on": "2026-05-01", "amount": "50000"}
+    )
+    assert too_much.status_code == 400 and "超过未收金额" in too_much.content.decode()
+    assert (
+        money.post(
+            f"/placements/statements/{march.pk}/payments/",
+            {"paid_on": "2026-05-01", "amount": "20000"},
+        ).status_code
+        == 302
+    )
+    march.refresh_from_db()
+    assert march.status == "partly" and march.balance == Decimal("27500.00")
+    ageing = manager.get("/placements/receivables/?by=manager")
+    assert ageing.status_code == 200, (ageing.status_code, ageing.content.decode()[:500])
+    row = ageing.context["ageing_rows"][0]
+    assert row["total"] == Decimal("27500.00") and row["b2"] == Decimal("27500.00")  # 66 days
+    assert row["overdue"] == Decimal("27500.00")  # due 2026-05-05
+    assert any("回款逾期" in line for line in digest_for(alice, date(2026, 6, 10)).lines())
+
+    # 实际与测算: below plan, a projected IRR under the proposal's
+    api = manager.get(f"/api/v1/contracts/{contract.pk}/actual-vs-plan")
+    assert api.status_code == 401 or api.status_code == 200  # the session is not the API's door
+    page = manager.get(f"/placements/{contract.pk}/")
+    compared = page.context["compared"]
+    assert compared.ratio < 0.8
+    assert compared.irr_projected < compared.irr_proposal
+    assert page.context["pct"]["lower"]
+
+    # a manager sees only their own placements
+    other = as_user(carol)
+    assert other.get(f"/placements/{contract.pk}/").status_code == 404
+    assert other.get(f"/placements/statements/{march.pk}/").status_code == 404
+    assert contract not in other.get("/placements/").context["page"].object_list
+
+
+def test_statements_print_for_the_hospital(clock, alice, director, operations, as_user):
+    clock("2026-06-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice, name="东阳市人民医院"), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    services.record_reading(
+        reading=Reading(contract=contract, read_on=date(2026, 3, 25), value=Decimal(9000)),
+        by=operations,
+    )
+    statement = contract.statements.get()
+    client = as_user(alice)
+    book = load_workbook(
+        io.BytesIO(client.get(f"/placements/statements/{statement.pk}/xlsx/").content)
+    )
+    cells = {row[0]: row[1] for row in book.active.iter_rows(values_only=True) if row and row[0]}
+    assert cells["医院"] == "东阳市人民医院" and cells["保底补足量（m³）"] == "500.0"
+    assert cells["结算金额（元）"] == "47,500.00"
+    pdf = PdfReader(io.BytesIO(client.get(f"/placements/statements/{statement.pk}/pdf/").content))
+    assert "47,500.00" in pdf.pages[0].extract_text()
+
+
+def test_a_meter_change_and_a_jump(clock, alice, director, operations):
+    clock("2026-09-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+
+    def read(day, value, **more):
+        reading = Reading(contract=contract, read_on=day, value=Decimal(value), **more)
+        return services.record_reading(reading=reading, by=operations)
+
+    read(date(2026, 3, 25), 10_000)
+    read(date(2026, 4, 25), 20_000)
+    read(date(2026, 5, 25), 30_000)
+    with pytest.raises(Exception, match="确认用量异常偏高"):
+        read(date(2026, 6, 25), 130_000)
+    changed = read(
+        date(2026, 6, 25), 2_000, meter_changed=True,
+        old_meter_final=Decimal(38_000), new_meter_start=Decimal(0),
+    )  # fmt: skip
+    assert changed.volume == Decimal(10_000)
+    assert read(date(2026, 7, 25), 100_000, jump_confirmed=True).volume == Decimal(98_000)
+
+
+def test_term_end_opens_a_renewal_and_a_full_plant_an_expansion(clock, alice, director, operations):
+    clock("2026-09-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    from placements.models import Plant
+
+    services.save_plant(
+        plant=Plant(contract=contract, model="O2-PSA-10", units=2, installed_nm3h=20),
+        by=operations,
+    )
+    cap = domain.monthly_cap(20, 2)  # 10 Nm³/h on duty: about 6,935 m³ a month
+    value = 0
+    for month in (5, 6, 7, 8):
+        value += int(cap * 0.9)
+        services.record_reading(
+            reading=Reading(contract=contract, read_on=date(2026, month, 25), value=value,
+                            jump_confirmed=True),
+            by=operations,
+        )  # fmt: skip
+    assert services.suggest_expansions(date(2026, 9, 10)) == 1
+    contract.refresh_from_db()
+    assert contract.expansion_project.source == "expansion"
+    assert services.suggest_expansions(date(2026, 9, 10)) == 0  # once
+
+    assert services.open_renewals(date(2026, 9, 10)) == 0
+    ending = date(2027, 8, 31)
+    Contract.objects.filter(pk=contract.pk).update(term_end=ending)
+    assert services.open_renewals(date(2026, 9, 10)) == 1
+    contract.refresh_from_db()
+    assert contract.renewal_project.source == "renewal"
+    assert contract.renewal_project.owner == alice
+
+
+def test_price_in_force_follows_amendments_and_yearly_change():
+    changes = [domain.PriceChange(date(2028, 7, 1), Decimal("3.00"))]
+    start = date(2026, 2, 29 - 1)
+    assert domain.price_on(date(2026, 5, 1), Decimal("3.20"), Decimal(2), start, []) == Decimal(
+        "3.20"
+    )
+    assert domain.price_on(date(2027, 3, 1), Decimal("3.20"), Decimal(2), start, []) == Decimal(
+        "3.26"
+    )
+    assert domain.price_on(
+        date(2028, 7, 1), Decimal("3.20"), Decimal(2), start, changes
+    ) == Decimal("3.00")
+    assert domain.whole_years(date(2028, 2, 29), date(2029, 2, 28)) == 0
+    assert domain.whole_years(date(2028, 2, 29), date(2029, 3, 1)) == 1
+
+
+def test_ageing_buckets():
+    today = date(2026, 6, 10)
+    assert [
+        domain.ageing_bucket(date(2026, 6, 10) - __import__("datetime").timedelta(days=d), today)
+        for d in (0, 30, 31, 60, 61, 90, 91, 400)
+    ] == [0, 0, 1, 1, 2, 2, 3, 3]
