@@ -217,6 +217,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (signed contract scans, meter photos): never served as static files; each is
+# read through the view of the row it belongs to, by that row's visibility rule.
+MEDIA_ROOT = os.environ.get("O2CRM_MEDIA_ROOT") or str(BASE_DIR / "media")
+MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -242,14 +242,18 @@ def list_milestones(request: ApiRequest, filters: Query[ContractRows]):
 @router.patch("/installations/{milestone_id}", response=MilestoneOut)
 def update_milestone(request: ApiRequest, milestone_id: int, payload: MilestonePatch):
     """A step planned or done (验收 done starts billing)."""
-    milestone = get_object_or_404(Milestone.objects.visible_to(request.user), pk=milestone_id)
+    milestone = get_object_or_404(
+        Milestone.objects.visible_to(request.user).select_related("contract__project"),
+        pk=milestone_id,
+    )
     _need(request, "placements.operate_contract")
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
-    data = merge_form_data(milestone, MilestoneForm, changes)
+    owner = {"owner_id": milestone.contract.project.owner_id}
+    data = merge_form_data(milestone, MilestoneForm, changes, **owner)
     if "done_on" in changes and changes["done_on"] is None:
         data.pop("done_on", None)
-    run_form(MilestoneForm(data, instance=milestone))
+    run_form(MilestoneForm(data, instance=milestone, **owner))
     services.set_milestone(
         milestone=milestone,
         by=request.user,

@@ -154,7 +154,10 @@ def _collect(contract, today, scenario, operations, finance, rng):
         if scenario in ("healthy", "ending"):  # these sites meter their electricity
             energy = (s.volume_nm3 * Decimal("0.93")).quantize(Decimal("0.01"))
             s = services.set_costs(statement=s, energy=energy, om=om_month, by=operations)
-        confirmed = domain.add_months(s.month, 1) + timedelta(days=4)
+        # hospitals confirm within days of the reading, the late payer more slowly
+        confirmed = domain.add_months(s.month, 1) + timedelta(
+            days=rng.randint(3, 6) if scenario != "late" else rng.randint(10, 16)
+        )
         if confirmed > today:
             break
         s = services.confirm(statement=s, on=confirmed, by=operations)

@@ -116,10 +116,12 @@ class Evidence:
     om_assumed: float
     om_basis: int
     realised_price: float | None  # Σ amount / Σ volume: what placed plants really earn a m³
-    electricity_share: float | None  # recorded electricity over revenue
 
 
 def evidence(contracts: QuerySet[Contract], today: date) -> Evidence:
+    """Four small aggregates: the contracts' running totals, the last 24 months of the
+    mature ones (an index-only range of `statement_month` on PostgreSQL) and the months with
+    O&M recorded (the partial index `statement_costs`)."""
     settings = EconomicsSettings.current().values
     billing = contracts.exclude(accepted_on__isnull=True)
     totals = billing.aggregate(
@@ -131,39 +133,39 @@ def evidence(contracts: QuerySet[Contract], today: date) -> Evidence:
     this_year = domain.add_months(today, -12)
     year_before = domain.add_months(today, -24)
     month = domain.first_of_month(today)
-    statements = Statement.objects.filter(contract__in=billing, month__lt=month)
-    mature = statements.filter(contract__accepted_on__lt=year_before)
-    g = mature.aggregate(
+    mature = billing.filter(accepted_on__lt=year_before)
+    g = Statement.objects.filter(
+        contract__in=mature.values("pk"), month__gte=year_before, month__lt=month
+    ).aggregate(
         now=Sum("volume_nm3", filter=Q(month__gte=this_year)),
-        before=Sum("volume_nm3", filter=Q(month__gte=year_before, month__lt=this_year)),
-        n=Count("contract", distinct=True),
+        before=Sum("volume_nm3", filter=Q(month__lt=this_year)),
     )
-    recorded = statements.filter(month__gte=this_year, om_cost__isnull=False)
+    recorded = Statement.objects.filter(
+        contract__in=billing.values("pk"),
+        om_cost__isnull=False,
+        month__gte=this_year,
+        month__lt=month,
+    )
     om = recorded.aggregate(
-        om=Sum("om_cost"),
-        months=Count("pk"),
-        n=Count("contract", distinct=True),
-    )
-    capex = contracts.filter(pk__in=recorded.values("contract")).aggregate(c=Sum("capex"))["c"] or 0
-    energy = statements.filter(energy_cost__isnull=False).aggregate(
-        e=Sum("energy_cost"), r=Sum("amount")
+        om=Sum("om_cost"), months=Count("pk"), n=Count("contract", distinct=True)
     )
     om_share = None
-    if om["months"] and capex:
-        # a year's O&M: the recorded months' average × 12, over the capex of those placements
-        per_placement_year = float(om["om"]) / om["months"] * 12 * om["n"]
-        om_share = per_placement_year / float(capex)
+    if om["months"]:
+        capex = contracts.filter(pk__in=recorded.values("contract")).aggregate(c=Sum("capex"))
+        if capex["c"]:
+            # a year's O&M: the recorded months' average × 12, over the capex of those placements
+            per_year = float(om["om"]) / om["months"] * 12 * om["n"]
+            om_share = per_year / float(capex["c"])
     return Evidence(
         placements=totals["n"] or 0,
         volume_ratio=float(totals["volume"] / totals["planned"]) if totals["planned"] else None,
         growth=float(g["now"] / g["before"] - 1) if g["now"] and g["before"] else None,
         growth_assumed=float(settings.get("growth", 0)),
-        growth_basis=g["n"] or 0,
+        growth_basis=mature.count() if g["before"] else 0,
         om_share=om_share,
         om_assumed=float(settings.get("om_rate", 0)),
         om_basis=om["n"] or 0,
         realised_price=float(totals["revenue"] / totals["volume"]) if totals["volume"] else None,
-        electricity_share=float(energy["e"] / energy["r"]) if energy["r"] else None,
     )
 
 

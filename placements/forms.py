@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -43,10 +44,10 @@ class AmendmentForm(forms.ModelForm):
         return data
 
 
-def operations_people() -> forms.ModelChoiceField:
-    users = User.objects.filter(
-        is_active=True, role__in=[Role.OPERATIONS, Role.MANAGER, Role.DIRECTOR]
-    ).only(*User.LABEL_FIELDS, "role")
+def installers(owner_id: int | None) -> forms.ModelChoiceField:
+    """Who may own an installation step: operations, the director, the placement's owner."""
+    people = Q(role__in=[Role.OPERATIONS, Role.DIRECTOR]) | Q(pk=owner_id)
+    users = User.objects.filter(people, is_active=True).only(*User.LABEL_FIELDS, "role")
     return forms.ModelChoiceField(
         label=_("负责人"), queryset=users.order_by("role", "username"), required=False
     )
@@ -58,9 +59,9 @@ class MilestoneForm(VersionedForm):
         fields = ["planned_on", "done_on", "who", "note"]
         widgets = {"planned_on": DATE, "done_on": DATE}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owner_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["who"] = operations_people()
+        self.fields["who"] = installers(owner_id)
 
 
 class PlantForm(VersionedForm):
@@ -128,6 +129,7 @@ class ContractFilterForm(forms.Form):
 
 class StatementFilterForm(forms.Form):
     contract = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    overdue = forms.BooleanField(label=_("已逾期"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False)
     month = forms.DateField(
         label=_("月份"),

@@ -312,7 +312,7 @@ class Reading(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "read_on"], name="reading_once_a_day"),
         ]
-        indexes = [models.Index(fields=["read_on"])]
+        indexes = [models.Index(fields=["read_on", "id"], name="reading_newest")]
 
     def __str__(self) -> str:
         return f"{self.contract} {self.read_on}: {self.value}"
@@ -376,7 +376,14 @@ class Statement(Versioned):
         indexes = [
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["status", "month"]),
-            models.Index(fields=["month"]),
+            # the newest-first list, and the portfolio's sums of months (index-only on PG)
+            models.Index(
+                fields=["month", "id"], include=["contract", "volume_nm3"], name="statement_month"
+            ),
+            # the few months with costs recorded (the settings' evidence of O&M)
+            models.Index(
+                fields=["month"], condition=models.Q(om_cost__isnull=False), name="statement_costs"
+            ),
         ]
         permissions = [("invoice_statement", _("开票与回款"))]
 
@@ -423,6 +430,7 @@ class Payment(models.Model):
         verbose_name = _("回款")
         verbose_name_plural = _("回款")
         ordering = ["-paid_on", "-pk"]
+        indexes = [models.Index(fields=["paid_on", "id"], name="payment_newest")]
 
     def __str__(self) -> str:
         return f"{self.statement} ¥{self.amount}"

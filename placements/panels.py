@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +17,18 @@ from o2crm.panels import panel
 from pipeline.models import Project, Status
 from reminders.digest import section
 
-from . import figures
-from .models import OPEN_RECEIVABLE, Contract, Statement
+from . import domain, figures
+from .models import (
+    OPEN_RECEIVABLE,
+    Contract,
+    ContractStatus,
+    Reading,
+    Statement,
+    StatementStatus,
+)
 
 DIGEST_OVERDUE = 10
+READINGS_SHOWN = 8
 
 
 @panel("project", template="placements/_project_panel.html", order=30)
@@ -35,6 +44,45 @@ def project_contract(request: HttpRequest, project: Project) -> dict[str, Any]:
         "contract": contract,
         "can_sign": request.user.has_perm("placements.add_contract"),
     }
+
+
+@panel("home", template="placements/_home_panel.html", order=10)
+def placements_today(request: HttpRequest, user: User) -> dict[str, Any]:
+    """工作台 for operations (this month's meters not read yet, those past their day
+    first; statements to confirm) and finance
+    (statements to invoice, overdue payments); a manager's own overdue payments."""
+    today = timezone.localdate()
+    operates = user.has_perm("placements.operate_contract")
+    collects = user.has_perm("placements.invoice_statement")
+    statements = Statement.objects.visible_to(user)
+    ctx: dict[str, Any] = {"operates": operates, "collects": collects, "today": today}
+    if operates:
+        month = domain.first_of_month(today)
+        read = Reading.objects.filter(read_on__gte=month).values("contract_id")
+        due = (
+            Contract.objects.visible_to(user)
+            .filter(status=ContractStatus.BILLING)
+            .exclude(pk__in=read)
+            .select_related("hospital")
+            .order_by("meter_reading_day", "pk")
+        )
+        ctx["readings_due"] = list(due[:READINGS_SHOWN])
+        ctx["n_readings_due"] = due.count()
+        ctx["n_readings_late"] = due.filter(meter_reading_day__lt=today.day).count()
+        ctx["n_to_confirm"] = statements.filter(status=StatementStatus.PENDING).count()
+    if collects:
+        ctx["n_to_invoice"] = statements.filter(status=StatementStatus.CONFIRMED).count()
+    if collects or not operates:
+        mine = (
+            statements
+            if (collects or user.sees_all)
+            else statements.filter(contract__project__owner=user)
+        )
+        ctx["overdue"] = mine.filter(status__in=OPEN_RECEIVABLE, due_on__lt=today).aggregate(
+            n=Count("pk"), amount=Sum(F("amount") - F("paid"))
+        )
+    ctx["show"] = operates or collects or bool(ctx.get("overdue", {}).get("n"))
+    return ctx
 
 
 @panel("economics-settings", template="placements/_settings_panel.html", order=10)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/amend/", views.contract_amend, name="contract-amend"),
     path("<int:pk>/installation/", views.installation, name="installation"),
     path("<int:pk>/readings/new/", views.reading_create, name="reading-create"),
+    path("<int:pk>/scan/", views.contract_scan, name="contract-scan"),
+    path("<int:pk>/readings/<int:reading_pk>/photo/", views.reading_photo, name="reading-photo"),
     path("statements/<int:statement_pk>/", views.statement_detail, name="statement"),
     path(
         "statements/<int:statement_pk>/confirm/", views.statement_confirm, name="statement-confirm"

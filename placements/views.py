@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.forms import modelformset_factory
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ from .models import (
 )
 
 LIST_SIZE = 25
+OVERDUE_SHOWN = 20  # the oldest; the statements list has them all
 
 
 def _contracts(request: HtmxHttpRequest):
@@ -96,10 +98,10 @@ def contract_list(request: HtmxHttpRequest) -> HttpResponse:
         if form.cleaned_data["status"]:
             qs = qs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["overdue"]:
-            qs = qs.filter(
-                statements__status__in=OPEN_RECEIVABLE,
-                statements__due_on__lt=timezone.localdate(),
-            ).distinct()
+            late = Statement.objects.filter(
+                status__in=OPEN_RECEIVABLE, due_on__lt=timezone.localdate()
+            )
+            qs = qs.filter(pk__in=late.values("contract_id"))
     rows = page(
         request,
         qs.select_related("hospital", "project__owner", "plant").order_by("-signed_on", "-pk"),
@@ -181,6 +183,9 @@ def _percentages(compared: domain.Comparison | None) -> dict:
         "irr_to_date": percent(compared.irr_to_date),
         "irr_projected": percent(compared.irr_projected),
         "irr_proposal": percent(compared.irr_proposal),
+        "recovered": percent(1 + compared.cash_to_date / capex)
+        if (capex := -compared.projected_years[0])
+        else "—",
         "lower": compared.irr_projected is not None
         and compared.irr_proposal is not None
         and compared.irr_projected < compared.irr_proposal,
@@ -360,6 +365,30 @@ def reading_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+def contract_scan(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The signed scan, to those who see the contract (never a public URL)."""
+    contract = _contract(request, pk)
+    return _file(request, contract.scan, contract.get_absolute_url())
+
+
+@require_GET
+@login_required
+def reading_photo(request: HtmxHttpRequest, pk: int, reading_pk: int) -> HttpResponse:
+    """A reading's photo of the meter, to those who see the contract."""
+    contract = _contract(request, pk)
+    reading = get_object_or_404(contract.readings, pk=reading_pk)
+    return _file(request, reading.photo, contract.get_absolute_url())
+
+
+def _file(request: HtmxHttpRequest, field, back: str) -> HttpResponse:
+    if not field:
+        messages.info(request, _("没有上传文件。"))
+        return redirect(back)
+    return FileResponse(field.open("rb"), filename=field.name.rsplit("/", 1)[-1])
+
+
+@require_GET
+@login_required
 def statement_list(request: HtmxHttpRequest) -> HttpResponse:
     """对账单: every month's statement the user may see, newest first."""
     form = StatementFilterForm(request.GET or None)
@@ -371,6 +400,8 @@ def statement_list(request: HtmxHttpRequest) -> HttpResponse:
             qs = qs.filter(month=domain.first_of_month(form.cleaned_data["month"]))
         if form.cleaned_data["contract"]:
             qs = qs.filter(contract_id=form.cleaned_data["contract"])
+        if form.cleaned_data["overdue"]:
+            qs = figures.receivables(qs).filter(due_on__lt=timezone.localdate())
     rows = page(
         request,
         qs.select_related("contract__hospital", "contract__project__owner").order_by(
@@ -512,18 +543,19 @@ def receivables(request: HtmxHttpRequest) -> HttpResponse:
         by = "hospital"
     today = timezone.localdate()
     statements = _statements(request)
-    rows = list(figures.ageing(statements, today, by)[:200])
-    overdue = page(
-        request,
+    groups = Paginator(figures.ageing(statements, today, by), LIST_SIZE).get_page(
+        request.GET.get("page")
+    )
+    overdue = list(
         figures.receivables(statements)
         .filter(due_on__lt=today)
         .select_related("contract__hospital", "contract__project__owner")
-        .order_by("due_on", "pk"),
-        LIST_SIZE,
+        .order_by("due_on", "pk")[:OVERDUE_SHOWN]
     )
     ctx = {
         "by": by,
-        "ageing_rows": rows,
+        "page": groups,
+        "ageing_rows": groups.object_list,
         "totals": figures.ageing_totals(statements, today),
         "overdue": overdue,
         "today": today,

@@ -921,5 +921,17 @@ def test_a_meter_read_on_a_phone_refuses_a_lower_value_and_bills_the_month(
     phone.click("form.card button[type=submit]")
     phone.wait_for_url(phone.base + contract.get_absolute_url())
     expect(phone.locator("body")).to_contain_text("本期用量 9,000")
-    assert no_sideways_scroll(phone) == 0
     shot(phone, "placement")
+    statement = contract.statements.order_by("-month").first()
+    for path in [
+        contract.get_absolute_url(),
+        f"/placements/{contract.pk}/installation/",
+        "/placements/",
+        "/placements/statements/",
+        statement.get_absolute_url(),
+        "/placements/receivables/",
+        "/placements/portfolio/",
+        "/",
+    ]:
+        phone.goto(phone.base + path)
+        assert no_sideways_scroll(phone) <= 0, path

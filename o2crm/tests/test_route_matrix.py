@@ -18,7 +18,7 @@ from imports.models import ImportBatch
 from o2crm.models import ExportJob
 from pipeline.models import Competitor, ProjectCompetitor
 from pipeline.tests.factories import ProjectFactory
-from placements.models import Contract, Statement
+from placements.models import Contract, Reading, Statement
 from proposals.tests.factories import make_proposal
 from relations.models import (
     LedgerEntry,
@@ -63,6 +63,7 @@ ROWS = {
     "entry_pk": "ledger_entry",
     "placements": "contract",
     "statement_pk": "statement",
+    "reading_pk": "reading",
 }
 
 
@@ -138,7 +139,8 @@ def placement_of(project) -> dict:
         contract=contract, month=today.replace(day=1), volume_nm3=100, top_up_nm3=0, price=3,
         amount=300,
     )  # fmt: skip
-    return {"contract": contract, "statement": statement}
+    reading = Reading.objects.create(contract=contract, read_on=today, value=100, volume=100)
+    return {"contract": contract, "statement": statement, "reading": reading}
 
 
 def relations_of(project, owner) -> dict:

@@ -13,8 +13,10 @@ from pypdf import PdfReader
 
 from hospitals.tests.factories import HospitalFactory
 from placements import domain, services
+from placements.jobs import term_and_growth
 from placements.models import Contract, Reading, Statement
 from reminders.digest import digest_for
+from reminders.models import Notification
 
 from .factories import accepted_contract, won_project
 
@@ -190,7 +192,9 @@ def test_a_meter_change_and_a_jump(clock, alice, director, operations):
     assert read(date(2026, 7, 25), 100_000, jump_confirmed=True).volume == Decimal(98_000)
 
 
-def test_term_end_opens_a_renewal_and_a_full_plant_an_expansion(clock, alice, director, operations):
+def test_term_end_opens_a_renewal_and_a_full_plant_an_expansion(
+    clock, alice, director, operations, django_capture_on_commit_callbacks
+):
     clock("2026-09-10 09:00")
     contract = accepted_contract(
         HospitalFactory(owner=alice), director, operations,
@@ -219,8 +223,10 @@ def test_term_end_opens_a_renewal_and_a_full_plant_an_expansion(clock, alice, di
     assert services.open_renewals(date(2026, 9, 10)) == 0
     ending = date(2027, 8, 31)
     Contract.objects.filter(pk=contract.pk).update(term_end=ending)
-    assert services.open_renewals(date(2026, 9, 10)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert term_and_growth.call(period="2026-09-11T05:40:00+08:00") == 1  # the nightly job
     contract.refresh_from_db()
+    assert Notification.objects.filter(recipient=alice, kind="placement_renewal").exists()
     assert contract.renewal_project.source == "renewal"
     assert contract.renewal_project.owner == alice
 
@@ -247,3 +253,109 @@ def test_ageing_buckets():
         domain.ageing_bucket(date(2026, 6, 10) - __import__("datetime").timedelta(days=d), today)
         for d in (0, 30, 31, 60, 61, 90, 91, 400)
     ] == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_an_amendment_prices_the_months_from_its_date(clock, as_user, alice, director, operations):
+    clock("2026-09-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    client = as_user(alice)
+    empty = client.post(
+        f"/placements/{contract.pk}/amend/", {"effective_on": "2026-05-01", "note": "调价"}
+    )
+    assert empty.status_code == 400 and "请填写新单价或新的合作期止" in empty.content.decode()
+    ok = client.post(
+        f"/placements/{contract.pk}/amend/",
+        {
+            "effective_on": "2026-05-01",
+            "price": "4.50",
+            "term_end": "2037-01-04",
+            "note": "院方要求降价，延长一年",
+        },
+    )
+    assert ok.status_code == 302
+    contract.refresh_from_db()
+    assert contract.term_end == date(2037, 1, 4)
+    for day, value in ((date(2026, 4, 25), 10_000), (date(2026, 5, 25), 20_000)):
+        services.record_reading(
+            reading=Reading(contract=contract, read_on=day, value=Decimal(value)), by=operations
+        )
+    april, may = contract.statements.order_by("month")
+    assert (april.price, may.price) == (Decimal("5.00"), Decimal("4.50"))
+
+
+def test_two_people_confirming_the_same_statement(clock, as_user, alice, director, operations):
+    clock("2026-06-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    services.record_reading(
+        reading=Reading(contract=contract, read_on=date(2026, 3, 25), value=Decimal(10_000)),
+        by=operations,
+    )
+    statement = contract.statements.get()
+    ops = as_user(operations)
+    url = f"/placements/statements/{statement.pk}/costs/"
+    first = ops.post(url, {"energy_cost": "8000", "om_cost": "2500", "version": statement.version})
+    assert first.status_code == 302
+    stale = ops.post(url, {"energy_cost": "1", "om_cost": "1", "version": statement.version})
+    assert stale.status_code == 409
+    statement.refresh_from_db()
+    assert (statement.energy_cost, statement.om_cost) == (Decimal("8000.00"), Decimal("2500.00"))
+
+
+def test_a_manager_cannot_confirm_or_invoice(clock, as_user, alice, director, operations):
+    clock("2026-06-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    services.record_reading(
+        reading=Reading(contract=contract, read_on=date(2026, 3, 25), value=Decimal(10_000)),
+        by=operations,
+    )
+    statement = contract.statements.get()
+    client = as_user(alice)
+    assert (
+        client.post(
+            f"/placements/statements/{statement.pk}/confirm/", {"confirmed_on": "2026-04-01"}
+        ).status_code
+        == 403
+    )
+    assert client.get(f"/placements/{contract.pk}/readings/new/").status_code == 403
+    assert client.get(f"/placements/statements/{statement.pk}/").status_code == 200
+
+
+def test_the_scan_and_the_meter_photo_are_read_by_those_who_see_the_contract(
+    clock, as_user, alice, carol, director, operations, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    clock("2026-06-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    manager, ops = as_user(alice), as_user(operations)
+    page = manager.get(f"/placements/{contract.pk}/edit/")
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None and k != "scan"}
+    data["scan"] = SimpleUploadedFile("合同.pdf", b"%PDF-1.4 signed", "application/pdf")
+    assert manager.post(f"/placements/{contract.pk}/edit/", data).status_code == 302
+    photo = SimpleUploadedFile("meter.jpg", b"\xff\xd8\xff meter", "image/jpeg")
+    response = ops.post(
+        f"/placements/{contract.pk}/readings/new/",
+        {"read_on": "2026-03-25", "value": "9000", "photo": photo},
+    )
+    assert response.status_code == 302
+    reading = contract.readings.get()
+    scan = manager.get(f"/placements/{contract.pk}/scan/")
+    assert b"".join(scan.streaming_content) == b"%PDF-1.4 signed"
+    shot = manager.get(f"/placements/{contract.pk}/readings/{reading.pk}/photo/")
+    assert b"".join(shot.streaming_content) == b"\xff\xd8\xff meter"
+    other = as_user(carol)
+    assert other.get(f"/placements/{contract.pk}/scan/").status_code == 404
+    assert other.get(f"/placements/{contract.pk}/readings/{reading.pk}/photo/").status_code == 404
