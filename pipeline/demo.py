@@ -60,6 +60,7 @@ PROJECTS = [
     ("诸暨市人民医院", "contract", "won", "A", 40, 40, "promotion", "mid"),
     ("乐清市人民医院", "contract", "won", "A", 35, 35, "relationship", "top"),
     ("义乌市中心医院", "contract", "won", "A", 30, 30, "relationship", "top"),
+    ("瑞安市人民医院", "contract", "won", "A", 45, 45, "promotion", "top"),
     ("海宁市人民医院", "proposal", "lost", "A", 30, 30, "promotion", "mid"),
     ("慈溪市人民医院", "visit", "lost", "B", 60, 60, "cold_visit", "mid"),
     ("衢州市人民医院", "qualify", "abandoned", "B", 90, 90, "cold_visit", "mid"),

@@ -2,7 +2,9 @@
 months or years ago, installed and accepted, read every month since, their statements
 confirmed, invoiced and paid as a real finance desk leaves them — one healthy, one paying
 late, one below its proposal's volume, one near its plant's cap, one near its term end.
-Idempotent: nothing is added once any contract exists."""
+长兴县人民医院, won weeks ago, has its accepted proposal and waits for its contract to be
+recorded (the project page's 登记合同). Idempotent: nothing is added once any contract
+exists."""
 
 from __future__ import annotations
 
@@ -23,12 +25,13 @@ from .models import Contract, Payment, Plant, Reading
 
 # hospital, months since signing, term years, annual m³, price, actual/plan, scenario
 PLACEMENTS = [
-    ("长兴县人民医院", 28, 10, 420_000, 3.2, 1.03, "healthy"),
+    ("瑞安市人民医院", 28, 10, 420_000, 3.2, 1.03, "healthy"),
     ("东阳市人民医院", 16, 10, 380_000, 3.3, 0.98, "late"),
     ("诸暨市人民医院", 22, 10, 520_000, 3.1, 0.68, "below"),
     ("乐清市人民医院", 34, 8, 300_000, 3.4, 1.0, "cap"),
     ("义乌市中心医院", 113, 10, 600_000, 3.0, 1.06, "ending"),
 ]
+READY_TO_SIGN = "长兴县人民医院"  # won, proposal accepted, contract not yet recorded
 MINIMUMS = {"healthy": 25_000, "late": 24_000, "below": 38_000, "cap": 0, "ending": 40_000}
 
 
@@ -78,6 +81,13 @@ def load() -> int:
             finance,
         )
         created += 1
+    ready = (
+        Project.objects.filter(hospital__name=READY_TO_SIGN, status=Status.WON)
+        .select_related("owner")
+        .first()
+    )
+    if ready is not None and services.accepted_proposal(ready) is None:
+        _proposal(ready, 450_000, 3.2, 10, director)
     services.open_renewals(today)
     services.suggest_expansions(today)
     return created
