@@ -243,6 +243,26 @@ def record_reading(*, reading: Reading, by: User | None) -> Reading:
     return reading
 
 
+@transaction.atomic
+def remove_reading(*, reading: Reading, by: User) -> None:
+    """Take back a misread: the newest reading only, while its month's statement is pending;
+    the month is billed again from the readings left (no statement when none are)."""
+    contract = Contract.objects.select_for_update().get(pk=reading.contract_id)
+    newest = contract.readings.order_by("-read_on").values_list("pk", flat=True).first()
+    if newest != reading.pk:
+        raise ValidationError({"read_on": _("只能撤销最近一次读数。")})
+    month = domain.first_of_month(reading.read_on)
+    if contract.statements.filter(month=month).exclude(status=StatementStatus.PENDING).exists():
+        raise ValidationError({"read_on": _("该月对账单已确认，不能撤销读数。")})
+    reading.delete()
+    if contract.readings.filter(read_on__gte=month).exists():
+        last = contract.readings.order_by("-read_on").values_list("read_on", flat=True).first()
+        _bill_month(contract, month, last or month)
+    else:
+        contract.statements.filter(month=month).delete()
+    refresh_totals(contract)
+
+
 def _bill_month(contract: Contract, month: date, day: date) -> Statement:
     """The month's statement from its readings (kept pending until the hospital confirms)."""
     volume = contract.readings.filter(

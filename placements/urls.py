@@ -27,4 +27,6 @@ urlpatterns = [
     ),
     path("statements/<int:statement_pk>/payments/", views.statement_pay, name="statement-pay"),
     path("statements/<int:statement_pk>/<str:fmt>/", views.statement_file, name="statement-file"),
+    # last: it deletes the reading (and may delete the statement) the routes above name
+    path("<int:pk>/readings/<int:reading_pk>/remove/", views.reading_remove, name="reading-remove"),
 ]

@@ -380,6 +380,22 @@ def reading_photo(request: HtmxHttpRequest, pk: int, reading_pk: int) -> HttpRes
     return _file(request, reading.photo, contract.get_absolute_url())
 
 
+@require_POST
+@login_required
+def reading_remove(request: HtmxHttpRequest, pk: int, reading_pk: int) -> HttpResponse:
+    """撤销 the newest reading (a misread), while its month is not yet confirmed."""
+    contract = _contract(request, pk)
+    reading = get_object_or_404(contract.readings, pk=reading_pk)
+    _need(request, "placements.operate_contract")
+    try:
+        services.remove_reading(reading=reading, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已撤销 %(day)s 的读数。") % {"day": reading.read_on})
+    return redirect(contract)
+
+
 def _file(request: HtmxHttpRequest, field, back: str) -> HttpResponse:
     if not field:
         messages.info(request, _("没有上传文件。"))

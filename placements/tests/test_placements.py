@@ -359,3 +359,36 @@ def test_the_scan_and_the_meter_photo_are_read_by_those_who_see_the_contract(
     other = as_user(carol)
     assert other.get(f"/placements/{contract.pk}/scan/").status_code == 404
     assert other.get(f"/placements/{contract.pk}/readings/{reading.pk}/photo/").status_code == 404
+
+
+def test_a_misread_is_taken_back_while_its_month_is_open(
+    clock, as_user, alice, director, operations
+):
+    clock("2026-06-10 09:00")
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2026, 1, 5), accepted=date(2026, 2, 20),
+    )  # fmt: skip
+    march = services.record_reading(
+        reading=Reading(contract=contract, read_on=date(2026, 3, 25), value=Decimal(10_000)),
+        by=operations,
+    )
+    april = services.record_reading(
+        reading=Reading(contract=contract, read_on=date(2026, 4, 25), value=Decimal(90_000),
+                        jump_confirmed=True),
+        by=operations,
+    )  # fmt: skip
+    ops = as_user(operations)
+    assert (
+        as_user(alice).post(f"/placements/{contract.pk}/readings/{april.pk}/remove/").status_code
+        == 403
+    )
+    ops.post(f"/placements/{contract.pk}/readings/{march.pk}/remove/")
+    assert contract.readings.count() == 2  # only the newest can go
+    assert ops.post(f"/placements/{contract.pk}/readings/{april.pk}/remove/").status_code == 302
+    assert list(contract.statements.values_list("month", flat=True)) == [date(2026, 3, 1)]
+    contract.refresh_from_db()
+    assert contract.months_billed == 1 and contract.volume_to_date == Decimal(10_000)
+    services.confirm(statement=contract.statements.get(), on=date(2026, 4, 2), by=operations)
+    ops.post(f"/placements/{contract.pk}/readings/{march.pk}/remove/")
+    assert contract.readings.filter(pk=march.pk).exists()  # its month is confirmed
