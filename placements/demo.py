@@ -144,7 +144,7 @@ def _placement(
         day = month.replace(day=25)
         if day > today:
             break
-        planned = billed[min(i // 12, len(billed) - 1)] / 12
+        planned = domain.planned_month(billed, i)
         season = 1 + 0.08 * (1 if month.month in (1, 2, 12) else -1 if month.month in (7, 8) else 0)
         used = planned * factor * season * rng.uniform(0.96, 1.04)
         if scenario == "cap":

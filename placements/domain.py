@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -159,15 +158,6 @@ def due_on(invoiced_on: date, payment_days: int) -> date:
     return invoiced_on + timedelta(days=payment_days)
 
 
-def ageing_bucket(invoiced_on: date, today: date) -> int:
-    """The bucket (0–3 of AGEING_BUCKETS) of a receivable invoiced on `invoiced_on`."""
-    age = (today - invoiced_on).days
-    for i, (low, high) in enumerate(AGEING_BUCKETS):
-        if high is None or age <= high:
-            return i if age >= low else 0
-    return len(AGEING_BUCKETS) - 1
-
-
 def monthly_cap(installed_nm3h: float, units: int) -> float:
     """The plant's production cap in a month: every unit but the standby one (N+1)."""
     duty = installed_nm3h * (units - 1) / units if units > 1 else installed_nm3h
@@ -183,6 +173,13 @@ def near_cap(volumes: list[float], cap: float) -> bool:
 
 
 # Actual against the proposal ------------------------------------------------------------------
+
+
+def planned_month(billed: list[float], i: int) -> float:
+    """The proposal's volume for month `i` from acceptance: its year's volume over twelve
+    (nothing past the term)."""
+    year = i // 12
+    return billed[year] / 12 if year < len(billed) else 0.0
 
 
 @dataclass(frozen=True)
@@ -243,7 +240,7 @@ def compare(
     for i in range(min(count, term * 12)):
         month = add_months(start, i)
         year = i // 12
-        pv = billed[year] / 12
+        pv = planned_month(billed, i)
         pr = pv * prices[year]
         pc = pv * per_nm3 + om_month
         a = by_month.get(month)
@@ -280,7 +277,7 @@ def compare(
             m = months[i]
             projected[1 + year] += (m.revenue or 0) - (m.cost or 0)
             continue
-        pv = billed[year] / 12 * trend
+        pv = planned_month(billed, i) * trend
         charged = max(pv, minimum_monthly)
         projected[1 + year] += charged * prices[year] - pv * per_nm3 - om_month
     projected[-1] += residual
@@ -299,7 +296,3 @@ def compare(
         cash_to_date=sum(years_to_date),
         projected_years=projected,
     )
-
-
-def finite(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) or math.isinf(value) else value

@@ -25,7 +25,7 @@ from pipeline.models import Status
 from proposals.models import EconomicsSettings, Proposal, State
 
 from . import domain
-from .models import OPEN_RECEIVABLE, Contract, ContractStatus, Statement
+from .models import OPEN_RECEIVABLE, Contract, Statement
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -195,7 +195,3 @@ def open_proposals(user) -> QuerySet[Proposal]:
         .select_related("project__hospital")
         .order_by("-created_at", "-pk")
     )
-
-
-def billing(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
-    return contracts.filter(status=ContractStatus.BILLING)

@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from o2crm.records import VersionedForm
 
-from .models import Amendment, Contract, Milestone, Payment, Plant, Reading, StatementStatus
+from .models import (
+    Amendment,
+    Contract,
+    ContractStatus,
+    Milestone,
+    Payment,
+    Plant,
+    Reading,
+    StatementStatus,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER = {"inputmode": "decimal"}
@@ -121,8 +130,6 @@ class ContractFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("有逾期回款"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from .models import ContractStatus
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("全部")), *ContractStatus.choices]
 

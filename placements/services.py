@@ -285,12 +285,7 @@ def _bill_month(contract: Contract, month: date, day: date) -> Statement:
 def planned_volume(contract: Contract, months: int) -> float:
     """The proposal's volume over the first `months` months from acceptance."""
     billed = contract.proposal.results.get("billed") or []
-    total = 0.0
-    for i in range(months):
-        year = i // 12
-        if year < len(billed):
-            total += billed[year] / 12
-    return total
+    return sum(domain.planned_month(billed, i) for i in range(months))
 
 
 def refresh_totals(contract: Contract) -> None:

@@ -3,6 +3,8 @@ collections, the ageing of receivables, and the portfolio against the proposals.
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -154,11 +156,11 @@ def contract_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             [
                 proposal_charts.Series(
                     _("测算累计现金流"),
-                    _cumulative(contract.proposal.results["cash_flows"]),
+                    contract.proposal.results["cumulative"],
                     "#f59e0b",
                 ),
                 proposal_charts.Series(
-                    _("按实际预测"), _cumulative(compared.projected_years), "#0e7490"
+                    _("按实际预测"), list(accumulate(compared.projected_years)), "#0e7490"
                 ),
             ],
             title=_("累计现金流（万元）"),
@@ -190,14 +192,6 @@ def _percentages(compared: domain.Comparison | None) -> dict:
         and compared.irr_proposal is not None
         and compared.irr_projected < compared.irr_proposal,
     }
-
-
-def _cumulative(flows: list[float]) -> list[float]:
-    out, total = [], 0.0
-    for f in flows:
-        total += f
-        out.append(total)
-    return out
 
 
 @require_http_methods(["GET", "POST"])

@@ -247,12 +247,29 @@ def test_price_in_force_follows_amendments_and_yearly_change():
     assert domain.whole_years(date(2028, 2, 29), date(2029, 3, 1)) == 1
 
 
-def test_ageing_buckets():
+def test_receivables_fall_in_their_ageing_bucket_by_days_since_the_invoice(
+    clock, alice, director, operations
+):
+    """0–30, 31–60, 61–90, >90 days: each boundary on its side, in the SQL the pages use."""
+    from datetime import timedelta
+
+    from placements import figures
+
+    clock("2026-06-10 09:00")
     today = date(2026, 6, 10)
-    assert [
-        domain.ageing_bucket(date(2026, 6, 10) - __import__("datetime").timedelta(days=d), today)
-        for d in (0, 30, 31, 60, 61, 90, 91, 400)
-    ] == [0, 0, 1, 1, 2, 2, 3, 3]
+    contract = accepted_contract(
+        HospitalFactory(owner=alice), director, operations,
+        signed=date(2024, 1, 5), accepted=date(2024, 2, 20),
+    )  # fmt: skip
+    for i, days in enumerate((0, 30, 31, 60, 61, 90, 91, 400)):
+        Statement.objects.create(
+            contract=contract, month=date(2025, 1 + i, 1), volume_nm3=1, top_up_nm3=0, price=1,
+            amount=10**i, status="invoiced", invoiced_on=today - timedelta(days=days),
+            due_on=today - timedelta(days=days) + timedelta(days=30),
+        )  # fmt: skip
+    totals = figures.ageing_totals(Statement.objects.all(), today)
+    assert [totals[f"b{i}"] for i in range(4)] == [11, 1100, 110000, 11000000]
+    assert totals["overdue"] == 11111100  # due before today: invoiced over 30 days ago
 
 
 def test_an_amendment_prices_the_months_from_its_date(clock, as_user, alice, director, operations):

@@ -796,7 +796,7 @@ class Command(BaseCommand):
         late = rng.random() < 0.05
         n, volume, revenue, owed, planned_total = 0, Decimal(0), Decimal(0), Decimal(0), 0.0
         while month.replace(day=25) <= today:
-            planned = billed[min(n // 12, len(billed) - 1)] / 12
+            planned = placing.planned_month(billed, n)
             used = Decimal(str(round(planned * factor * rng.uniform(0.9, 1.1), 1)))
             value += used
             readings.append(
