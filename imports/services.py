@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import User
+from o2crm import summaries
 from o2crm.records import EditConflict, save_record
 from reminders.models import Kind
 from reminders.notify import notify
@@ -212,6 +213,7 @@ def _write(engine: Any, rows: list[Row], by: User, reason: str, written: dict[st
             )
         else:
             model.objects.bulk_create(records, batch_size=CHUNK)
+        summaries.saved(model, records)
         if hasattr(engine, "created"):
             engine.created(pending, by)
         written["created"].extend([r.record.pk, getattr(r.record, "version", 1)] for r in pending)
@@ -243,6 +245,9 @@ def _write(engine: Any, rows: list[Row], by: User, reason: str, written: dict[st
             [r.record for r in updates], model, fields, batch_size=CHUNK, default_user=by,
             default_change_reason=reason,
         )  # fmt: skip
+        # the owners the rows counted for before (an import may move a hospital or project)
+        before = {r.changed["owner_id"] for r in updates if "owner_id" in r.changed}
+        summaries.saved(model, [r.record for r in updates], owners=before)
         if hasattr(engine, "updated"):
             engine.updated(updates, by)
 

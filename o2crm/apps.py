@@ -7,4 +7,13 @@ class O2crmConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
-        from . import exports  # noqa: F401  (registers the floor's scheduled job)
+        from django.db.models.signals import post_migrate
+
+        from . import (
+            exports,  # noqa: F401  (registers the floor's scheduled job)
+            summaries,
+        )
+
+        post_migrate.connect(
+            summaries.build_missing, sender=self, dispatch_uid="summaries-build-missing"
+        )

@@ -82,3 +82,46 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+NO_DAY = "0001-01-01"  # Tally.day of a summary without a day (NULL would break the unique key)
+
+
+class Tally(models.Model):
+    """One cell of a summary (o2crm/summaries.py, decision 0029): a report's count and sums for
+    one owner, team or the whole company, one province, one day and one key. Level 0 rows are
+    recomputed from the source rows for the owners a write touched; levels 1 (a team) and 2
+    (everyone) move by the difference, so a national page reads a few hundred rows, not the
+    nation. `owner` and `team` are plain ids (0: none, e.g. a hospital in the 公海)."""
+
+    OWNER, TEAM, EVERYONE = 0, 1, 2
+
+    topic = models.CharField(max_length=40)
+    level = models.PositiveSmallIntegerField()
+    owner = models.IntegerField(default=0)
+    team = models.IntegerField(default=0)
+    province = models.CharField(max_length=20, default="")
+    day = models.DateField(default=NO_DAY)
+    key = models.CharField(max_length=40, default="")
+    n = models.BigIntegerField(default=0)
+    a = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    b = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    c = models.DecimalField(max_digits=22, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("汇总")
+        verbose_name_plural = _("汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "level", "owner", "team", "province", "day", "key"],
+                name="tally_cell",
+            )
+        ]
+        indexes = [
+            # a team's or an owner's rows of a topic (the cell key leads with the level)
+            models.Index(fields=["topic", "level", "team", "day"], name="tally_team"),
+            models.Index(fields=["topic", "level", "day"], name="tally_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.level} {self.owner}/{self.team} {self.province} {self.day}"

@@ -23,6 +23,7 @@ from simple_history.utils import bulk_update_with_history
 
 from accounts.models import User
 from hospitals.models import Hospital
+from o2crm import summaries
 from o2crm.jobs import period_of, scheduled
 from pipeline.models import Project
 from reminders.models import Kind
@@ -106,6 +107,7 @@ def return_idle(today: date) -> dict[str, int]:
             rows, Hospital, ["owner", "version"], batch_size=500,
             default_change_reason=_("%(days)s 天未联络，退回公海") % {"days": days},
         )  # fmt: skip
+        summaries.changed(Hospital, {owner, None})
         returned += len(rows)
         notify(
             recipient=owners[owner], kind=Kind.POOL_RETURNED, key=f"pool-returned:{today}",

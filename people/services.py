@@ -23,6 +23,7 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import ROLES_ABOVE_ALL, Role, Team, User
 from accounts.services import assign_role, revoke_tokens
 from hospitals.models import Hospital
+from o2crm import summaries
 from pipeline.models import Project, Status
 from proposals.models import Proposal, State
 from reminders.models import Kind
@@ -133,6 +134,8 @@ def hand_over(
         projects, Project, ["owner", "version", "handed_over_at"], batch_size=500,
         default_user=by, default_change_reason=why,
     )  # fmt: skip
+    summaries.changed(Hospital, {from_user.pk, to_user.pk})
+    summaries.changed(Project, {from_user.pk, to_user.pk})
     visits = list(moving["visits"].select_for_update().order_by("pk"))
     for v in visits:
         v.owner, v.version = to_user, v.version + 1

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hospitals.models import Hospital
+from o2crm import summaries
 
 from . import services
 from .models import (
@@ -208,6 +209,7 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
         if status == "won":
             changes["planned_purchase_date"] = closed_on + timedelta(days=rng.randint(-12, 12))
         Project.objects.filter(pk=project.pk).update(**changes)
+        summaries.changed(Project, {project.owner_id})
     return project
 
 

@@ -7,4 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("报表")
 
     def ready(self) -> None:
-        from . import exports  # noqa: F401  (registers this app's background exports)
+        from . import (  # noqa: F401  (register their summaries)
+            dashboard,
+            exports,  # noqa: F401  (registers this app's background exports)
+            forecast,
+            funnel,
+        )

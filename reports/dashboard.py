@@ -7,30 +7,64 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User, people_named
+from accounts.models import Role, Team, User
 from hospitals.models import Contact, Hospital, HospitalStatus
+from o2crm import summaries
 from o2crm.dates import week_start
 from pipeline.domain import add_months, weighted
-from pipeline.models import PipelineSettings, Project, planned_month, value_times_probability
+from pipeline.models import PipelineSettings, Project, Stage
 from proposals.models import Proposal, State
 from visits.models import Task, Visit
 
 from . import funnel, weekly
 from .charts import funnel_svg
+from .forecast import forecast_cells
 from .models import WeeklySummary, iso_week
 from .scope import Scope, months_between
 
 RECENT = 8
 
 
+def hospital_owner(hospital: Hospital) -> list[int | None]:
+    return [hospital.owner_id]
+
+
+def contact_owner(contact: Contact) -> list[int | None]:
+    return list(Hospital.objects.filter(pk=contact.hospital_id).values_list("owner_id", flat=True))
+
+
+# Hospitals by owner, province and status (the 公海's under owner 0), and contacts by their
+# hospital's owner and province: the 工作台's counts.
+HOSPITALS = summaries.register(
+    summaries.Summary(
+        topic="hospitals",
+        rows=lambda: Hospital.objects.all(),
+        province="province",
+        key="status",
+        measures={"n": Count("*")},
+        sources={Hospital: hospital_owner},
+    )
+)
+CONTACTS = summaries.register(
+    summaries.Summary(
+        topic="contacts",
+        rows=lambda: Contact.objects.all(),
+        owner="hospital__owner_id",
+        province="hospital__province",
+        measures={"n": Count("*")},
+        sources={Contact: contact_owner, Hospital: hospital_owner},
+    )
+)
+
+
 def home(user: User, today: date) -> dict:
     """The 工作台's context for `user` on `today`."""
     hospitals = Hospital.objects.visible_to(user)
     by_status = dict(
-        hospitals.order_by().values("status").annotate(n=Count("*")).values_list("status", "n")
+        summaries.totals(summaries.cells(HOSPITALS.topic, user), "key").values_list("key", "n")
     )
     # New and relocating hospitals need central oxygen explicitly (process step 1.1).
     explicit_need = list(
@@ -58,7 +92,7 @@ def home(user: User, today: date) -> dict:
         "status_counts": [
             (value, label, by_status.get(value, 0)) for value, label in HospitalStatus.choices
         ],
-        "n_contacts": Contact.objects.visible_to(user).count(),
+        "n_contacts": summaries.total(summaries.cells(CONTACTS.topic, user))["n"],
         "explicit_need": explicit_need,
         "recent": recent_rows,
         # the director's queue: proposals waiting for a decision
@@ -68,7 +102,7 @@ def home(user: User, today: date) -> dict:
         if user.has_perm("proposals.approve_proposal")
         else 0,
         "today": today,
-        **_dashboard(user, today, by_owner),
+        **_dashboard(user, today),
     }
     return ctx
 
@@ -77,10 +111,10 @@ DUE_KEYS = ("open", "overdue", "business_late", "relationship_late")
 
 
 def _open_by_owner(user, settings, today) -> list[dict]:
-    """Per owner of the visible open projects: how many, their value and weighted value, how
-    many are behind on contact (either kind, and each kind). One grouped query for the
-    工作台's counts and its team totals, answered from the covering index project_open_pipeline
-    (counted on status, not the id, which is not in the index)."""
+    """Per owner of the visible open projects: how many, and how many are behind on contact
+    (either kind, and each kind) today. One grouped query answered from the covering index
+    project_open_pipeline (counted on status, not the id, which is not in the index). Lateness
+    depends on today and each project's class, so it is read live, not from a summary."""
     late_b, late_r = Q(business_due_on__lt=today), Q(relationship_due_on__lt=today)
     return list(
         Project.objects.visible_to(user)
@@ -90,8 +124,6 @@ def _open_by_owner(user, settings, today) -> list[dict]:
         .values("owner")
         .annotate(
             open=Count("status"),
-            value=Sum("contract_value"),
-            weighted=value_times_probability(),
             overdue=Count("status", filter=late_b | late_r),
             business_late=Count("status", filter=late_b),
             relationship_late=Count("status", filter=late_r),
@@ -107,7 +139,7 @@ DASHBOARD_MONTHS = 6
 TEAMS_SHOWN = 8
 
 
-def _dashboard(user, today, by_owner: list[dict]) -> dict:
+def _dashboard(user, today) -> dict:
     """The role's own part of 工作台: a manager's day and week; for those who oversee others,
     their teams' funnels, the forecast and whose weekly summary is missing. A fixed number of
     queries for every role, whatever the number of rows."""
@@ -143,7 +175,7 @@ def _dashboard(user, today, by_owner: list[dict]) -> dict:
         ctx["last_week"] = {"week": overview["week"], **overview["total"]}
         ctx["funnel_chart"] = chart()
         ctx["forecast_months"] = _forecast_months(user, today)
-        ctx["team_pipeline"] = _team_pipeline(by_owner)
+        ctx["team_pipeline"] = _team_pipeline(user)
     return ctx
 
 
@@ -154,18 +186,9 @@ def _forecast_months(user, today) -> list[dict]:
     months = months_between(first, add_months(first, DASHBOARD_MONTHS - 1))
     after = add_months(months[-1], 1)
     rows = dict.fromkeys(months)
-    for month, value, value_times, committed in (
-        Project.objects.visible_to(user)
-        .open()
-        .filter(planned_purchase_date__gte=first, planned_purchase_date__lt=after)
-        .annotate(month=planned_month())
-        .order_by()
-        .values_list("month")
-        .annotate(
-            value=Sum("contract_value"),
-            weighted=value_times_probability(),
-            committed=Sum("contract_value", filter=Q(committed=True)),
-        )
+    cells = forecast_cells(user, Scope(start=first, end=after), first, after, by_owner=False)
+    for month, value, committed, value_times in summaries.totals(cells, "day").values_list(
+        "day", "a", "b", "c"
     ):
         rows[month] = (value, weighted(value_times or Decimal(0)), committed)
     return [
@@ -179,14 +202,18 @@ def _forecast_months(user, today) -> list[dict]:
     ]
 
 
-def _team_pipeline(by_owner: list[dict]) -> list[dict]:
-    """Each team's open pipeline: projects, value, weighted; the largest teams first."""
-    people = people_named(row["owner"] for row in by_owner)
-    teams: dict[str, dict] = {}
-    for row in by_owner:
-        team = teams.setdefault(people[row["owner"]].team, {"n": 0, "value": 0, "weighted": 0})
-        team["n"] += row["open"]
-        team["value"] += row["value"] or 0
-        team["weighted"] += weighted(row["weighted"] or Decimal(0))
+def _team_pipeline(user: User) -> list[dict]:
+    """Each team's open pipeline: projects, value, weighted; the largest teams first. From
+    the open-pipeline summary's team cells (value × the stage's probability now)."""
+    probability = dict(Stage.objects.values_list("pk", "probability"))
+    teams: dict[int, dict] = {}
+    for team, stage, n, value in summaries.totals(
+        summaries.cells(funnel.OPEN.topic, user, by_team=True), "team", "key"
+    ).values_list("team", "key", "n", "a"):
+        sums = teams.setdefault(team, {"n": 0, "value": Decimal(0), "weighted": Decimal(0)})
+        sums["n"] += n
+        sums["value"] += value or 0
+        sums["weighted"] += weighted((value or Decimal(0)) * probability.get(int(stage), 0))
+    names = dict(Team.objects.filter(pk__in=list(teams)).values_list("pk", "name"))
     ranked = sorted(teams.items(), key=lambda item: -item[1]["weighted"])[:TEAMS_SHOWN]
-    return [{"team": name, **sums} for name, sums in ranked]
+    return [{"team": names.get(pk, ""), **sums} for pk, sums in ranked]

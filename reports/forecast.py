@@ -19,17 +19,69 @@ from django.db.models.functions import (
 from django.utils import timezone
 
 from accounts.models import User, people_named
-from o2crm.dates import midnight
+from hospitals.models import Hospital
+from o2crm import summaries
 from pipeline.domain import add_months, weighted
 from pipeline.models import (
     ForecastSnapshot,
     ForecastSnapshotRow,
+    Project,
+    Stage,
     Status,
     planned_month,
     value_times_probability,
 )
 
-from .scope import Scope, money, months_between, projects
+from .funnel import owners_of_projects
+from .scope import Scope, money, months_between
+
+
+def every_owner(_stage: Stage) -> list[int]:
+    """A stage reweighted: every owner's weighted forecast moves."""
+    return list(Project.objects.open().order_by().values_list("owner_id", flat=True).distinct())
+
+
+# Open projects by owner, province and month of planned purchase: how many, their value, the
+# committed value and value × probability (exact, % points).
+FORECAST = summaries.register(
+    summaries.Summary(
+        topic="forecast",
+        rows=lambda: Project.objects.open().filter(planned_purchase_date__isnull=False),
+        province="hospital__province",
+        day=planned_month(),
+        measures={
+            "n": Count("*"),
+            "a": Sum("contract_value"),
+            "b": Sum("contract_value", filter=Q(committed=True)),
+            "c": value_times_probability(),
+        },
+        sources={Project: None, Hospital: owners_of_projects, Stage: every_owner},
+    )
+)
+
+# What was won, by owner and month of closing.
+WON = summaries.register(
+    summaries.Summary(
+        topic="won",
+        rows=lambda: Project.objects.filter(status=Status.WON, closed_at__isnull=False),
+        day=Cast(TruncMonth("closed_at"), DateField()),
+        measures={"n": Count("*"), "a": Sum("contract_value")},
+        sources={Project: None},
+    )
+)
+
+
+def forecast_cells(user: User, scope: Scope, start: date, after: date, by_owner: bool = True):
+    """The forecast summary's cells for the scope, months from `start` up to `after`."""
+    return summaries.cells(
+        FORECAST.topic,
+        user,
+        owner=scope.owner,
+        team=scope.team,
+        province=scope.province,
+        by_owner=by_owner,
+    ).filter(day__gte=start, day__lt=after)
+
 
 # 成单预测 ---------------------------------------------------------------------------------------
 
@@ -55,26 +107,14 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             "accuracy": accuracy(user, scope),
         }
     after = add_months(months[-1], 1)
-    rows = (
-        projects(user, scope)
-        .open()
-        .filter(planned_purchase_date__gte=months[0], planned_purchase_date__lt=after)
-        .annotate(month=planned_month())
-        .order_by()
-        .values_list("owner", "month")  # group on two small columns; names come after
-        .annotate(
-            n=Count("*"),
-            value=Sum("contract_value"),
-            # value × probability summed in SQL, exactly; the division by 100 below
-            weighted=value_times_probability(),
-            committed=Sum("contract_value", filter=Q(committed=True)),
-        )
-    )
+    rows = summaries.totals(
+        forecast_cells(user, scope, months[0], after), "owner", "day"
+    ).values_list("owner", "day", "n", "a", "b", "c")
     index = {m: i for i, m in enumerate(months)}
     zero = Decimal(0)
     # owner → per month [count, value, value × probability (% points), committed]
     sums: dict[int, list[list]] = {}
-    for owner, month, n, value, value_times, committed in rows:
+    for owner, month, n, value, committed, value_times in rows:
         cells = sums.get(owner)
         if cells is None:
             cells = sums[owner] = [[0, zero, zero, zero] for _ in months]
@@ -183,21 +223,13 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
             "owner", "month", "weighted", "committed"
         ):
             forecast[owner, m] = (weighted, committed)
-    won_rows = (
-        projects(
-            user,
-            scope.__class__(start=months[0], end=this_month, owner=scope.owner, team=scope.team),
-        )
-        .filter(
-            status=Status.WON,
-            closed_at__gte=midnight(months[0]),
-            closed_at__lt=midnight(this_month),
-        )
-        .annotate(month=Cast(TruncMonth("closed_at"), DateField()))
-        .order_by()
-        .values_list("owner", "month")
-        .annotate(value=Sum("contract_value"))
-    )
+    won_rows = summaries.totals(
+        summaries.cells(WON.topic, user, owner=scope.owner, team=scope.team, by_owner=True).filter(
+            day__gte=months[0], day__lt=this_month
+        ),
+        "owner",
+        "day",
+    ).values_list("owner", "day", "a")
     won: dict[tuple[int, date], Decimal] = {
         (owner, m): value or zero for owner, m, value in won_rows
     }

@@ -6,6 +6,8 @@ from django.test import Client
 
 from accounts.models import Team, User
 from hospitals.models import ClosenessChange, Contact, Hospital
+from o2crm import summaries
+from o2crm.models import Tally
 from pipeline import contact_clocks
 from pipeline.models import FollowUp, ForecastSnapshot, PipelineSettings, Project, StageChange
 from placements.models import Contract, Payment, Reading, Statement
@@ -19,6 +21,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_generator_fills_every_table_in_proportion(capsys):
     call_command("generate_scale", "--hospitals", "80", "--seed", "3")
+    assert summaries.check() == []  # the generator's bulk rows, summarised once at the end
+    assert Tally.objects.filter(topic="forecast", level=Tally.EVERYONE).exists()
     assert Hospital.objects.count() == 80
     assert Contact.objects.count() >= 160
     assert Project.objects.count() == 100

@@ -1,0 +1,185 @@
+"""The summaries behind the national pages equal the rows they summarise (decision 0029):
+after random sequences of the writes that touch them, for every role that reads them, and
+through `manage.py check_summaries`."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from accounts.models import Team
+from hospitals.models import Contact, Hospital
+from hospitals.tests.factories import ContactFactory, HospitalFactory
+from o2crm import summaries
+from o2crm.models import Tally
+from o2crm.records import save_record
+from people import services as people
+from pipeline import services
+from pipeline.models import Project, Stage, Status
+from pipeline.tests.factories import ProjectFactory, evaluate, follow_up
+from reports import funnel
+from reports.scope import Scope
+
+pytestmark = pytest.mark.django_db
+
+PROVINCES = ["浙江省", "江苏省", "福建省"]
+
+
+def _step(rng: random.Random, people_: list, hospitals: list, stages: list) -> str:
+    """One random write of the kinds that move the summaries; returns what it did."""
+    projects = list(Project.objects.order_by("pk"))
+    what = rng.choice(
+        ["new", "new", "stage", "stage", "close", "reopen", "edit", "late follow-up", "class",
+         "handover", "delete project", "hospital", "contact", "delete hospital", "team"]
+    )  # fmt: skip
+    if what == "new" or not projects:
+        hospital = rng.choice(hospitals)
+        hospital.refresh_from_db()
+        if hospital.owner is None:
+            return "skip"
+        ProjectFactory(
+            hospital=hospital,
+            contract_value=rng.choice([0, 500_000, 1_200_000, 3_000_000]),
+            planned_purchase_date=timezone.localdate() + timedelta(days=rng.randint(-90, 400)),
+            committed=rng.random() < 0.3,
+        )
+        return "new"
+    project = rng.choice(projects)
+    if what == "stage" and project.is_open:
+        target = rng.choice(stages)
+        if not project.evaluations.exists():
+            evaluate(project)
+        project.refresh_from_db()
+        services.move_stage(project=project, stage=target, by=project.owner)  # back or forth
+    elif what == "close" and project.is_open:
+        status = rng.choice([Status.WON, Status.LOST])
+        services.close_project(project=project, status=status, reason="价格", by=project.owner)
+    elif what == "reopen" and not project.is_open:
+        services.reopen_project(project=project, by=project.owner)
+    elif what == "edit":
+        project.contract_value = Decimal(rng.randint(1, 40) * 100_000)
+        project.planned_purchase_date = timezone.localdate() + timedelta(days=rng.randint(-60, 500))
+        project.committed = not project.committed
+        services.save_project(project=project, by=project.owner)
+    elif what == "late follow-up":
+        follow_up(
+            project, days_ago=rng.randint(1, 60), kind=rng.choice(["business", "relationship"])
+        )
+    elif what == "class":
+        project.class_override = rng.choice(["", "A", "B"])
+        services.save_project(project=project, by=project.owner)
+    elif what == "handover":
+        giver = project.owner
+        heir = rng.choice([p for p in people_ if p.pk != giver.pk])
+        mine = Hospital.objects.filter(owner=giver)
+        if not mine.exists():
+            return "skip"
+        people.hand_over(
+            from_user=giver, to_user=heir, hospitals=mine, by=people_[0], everything=True
+        )
+    elif what == "delete project":
+        project.delete()
+    elif what == "hospital":
+        hospital = rng.choice(hospitals)
+        hospital.refresh_from_db()
+        hospital.province = rng.choice(PROVINCES)
+        hospital.status = rng.choice(["operating", "new", "relocating"])
+        save_record(record=hospital, by=people_[0])
+    elif what == "contact":
+        hospital = rng.choice(hospitals)
+        if rng.random() < 0.5 or not Contact.objects.exists():
+            ContactFactory(hospital=hospital)
+        else:
+            Contact.objects.order_by("?").first().delete()
+    elif what == "delete hospital" and len(hospitals) > 4:
+        free = [h for h in hospitals if not Project.objects.filter(hospital=h).exists()]
+        if not free:
+            return "skip"
+        gone = rng.choice(free)  # its contacts go with it
+        hospitals.remove(gone)
+        gone.delete()
+    elif what == "team":
+        person = rng.choice(people_)
+        person.refresh_from_db()
+        person.team = rng.choice(list(Team.objects.all()))
+        person.save(update_fields=["team"])
+    else:
+        return "skip"
+    return what
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_writes_leave_every_summary_equal_to_its_rows(seed, alice, bob, carol, leader):
+    rng = random.Random(seed)
+    people_ = [alice, bob, carol, leader]
+    hospitals = [
+        HospitalFactory(owner=rng.choice(people_), province=rng.choice(PROVINCES)) for _ in range(8)
+    ]
+    stages = list(Stage.objects.filter(is_active=True))
+    done = []
+    for _ in range(40):
+        done.append(_step(rng, people_, hospitals, stages))
+        assert summaries.check() == [], f"after {done}"
+    assert Tally.objects.filter(level=Tally.EVERYONE).exists()
+    assert {"new", "stage", "handover"} <= set(done)
+
+
+def _live_open(user, scope: Scope) -> dict[int, tuple[int, Decimal]]:
+    rows = (
+        Project.objects.visible_to(user)
+        .open()
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("*"), value=Sum("contract_value"))
+    )
+    if scope.province:
+        rows = rows.filter(hospital__province=scope.province)
+    if scope.team:
+        rows = rows.filter(owner__team_id=scope.team)
+    return {r["stage"]: (r["n"], r["value"]) for r in rows}
+
+
+def test_each_role_reads_the_cells_it_may_see(alice, bob, carol, leader, director):
+    for owner, value in ((alice, 1_000_000), (bob, 2_000_000), (carol, 4_000_000)):
+        ProjectFactory(
+            hospital=HospitalFactory(owner=owner, province="浙江省"), contract_value=value
+        )
+    ProjectFactory(
+        hospital=HospitalFactory(owner=carol, province="江苏省"), contract_value=8_000_000
+    )
+    today = timezone.localdate()
+    for user in (alice, bob, carol, leader, director):
+        for scope in (
+            Scope(start=today, end=today),
+            Scope(start=today, end=today, province="浙江省"),
+            Scope(start=today, end=today, team=alice.team_id),
+        ):
+            assert funnel.open_by_stage(user, scope) == _live_open(user, scope), (user, scope)
+    # a manager reads their own cells only; the director everyone's, a few national cells
+    assert funnel.open_by_stage(alice, Scope(start=today, end=today)) == {
+        Stage.objects.get(code="lead").pk: (1, Decimal("1000000.00"))
+    }
+    national = summaries.cells(funnel.OPEN.topic, director)
+    assert set(national.values_list("level", flat=True)) == {Tally.EVERYONE}
+
+
+def test_check_summaries_finds_a_wrong_cell_and_repairs_it(alice):
+    ProjectFactory(hospital=HospitalFactory(owner=alice), contract_value=1_000_000)
+    out = io.StringIO()
+    call_command("check_summaries", stdout=out)
+    assert "summaries equal their rows" in out.getvalue()
+    cell = Tally.objects.filter(topic=funnel.OPEN.topic, level=Tally.EVERYONE).get()
+    Tally.objects.filter(pk=cell.pk).update(n=5)
+    with pytest.raises(CommandError, match="1 summary cells differ"):
+        call_command("check_summaries", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("check_summaries", "--repair", stdout=out)
+    assert "rebuilt pipeline-open" in out.getvalue()
+    assert summaries.check() == []
