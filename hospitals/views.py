@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.requests import HtmxHttpRequest
 from o2crm import paging
 from o2crm.pages import done, save_form
+from o2crm.views import export_later, too_large
 from o2crm.workbooks import xlsx_response
 
 from . import exports, pool, standing
@@ -52,6 +53,8 @@ def hospital_export(request: HtmxHttpRequest) -> HttpResponse:
     """The filtered list as an Excel workbook: the same filters and visibility as the page."""
     form = HospitalFilterForm(request.GET or None, user=request.user)
     qs = form.filter(Hospital.objects.visible_to(request.user).select_related("owner"))
+    if too_large(qs):  # a province or the nation: made by a worker, the answer comes at once
+        return export_later(request, "hospitals")
     return xlsx_response(exports.hospitals_workbook(qs, form), _("医院列表"))
 
 
@@ -230,6 +233,8 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
 def contact_export(request: HtmxHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None)
     qs = form.filter(Contact.objects.visible_to(request.user).with_owner())
+    if too_large(qs):
+        return export_later(request, "contacts")
     return xlsx_response(exports.contacts_workbook(qs, form), _("联系人列表"))
 
 

@@ -1,20 +1,24 @@
 """Workbooks made in the background (decision 0024).
 
 A page asks for an export with `start_export`; a worker runs the app's registered builder
-with the user's own visibility and language, reporting progress; the file is kept in the
-database (ExportJob.content), so any host can serve the download, and deleted after
-EXPORT_KEEP_DAYS. `export_finished` is sent when a job is done or failed (the reminders app
-tells the user). Apps register builders with `@export(kind)` in their AppConfig.ready().
+with the user's own visibility and language, reporting progress; the builder writes the
+workbook row by row into a temporary file, which goes to the file storage (ExportJob.file,
+under MEDIA_ROOT) a block at a time, so a worker's memory stays flat whatever the size; the
+download is sent from the file; both are deleted after EXPORT_KEEP_DAYS (decision 0029).
+`export_finished` is sent when a job is done or failed (the reminders app tells the user).
+Apps register builders with `@export(kind)` in their AppConfig.ready().
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.files import File
 from django.dispatch import Signal
 from django.utils import timezone, translation
 from django_tasks import task
@@ -22,10 +26,10 @@ from django_tasks import task
 from .jobs import scheduled
 from .models import ExportJob
 
-# builder(user, params, progress) -> (workbook bytes, file name without extension);
-# progress(fraction) with 0 <= fraction <= 1
+# builder(user, params, progress, into) writes the workbook into `into` (a binary file) and
+# returns its file name without extension; progress(fraction) with 0 <= fraction <= 1
 Progress = Callable[[float], None]
-Builder = Callable[[Any, Mapping[str, Any], Progress], tuple[bytes, str]]
+Builder = Callable[[Any, Mapping[str, Any], Progress, BinaryIO], str]
 
 
 @dataclass(frozen=True)
@@ -94,22 +98,28 @@ def run_export(job_id: int) -> str:
             shown[0] = percent
             ExportJob.objects.filter(pk=job.pk).update(progress=percent)
 
-    try:
-        with translation.override(job.language):
-            content, name = _BUILDERS[job.kind].builder(job.user, job.params, progress)
-    except Exception as error:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
-        job.refresh_from_db(fields=["status", "error", "finished_at"])
-        export_finished.send(sender=ExportJob, job=job)
-        raise
+    with tempfile.TemporaryFile() as spool:
+        try:
+            with translation.override(job.language):
+                name = _BUILDERS[job.kind].builder(job.user, job.params, progress, spool)
+        except Exception as error:
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.FAILED,
+                error=str(error)[:2000],
+                finished_at=timezone.now(),
+            )
+            job.refresh_from_db(fields=["status", "error", "finished_at"])
+            export_finished.send(sender=ExportJob, job=job)
+            raise
+        size = spool.seek(0, 2)
+        spool.seek(0)
+        job.file.save(f"{job.pk}.xlsx", File(spool), save=False)  # copied a block at a time
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
         progress=100,
-        content=content,
-        size=len(content),
+        file=job.file.name,
+        size=size,
         filename=f"{name}-{stamp}.xlsx",
         finished_at=timezone.now(),
     )
@@ -123,5 +133,8 @@ def run_export(job_id: int) -> str:
 def prune_exports(period: str) -> int:
     """Delete the exports older than EXPORT_KEEP_DAYS (and the files in them)."""
     cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
-    deleted, _rows = ExportJob.objects.filter(created_at__lt=cutoff).delete()
+    old = ExportJob.objects.filter(created_at__lt=cutoff)
+    for job in old.exclude(file="").only("pk", "file").iterator():
+        job.file.delete(save=False)
+    deleted, _rows = old.delete()
     return deleted

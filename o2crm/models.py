@@ -40,8 +40,9 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
 
 class ExportJob(models.Model):
     """A workbook made by a worker: asked for on a page, followed with a progress bar,
-    downloaded from the 导出 page. The file is kept in the database, so every host serves it,
-    for EXPORT_KEEP_DAYS (decision 0024)."""
+    downloaded from the 导出 page. The file is kept in the file storage (MEDIA_ROOT, shared by
+    the hosts) for EXPORT_KEEP_DAYS (decisions 0024, 0029); exports made before then have
+    their bytes in `content`."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -60,7 +61,8 @@ class ExportJob(models.Model):
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)  # percent
     error = models.TextField(_("错误"), blank=True)
     filename = models.CharField(_("文件名"), max_length=200, blank=True)
-    content = models.BinaryField(null=True, editable=False)
+    content = models.BinaryField(null=True, editable=False)  # before decision 0029
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True, editable=False)
     size = models.PositiveIntegerField(_("大小"), default=0)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

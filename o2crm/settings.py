@@ -249,6 +249,8 @@ POOL_RETURN_DAYS = envint("POOL_RETURN_DAYS", 0)
 IMPORT_INLINE_ROWS = envint("IMPORT_INLINE_ROWS", 1000)
 # Finished background exports are kept this many days, then deleted.
 EXPORT_KEEP_DAYS = envint("EXPORT_KEEP_DAYS", 7)
+# a list download with more rows than this is made in the background (decision 0029)
+EXPORT_INLINE_ROWS = envint("EXPORT_INLINE_ROWS", 5000)
 
 # E-mail (the reminders' e-mail channel): SMTP from the environment; without EMAIL_HOST the
 # messages are printed by the worker (development).

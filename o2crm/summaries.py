@@ -15,7 +15,9 @@ of settings that every row depends on).
 
 Reading: `cells(topic, user, ...)` gives the cells the user may see at the cheapest level —
 everyone's for those who see everything, a team's for a team, the owners' otherwise — by
-the same rule as every row (decision 0003: owners the user oversees, or all).
+the same rule as every row (decision 0003: owners the user oversees, or all); a summary by
+province also keeps its cells summed over the provinces (`ALL_PROVINCES`), read when no
+province is asked, so a national page reads one cell where it would sum thirty-four.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from .models import NO_DAY, Tally
 
 MEASURES = ("n", "a", "b", "c")
+ALL_PROVINCES = "*"  # the cells summed over the provinces, for a page that asks for none
 ZERO = Decimal(0)
 NONE_DAY = date.fromisoformat(NO_DAY)
 
@@ -195,6 +198,11 @@ def _computed(summary: Summary, owners: set[int | None] | None) -> dict[Cell, li
             day = date.fromisoformat(day[:10])
         cell = (owner, teams.get(owner, 0), r["_province"] or "", day, str(r["_key"] or ""))
         out[cell] = [r.get(f"_{m}") or (0 if m == "n" else ZERO) for m in MEASURES]
+    if summary.province is not None:  # and every province together, read when none is asked
+        for (owner, team, _province, day, key), values in list(out.items()):
+            into = out.setdefault((owner, team, ALL_PROVINCES, day, key), [0, ZERO, ZERO, ZERO])
+            for i, v in enumerate(values):
+                into[i] += v
     return out
 
 
@@ -374,8 +382,8 @@ def cells(
         qs = qs.filter(owner=owner)
     if team:
         qs = qs.filter(team=team)
-    if province:
-        qs = qs.filter(province=province)
+    if _SUMMARIES[topic].province is not None:
+        qs = qs.filter(province=province or ALL_PROVINCES)
     return qs
 
 

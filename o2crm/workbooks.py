@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -80,7 +80,18 @@ def workbook(
 
 def workbook_sheets(*, title: str, subtitle: str, sheets: Iterable[tuple[Any, ...]]) -> bytes:
     """One sheet per (name, columns, rows[, pictures]), each laid out as `workbook` lays out
-    its one; Emphasis rows print bold on a band."""
+    its one; Emphasis rows print bold on a band. In memory: for the small workbooks of a
+    page or the API; a list that can be national is written to a file (`write_workbook`)."""
+    buffer = BytesIO()
+    write_workbook(buffer, title=title, subtitle=subtitle, sheets=sheets)
+    return buffer.getvalue()
+
+
+def write_workbook(
+    into: BinaryIO, *, title: str, subtitle: str, sheets: Iterable[tuple[Any, ...]]
+) -> None:
+    """`workbook_sheets` written into a file: rows go to disk as they come (write-only mode,
+    the rows a generator over a server-side cursor), so memory stays flat at any size."""
     wb = Workbook(write_only=True)
     band = PatternFill("solid", fgColor="F3F4F6")
     # a generator of sheets (written as they come) always has several
@@ -127,9 +138,7 @@ def workbook_sheets(*, title: str, subtitle: str, sheets: Iterable[tuple[Any, ..
             image.width, image.height = picture.width, picture.height
             ws.add_image(image, picture.anchor)
         ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{max(count, 1) + 3}"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    wb.save(into)
 
 
 def _for_paper(ws: Any, title: str) -> None:
@@ -206,4 +215,12 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     name = f"{filename}-{stamp}.xlsx"
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def xlsx_file_response(file: BinaryIO, filename: str) -> FileResponse:
+    """A workbook written to a file, sent from it a block at a time (`filename` is whole)."""
+    file.seek(0)
+    response = FileResponse(file, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -242,6 +242,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     settings, today = PipelineSettings.current(), timezone.localdate()
     project = _get(request, pk)
     contacts = list(project.contacts.select_related("department").order_by("-influence", "pinyin"))
+    project.buying_centre = contacts  # read once: the relations panel takes them from here
     people = defaultdict(list)
     for c in contacts:
         people[c.layer].append(c)
@@ -496,7 +497,8 @@ def evaluation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     project = _get(request, pk)
     previous = services.latest_evaluation(project)
     form = EvaluationForm(request.POST or None, previous=previous)
-    flags = _flags(project, settings, today)
+    project.buying_centre = list(project.contacts.all())  # the flags' and the panel's
+    flags = _flags(project, settings, today, project.buying_centre)
     ctx = {"form": form, "project": project, "flags": flags, "previous": previous}
     template = "pipeline/evaluation_form.html"
     if request.method == "POST" and form.is_valid():

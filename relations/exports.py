@@ -19,15 +19,23 @@ from .models import EntryStatus, LedgerEntry
 MONEY = "¥#,##0.00"
 
 
-def by_kind(qs: QuerySet[LedgerEntry]) -> list[dict[str, Any]]:
-    """Amount and count per kind, approved and waiting apart (one query)."""
+def sums(qs: QuerySet[LedgerEntry]) -> dict[str, Any]:
+    """The ledger page's figures from one grouped query (kind × status): per kind (amount
+    and count of what counts or waits, how many wait, how many were rejected), the totals
+    of every entry, and the count per status."""
     rows = (
         qs.order_by()
         .values("kind__name", "kind__order", "status")
         .annotate(amount=Sum("amount"), n=Count("pk", distinct=True))
     )
     out: dict[str, dict[str, Any]] = {}
+    totals: dict[str, Any] = {"amount": None, "count": 0}
+    by_status: dict[str, int] = {}
     for r in rows:
+        totals["count"] += r["n"]
+        if r["amount"] is not None:
+            totals["amount"] = (totals["amount"] or Decimal(0)) + r["amount"]
+        by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
         line = out.setdefault(
             r["kind__name"],
             {"kind": r["kind__name"], "order": r["kind__order"], "amount": Decimal(0), "n": 0,
@@ -40,7 +48,11 @@ def by_kind(qs: QuerySet[LedgerEntry]) -> list[dict[str, Any]]:
         line["n"] += r["n"]
         if r["status"] == EntryStatus.PENDING:
             line["pending"] += r["n"]
-    return sorted(out.values(), key=lambda line: line["order"])
+    return {
+        "by_kind": sorted(out.values(), key=lambda line: line["order"]),
+        "totals": totals,
+        "by_status": by_status,
+    }
 
 
 def _grouped(qs: QuerySet[LedgerEntry], *fields: str) -> list[tuple[Any, ...]]:

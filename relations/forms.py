@@ -226,22 +226,35 @@ class LedgerFilterForm(forms.Form):
     )
     manager = forms.ModelChoiceField(
         label=_("登记人"),
-        queryset=User.objects.filter(ledger_entries__isnull=False)
-        .distinct()
-        .only(*User.LABEL_FIELDS),
+        queryset=User.objects.none(),
         required=False,
         empty_label=_("全部人员"),
     )
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
     hospital = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # who may have recorded what the viewer sees: the people they oversee (all the sales
+        # people for those who see everything), not a DISTINCT over every entry
+        people = User.objects.only(*User.LABEL_FIELDS).order_by("team__name", "username")
+        if user.sees_all:
+            people = people.filter(role=Role.MANAGER)
+        else:
+            people = people.filter(pk__in=sorted(user.overseen_user_ids))
+        self.fields["manager"].queryset = people
+
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
             term = data["q"].strip()
+            # entries whose hospital or a person on them matches, each once (a subquery,
+            # not a join: a join would count an entry once per matching person)
             qs = qs.filter(
-                Q(hospital__name__contains=term) | Q(contacts__name__contains=term)
-            ).distinct()
+                pk__in=LedgerEntry.objects.filter(
+                    Q(hospital__name__contains=term) | Q(contacts__name__contains=term)
+                ).values("pk")
+            )
         if data.get("start"):
             qs = qs.filter(date__gte=data["start"])
         if data.get("end"):

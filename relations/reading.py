@@ -66,7 +66,11 @@ def picture(project: Project, today: date, days: int = 90, with_actions: bool = 
             actions = actions.only("target_id", "planned_on", "status")
         targets = list(qs.prefetch_related(Prefetch("actions", queryset=actions)))
     by_contact = {t.contact_id: t for t in targets}
-    people = {c.pk: c for c in project.contacts.filter(is_active=True)}
+    # the buying centre as the page already loaded it (pipeline's project and evaluation
+    # pages set `buying_centre`), else read here
+    loaded = getattr(project, "buying_centre", None)
+    centre = loaded if loaded is not None else project.contacts.all()
+    people = {c.pk: c for c in centre if c.is_active}
     for t in targets:
         people.setdefault(t.contact_id, t.contact)
     ordered = sorted(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
 from django.forms import modelformset_factory
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -250,7 +249,7 @@ def _ledger(request) -> LedgerQuerySet:
 @login_required
 @permission_required("relations.view_ledgerentry", raise_exception=True)
 def ledger_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = LedgerFilterForm(request.GET or None)
+    form = LedgerFilterForm(request.GET or None, user=request.user)
     qs = form.filter(_ledger(request))
     rows = page(
         request,
@@ -258,15 +257,10 @@ def ledger_list(request: HtmxHttpRequest) -> HttpResponse:
         .prefetch_related("contacts")
         .order_by("-date", "-pk"),
     )
-    totals = qs.order_by().aggregate(amount=Sum("amount"), count=Count("pk", distinct=True))
     ctx = {
         "form": form,
         "page": rows,
-        "totals": totals,
-        "by_kind": exports.by_kind(qs),
-        "by_status": dict(
-            qs.order_by().values_list("status").annotate(n=Count("pk", distinct=True))
-        ),
+        **exports.sums(qs),  # totals, by kind, by status: one grouped query
         "pending": EntryStatus.PENDING,
         "query_without_page": query_without_page(request),
         "filtered": form.is_bound,
@@ -278,7 +272,7 @@ def ledger_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @permission_required("relations.view_ledgerentry", raise_exception=True)
 def ledger_export(request: HtmxHttpRequest) -> HttpResponse:
-    form = LedgerFilterForm(request.GET or None)
+    form = LedgerFilterForm(request.GET or None, user=request.user)
     return exports.ledger_response(form.filter(_ledger(request)), form)
 
 

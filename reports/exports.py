@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from itertools import groupby
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from o2crm.exports import Progress, export
-from o2crm.workbooks import Column, Emphasis, Picture, workbook_sheets, xlsx_response
+from o2crm.workbooks import (
+    Column,
+    Emphasis,
+    Picture,
+    workbook_sheets,
+    write_workbook,
+    xlsx_response,
+)
 
 from . import monthly
 from .charts import funnel_png
@@ -432,7 +439,7 @@ def response(report: str, data: dict) -> HttpResponse:
 
 
 @export("monthly", title=TITLES["monthly"])
-def monthly_export(user: Any, params: Mapping[str, Any], progress: Progress) -> tuple[bytes, str]:
+def monthly_export(user: Any, params: Mapping[str, Any], progress: Progress, into: BinaryIO) -> str:
     """The national (or team's, or manager's) monthly workbook in the background: the month's
     projects come in one query, the workbook is written after (about half and half)."""
     form = MonthlyForm(params, user=user, by_username=True)
@@ -441,4 +448,6 @@ def monthly_export(user: Any, params: Mapping[str, Any], progress: Progress) -> 
     progress(0.05)
     data = monthly.monthly(user, form.scope(), page=None)
     progress(0.6)
-    return content("monthly", data), str(TITLES["monthly"])
+    write_workbook(into, title=str(TITLES["monthly"]), subtitle=_month_period(data),
+                   sheets=SHEETS["monthly"](data))  # fmt: skip
+    return str(TITLES["monthly"])

@@ -4,6 +4,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from conftest import body
+from o2crm.models import ExportJob
+
 from .factories import ContactFactory, HospitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +16,7 @@ def read(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(body(response))).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     return sheet, rows
 
@@ -63,3 +66,34 @@ def test_export_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):
         many = (queries_for(lambda: client.get(url_h)), queries_for(lambda: client.get(url_c)))
     assert few == many
+
+
+def test_a_list_too_large_to_wait_for_is_made_in_the_background(
+    as_user, alice, carol, settings, run_jobs
+):
+    """Over EXPORT_INLINE_ROWS the download answers at once with the 导出 page, and a worker
+    writes the workbook to the file storage, from which it is sent a block at a time."""
+    settings.EXPORT_INLINE_ROWS = 2
+    for name in ("浙江省人民医院", "杭州市第一人民医院", "宁波市第一医院"):
+        HospitalFactory(owner=alice, name=name, grade="3A")
+    HospitalFactory(owner=carol, name="温州市人民医院", grade="3A")
+    client = as_user(alice)
+    small = client.get(reverse("hospitals:hospital-export"), {"q": "浙江"})
+    assert read(small)[1][3][0] == "浙江省人民医院"  # two or fewer: at once, as before
+    later = client.get(reverse("hospitals:hospital-export"), {"grade": "3A"})
+    assert (later.status_code, later["Location"]) == (302, "/exports/")
+    job = ExportJob.objects.get()
+    assert (job.kind, job.params, job.status) == ("hospitals", {"grade": "3A"}, "queued")
+    run_jobs()
+    job.refresh_from_db()
+    download = client.get(f"/exports/{job.pk}/download/")
+    assert download.streaming
+    names = [row[0] for row in read(download)[1][3:]]
+    assert sorted(names) == [
+        "宁波市第一医院",
+        "杭州市第一人民医院",
+        "浙江省人民医院",
+    ]  # not carol's
+    assert as_user(carol).get(f"/exports/{job.pk}/download/").status_code == 404
+    settings.EXPORT_INLINE_ROWS = 1
+    assert client.get(reverse("hospitals:contact-export")).status_code == 200  # none: at once

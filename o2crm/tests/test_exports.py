@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from conftest import body
 from hospitals.tests.factories import HospitalFactory
 from o2crm.exports import prune_exports, registered
 from o2crm.models import ExportJob
@@ -39,7 +40,11 @@ def database_url() -> str:
 
 
 def worker_process() -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "O2CRM_MEDIA_ROOT": settings.MEDIA_ROOT,  # the files the worker writes, read here
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "run_worker", "--batch", "--no-startup-delay"],
         cwd=ROOT,
@@ -70,13 +75,14 @@ def test_an_export_is_made_by_a_worker_elsewhere_and_downloaded_here(alice, caro
     assert (job.status, job.progress) == ("done", 100), job.error
     monthly = ExportJob.objects.get(kind="monthly")
     assert monthly.status == "done", monthly.error
-    book = load_workbook(io.BytesIO(client.get(f"/exports/{monthly.pk}/download/").content))
+    book = load_workbook(io.BytesIO(body(client.get(f"/exports/{monthly.pk}/download/"))))
     assert "汇总" in book.sheetnames
     page = client.get("/exports/").content.decode()
     assert "every 2s" not in page and f"/exports/{job.pk}/download/" in page
     download = client.get(f"/exports/{job.pk}/download/")
     assert download["Content-Disposition"].endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(download.content)).active
+    assert download.streaming  # sent from the stored file a block at a time
+    sheet = load_workbook(io.BytesIO(body(download))).active
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert "杭州市第一人民医院" in names
     assert "浙江省人民医院" not in names and "温州市人民医院" not in names  # filter; visibility
@@ -89,9 +95,10 @@ def test_an_export_is_made_by_a_worker_elsewhere_and_downloaded_here(alice, caro
 def test_the_monthly_workbook_reports_its_progress(director, alice):
     ProjectFactory(hospital=HospitalFactory(owner=alice))
     seen = []
-    content, name = registered("monthly").builder(director, {}, seen.append)
+    into = io.BytesIO()
+    name = registered("monthly").builder(director, {}, seen.append, into)
     assert seen == sorted(seen) and seen[0] < seen[-1] < 1
-    assert load_workbook(io.BytesIO(content)).sheetnames and name == "月度销售项目汇报表"
+    assert load_workbook(into).sheetnames and name == "月度销售项目汇报表"
 
 
 def test_a_failed_export_says_why_and_exports_are_deleted_after_the_keep_days(
@@ -105,11 +112,14 @@ def test_a_failed_export_says_why_and_exports_are_deleted_after_the_keep_days(
     assert "失败" in client.get("/exports/").content.decode()
     client.post("/exports/hospitals/start/")
     run_jobs()
-    assert ExportJob.objects.filter(status="done").count() == 1
+    done = ExportJob.objects.get(status="done")
+    stored = Path(done.file.path)
+    assert stored.is_file() and stored.stat().st_size == done.size
     clock(timezone.localtime() + timedelta(days=settings.EXPORT_KEEP_DAYS + 1))
     client.post("/exports/hospitals/start/")
     assert prune_exports.call(timezone.now().isoformat()) == 2
     assert ExportJob.objects.count() == 1  # the new one stays
+    assert not stored.exists()  # and the old file went with its row
 
 
 def test_an_unknown_export_is_not_found(alice, as_user):

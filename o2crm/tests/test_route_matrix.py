@@ -67,12 +67,21 @@ ROWS = {
 }
 
 
-def page_routes(patterns=None, prefix=""):
+DESTRUCTIVE = ("remove", "delete", "undo")  # a POST to these takes its row away
+
+
+def page_routes():
+    """Every page route and its name, those whose POST removes a row last: an empty POST
+    to the others must still find the rows (the URL conf's order does not matter)."""
+    return sorted(_routes(), key=lambda r: any(w in (r[1] or "") for w in DESTRUCTIVE))
+
+
+def _routes(patterns=None, prefix=""):
     for p in get_resolver().url_patterns if patterns is None else patterns:
         route = prefix + str(p.pattern)
         if isinstance(p, URLResolver):
             if not route.startswith(NOT_PAGES):
-                yield from page_routes(p.url_patterns, route)
+                yield from _routes(p.url_patterns, route)
         elif isinstance(p, URLPattern):
             yield route, p.name
 

@@ -175,7 +175,9 @@ def test_check_summaries_finds_a_wrong_cell_and_repairs_it(alice):
     out = io.StringIO()
     call_command("check_summaries", stdout=out)
     assert "summaries equal their rows" in out.getvalue()
-    cell = Tally.objects.filter(topic=funnel.OPEN.topic, level=Tally.EVERYONE).get()
+    cell = Tally.objects.filter(
+        topic=funnel.OPEN.topic, level=Tally.EVERYONE, province=summaries.ALL_PROVINCES
+    ).get()
     Tally.objects.filter(pk=cell.pk).update(n=5)
     with pytest.raises(CommandError, match="1 summary cells differ"):
         call_command("check_summaries", stdout=io.StringIO())

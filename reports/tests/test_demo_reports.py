@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
+from conftest import body
 from reports.forms import report_month, review_week
 from reports.models import iso_week
 
@@ -75,4 +76,4 @@ def reports(client, run_jobs, overseer: bool) -> None:
     job = client.get("/exports/").context["page"][0]
     assert job.status == "done", job.error
     book = client.get(f"/exports/{job.pk}/download/")
-    assert "汇总" in load_workbook(io.BytesIO(book.content)).sheetnames
+    assert "汇总" in load_workbook(io.BytesIO(body(book))).sheetnames
