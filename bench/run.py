@@ -287,6 +287,8 @@ def sample_rows() -> dict:
     from django.db import connection
 
     out["vendor"] = connection.vendor
+    # let go of the database: --compare-sizes drops it and generates the next size
+    connection.close()
     return out
 
 
