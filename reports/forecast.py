@@ -11,6 +11,7 @@ from django.db.models import (
     DateField,
     Q,
     Sum,
+    Value,
 )
 from django.db.models.functions import (
     Cast,
@@ -18,7 +19,7 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
-from accounts.models import User, people_named
+from accounts.models import Team, User, people_named
 from hospitals.models import Hospital
 from o2crm import summaries
 from pipeline.domain import add_months, weighted
@@ -71,7 +72,14 @@ WON = summaries.register(
 )
 
 
-def forecast_cells(user: User, scope: Scope, start: date, after: date, by_owner: bool = True):
+def forecast_cells(
+    user: User,
+    scope: Scope,
+    start: date,
+    after: date,
+    by_owner: bool = True,
+    by_team: bool = False,
+):
     """The forecast summary's cells for the scope, months from `start` up to `after`."""
     return summaries.cells(
         FORECAST.topic,
@@ -80,6 +88,7 @@ def forecast_cells(user: User, scope: Scope, start: date, after: date, by_owner:
         team=scope.team,
         province=scope.province,
         by_owner=by_owner,
+        by_team=by_team,
     ).filter(day__gte=start, day__lt=after)
 
 
@@ -94,7 +103,11 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     stage's win probability, and the value the managers marked as committed; per manager,
     per team and in total. With `largest`, only that many managers, the largest weighted
     totals first (the page); with `page`, that page of FORECAST_MANAGERS_PAGE managers in
-    team and name order (the JSON); `managers_count` says how many there are."""
+    team and name order (the JSON); `managers_count` says how many there are.
+
+    From the forecast summary (decision 0029): the managers ranked on their totals in SQL,
+    then only the shown managers' months; the teams from the team cells and the total from
+    the national ones, so the work does not grow with the number of managers."""
     months = months_between(scope.start, scope.end)
     if not months:
         return {
@@ -107,23 +120,22 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             "accuracy": accuracy(user, scope),
         }
     after = add_months(months[-1], 1)
-    rows = summaries.totals(
-        forecast_cells(user, scope, months[0], after), "owner", "day"
-    ).values_list("owner", "day", "n", "a", "b", "c")
     index = {m: i for i, m in enumerate(months)}
     zero = Decimal(0)
-    # owner → per month [count, value, value × probability (% points), committed]
-    sums: dict[int, list[list]] = {}
-    for owner, month, n, value, committed, value_times in rows:
-        cells = sums.get(owner)
-        if cells is None:
-            cells = sums[owner] = [[0, zero, zero, zero] for _ in months]
-        cell = cells[index[month]]
-        cell[0] += n
-        cell[1] += value or zero
-        cell[2] += value_times or zero
-        cell[3] += committed or zero
-    people = people_named(list(sums))
+
+    def monthly(rows, key: str) -> dict[int, list[list]]:
+        """key → per month [count, value, value × probability (% points), committed]."""
+        out: dict[int, list[list]] = {}
+        for who, month, n, value, committed, value_times in rows.values_list(
+            key, "day", "n", "a", "b", "c"
+        ):
+            cells = out.setdefault(who, [[0, zero, zero, zero] for _ in months])
+            cell = cells[index[month]]
+            cell[0] += n
+            cell[1] += value or zero
+            cell[2] += value_times or zero
+            cell[3] += committed or zero
+        return out
 
     def as_cells(cells: list[list]) -> list[dict]:
         return [
@@ -136,44 +148,55 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             for n, value, value_times, committed in cells
         ]
 
-    def added(groups: list[list[list]]) -> list[list]:
-        """Month by month, the cells of several owners (or teams) added up."""
-        return [
-            [sum(c[0] for c in at), *(sum((c[k] for c in at), zero) for k in (1, 2, 3))]
-            for at in zip(*groups, strict=True)
-        ]
-
     def summed(cells: list[list]) -> list:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
 
-    shown = sorted(sums, key=lambda pk: (people[pk].team, people[pk].username))
-    pages = max(1, -(-len(shown) // FORECAST_MANAGERS_PAGE))
-    if largest is not None and len(shown) > largest:
-        shown = sorted(shown, key=lambda pk: -sum(c[2] for c in sums[pk]))[:largest]
-    elif page is not None:
-        page = min(max(page, 1), pages)
-        shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+    by_owner = forecast_cells(user, scope, months[0], after)
+    ranked = dict(summaries.totals(by_owner, "owner").values_list("owner", "c"))
+    pages = max(1, -(-len(ranked) // FORECAST_MANAGERS_PAGE))
+    if largest is not None:
+        shown = sorted(ranked, key=lambda pk: -(ranked[pk] or zero))[:largest]
+        people = people_named(shown)
+    else:
+        people = people_named(list(ranked))
+        shown = sorted(ranked, key=lambda pk: (people[pk].team, people[pk].username))
+        if page is not None:
+            page = min(max(page, 1), pages)
+            shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+    sums = monthly(summaries.totals(by_owner.filter(owner__in=shown), "owner", "day"), "owner")
+    if largest is not None:  # the page's table: in team and name order
+        shown = sorted(shown, key=lambda pk: (people[pk].team, people[pk].username))
     managers = [
         {
             "owner": people[owner].username,
             "name": people[owner].name,
             "team": people[owner].team,
-            "months": as_cells(sums[owner]),
-            "total": as_cells([summed(sums[owner])])[0],
+            "months": as_cells(sums.get(owner) or [[0, zero, zero, zero] for _ in months]),
+            "total": as_cells([summed(sums.get(owner) or [[0, zero, zero, zero]])])[0],
         }
         for owner in shown
     ]
-    owners_of: dict[str, list[int]] = {}
-    for owner in sums:
-        owners_of.setdefault(people[owner].team, []).append(owner)
-    teams = {team: added([sums[o] for o in owners]) for team, owners in owners_of.items()}
-    zeros = [[0, zero, zero, zero] for _ in months]
-    everyone = added(list(teams.values())) if teams else zeros
+    by_team = monthly(
+        summaries.totals(
+            forecast_cells(user, scope, months[0], after, by_owner=False, by_team=True),
+            "team",
+            "day",
+        ),
+        "team",
+    )
+    names = dict(Team.objects.filter(pk__in=list(by_team)).values_list("pk", "name"))
+    teams = {names.get(pk, ""): cells for pk, cells in by_team.items()}
+    everyone = monthly(
+        summaries.totals(
+            forecast_cells(user, scope, months[0], after, by_owner=False), "day"
+        ).annotate(everyone=Value(0)),
+        "everyone",
+    ).get(0, [[0, zero, zero, zero] for _ in months])
     return {
         "scope": scope.as_dict(),
         "months": [m.strftime("%Y-%m") for m in months],
         "managers": managers,
-        "managers_count": len(sums),
+        "managers_count": len(ranked),
         **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
         "teams": [
             {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
