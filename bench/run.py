@@ -287,8 +287,6 @@ def sample_rows() -> dict:
     from django.db import connection
 
     out["vendor"] = connection.vendor
-    # let go of the database: --compare-sizes drops it and generates the next size
-    connection.close()
     return out
 
 
@@ -535,6 +533,9 @@ def bench(args: argparse.Namespace, generate: int | None, suffix: str = "") -> d
             manage("generate_scale", "--hospitals", str(generate), "--seed", "1"), 1
         )
     rows = sample_rows()
+    from django.db import connections
+
+    connections.close_all()  # let go of it: --compare-sizes drops it for the next size
     server_env = env_for_server(args.port)
     manage("collectstatic", "--noinput", "-v0", env=server_env)
     gunicorn = subprocess.Popen(
