@@ -200,10 +200,15 @@ def _computed(summary: Summary, owners: set[int | None] | None) -> dict[Cell, li
         out[cell] = [r.get(f"_{m}") or (0 if m == "n" else ZERO) for m in MEASURES]
     if summary.province is not None:  # and every province together, read when none is asked
         for (owner, team, _province, day, key), values in list(out.items()):
-            into = out.setdefault((owner, team, ALL_PROVINCES, day, key), [0, ZERO, ZERO, ZERO])
-            for i, v in enumerate(values):
-                into[i] += v
+            _add_into(out, (owner, team, ALL_PROVINCES, day, key), values)
     return out
+
+
+def _add_into(cells: dict, cell: Any, values: list, sign: int = 1) -> None:
+    """Add `values` (times `sign`) to `cells[cell]`, a cell of zeros if there is none yet."""
+    into = cells.setdefault(cell, [0, ZERO, ZERO, ZERO])
+    for i, v in enumerate(values):
+        into[i] += sign * v
 
 
 def _teams(owners: Iterable[int]) -> dict[int, int]:
@@ -231,9 +236,7 @@ def _rolled_up(cells: Mapping[Cell, list]) -> dict[tuple[int, int, str, date, st
     out: dict[tuple[int, int, str, date, str], list] = {}
     for (_owner, team, province, day, key), values in cells.items():
         for level, team_of in ((Tally.TEAM, team), (Tally.EVERYONE, 0)):
-            into = out.setdefault((level, team_of, province, day, key), [0, ZERO, ZERO, ZERO])
-            for i, v in enumerate(values):
-                into[i] += v
+            _add_into(out, (level, team_of, province, day, key), values)
     return out
 
 
@@ -253,9 +256,7 @@ def refresh(topic: str, owners: Iterable[int | None]) -> None:
         return
     delta = _rolled_up(new)
     for cell, values in _rolled_up(old).items():
-        into = delta.setdefault(cell, [0, ZERO, ZERO, ZERO])
-        for i, v in enumerate(values):
-            into[i] -= v
+        _add_into(delta, cell, values, sign=-1)
     Tally.objects.filter(
         topic=topic, level=Tally.OWNER, owner__in=sorted({o or 0 for o in owners})
     ).delete()

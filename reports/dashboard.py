@@ -28,10 +28,6 @@ from .scope import Scope, months_between
 RECENT = 8
 
 
-def hospital_owner(hospital: Hospital) -> list[int | None]:
-    return [hospital.owner_id]
-
-
 def contact_owner(contact: Contact) -> list[int | None]:
     return list(Hospital.objects.filter(pk=contact.hospital_id).values_list("owner_id", flat=True))
 
@@ -45,7 +41,7 @@ HOSPITALS = summaries.register(
         province="province",
         key="status",
         measures={"n": Count("*")},
-        sources={Hospital: hospital_owner},
+        sources={Hospital: None},  # a hospital counts for its own owner
     )
 )
 CONTACTS = summaries.register(
@@ -55,7 +51,7 @@ CONTACTS = summaries.register(
         owner="hospital__owner_id",
         province="hospital__province",
         measures={"n": Count("*")},
-        sources={Contact: contact_owner, Hospital: hospital_owner},
+        sources={Contact: contact_owner, Hospital: None},
     )
 )
 
