@@ -212,9 +212,8 @@ def background_export(director: str, env: dict) -> dict:
     return {"status": status, "seconds": float(seconds), "bytes": int(size), "peak_mb": int(peak)}
 
 
-def fresh_database() -> None:
-    """Empty the DATABASE_URL database: delete an SQLite file, recreate a PostgreSQL one."""
-    url = os.environ.get("DATABASE_URL", "")
+def fresh_database(url: str) -> None:
+    """Empty the database of `url`: delete an SQLite file, recreate a PostgreSQL one."""
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme.startswith("sqlite"):
         Path(parsed.path).unlink(missing_ok=True)
@@ -319,24 +318,6 @@ class Session:
                 raise SystemExit(f"could not log in as {username}")
 
 
-def measure(session: Session, path: str, n: int) -> dict:
-    session.get(path)  # warm up
-    times, queries, size, status = [], set(), 0, None
-    for _ in range(n):
-        status, headers, body, _elapsed = session.get(path)
-        times.append(float(headers.get("X-Server-Time-Ms", "nan")))
-        queries.add(int(headers.get("X-Query-Count", "-1")))
-        size = len(body)
-    times.sort()
-    return {
-        "status": status,
-        "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
-        "queries": max(queries),
-        "bytes": size,
-    }
-
-
 def worker_peak_mb(master_pid: int) -> float:
     peaks = []
     for line in subprocess.run(
@@ -428,20 +409,34 @@ def main() -> None:
         type=int,
         nargs=2,
         metavar=("SMALL", "LARGE"),
-        help="generate and run SMALL hospitals, then LARGE, and print each page's growth",
+        help="generate SMALL and LARGE hospitals in two databases, serve both, ask every page "
+        "of both in turn and print each page's growth",
     )
+    parser.add_argument("--sample-rows", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.table:
         print(markdown_table(json.loads(Path(args.table).read_text())))
         return
     if not os.environ.get("DATABASE_URL"):
         raise SystemExit("set DATABASE_URL to the database to benchmark")
-    if args.compare_sizes:
-        small, large = args.compare_sizes
-        runs = [bench(args, size, f"-{size}") for size in (small, large)]
-        compare_sizes(*runs)
+    if args.sample_rows:  # the rows of the DATABASE_URL database, for a benchmark process
+        print(json.dumps(sample_rows()))
         return
-    bench(args, args.generate)
+    if args.compare_sizes:
+        sites = [Site(size, f"-{size}", database_url(f"_{size}")) for size in args.compare_sizes]
+        compare_sizes(*bench(args, sites))
+        return
+    bench(args, [Site(args.generate, "", os.environ["DATABASE_URL"])])
+
+
+def database_url(suffix: str) -> str:
+    """DATABASE_URL with `suffix` on the database's name (an SQLite file's stem)."""
+    url = os.environ["DATABASE_URL"]
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme.startswith("sqlite"):  # sqlite:////tmp/x.sqlite3: the path is the rest
+        stem, extension = os.path.splitext(url)
+        return stem + suffix + extension
+    return parsed._replace(path=parsed.path + suffix).geturl()
 
 
 # The targets of issue 23: a page's median and p95 at the large size, and its growth.
@@ -521,116 +516,191 @@ def compare_sizes(small: dict, large: dict) -> dict:
     return result
 
 
-def bench(args: argparse.Namespace, generate: int | None, suffix: str = "") -> dict:
-    """Generate `generate` hospitals (if given), run every page as every role under
-    gunicorn, time the workbooks; write and return the report."""
-    generator_seconds = None
-    if generate:
-        fresh_database()
-    manage("migrate", "--noinput", "-v0")  # also brings an older generated database up to date
-    if generate:
-        generator_seconds = round(
-            manage("generate_scale", "--hospitals", str(generate), "--seed", "1"), 1
-        )
-    rows = sample_rows()
-    from django.db import connections
+class Site:
+    """One database to benchmark and the server that answers from it."""
 
-    connections.close_all()  # let go of it: --compare-sizes drops it for the next size
-    server_env = env_for_server(args.port)
-    manage("collectstatic", "--noinput", "-v0", env=server_env)
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "o2crm.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env,
-    )
-    base = f"http://127.0.0.1:{args.port}"
-    try:
+    def __init__(self, generate: int | None, suffix: str, url: str):
+        self.generate, self.suffix, self.url = generate, suffix, url
+        self.env = {**os.environ, "DATABASE_URL": url}
+        self.generator_seconds: float | None = None
+        self.rows: dict = {}
+        self.base = ""
+        self.server: subprocess.Popen | None = None
+
+    def prepare(self) -> None:
+        """Recreate and generate the database (with a size), migrate it, read its rows."""
+        if self.generate:
+            fresh_database(self.url)
+        manage("migrate", "--noinput", "-v0", env=self.env)  # also brings an older one up
+        if self.generate:
+            self.generator_seconds = round(
+                manage(
+                    "generate_scale", "--hospitals", str(self.generate), "--seed", "1",
+                    env=self.env,
+                ),
+                1,
+            )  # fmt: skip
+        done = subprocess.run(
+            [PYTHON, __file__, "--sample-rows"],
+            cwd=ROOT, env=self.env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        self.rows = json.loads(done.stdout.strip().splitlines()[-1])
+
+    def serve(self, port: int, workers: int) -> None:
+        self.env = {**env_for_server(port), "DATABASE_URL": self.url}
+        self.base = f"http://127.0.0.1:{port}"
+        self.server = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"), "o2crm.wsgi",
+                "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning",
+            ],
+            cwd=ROOT, env=self.env,
+        )  # fmt: skip
         for _ in range(100):
             try:
-                urllib.request.urlopen(base + CEILING, timeout=2)
-                break
+                urllib.request.urlopen(self.base + CEILING, timeout=2)
+                return
             except OSError:
                 time.sleep(0.2)
-        results, ceiling = [], None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+
+    def session(self, role: str) -> Session:
+        session = Session(self.base)
+        session.log_in(self.rows[role]["username"])
+        return session
+
+
+def measure_in_turn(sessions: list[Session], paths: list[str], n: int) -> list[dict]:
+    """`measure` for several servers at once: each request asked of every server in turn (who
+    goes first alternating), so a slow phase of the machine falls on all of them alike and
+    their ratio holds."""
+    for session, path in zip(sessions, paths, strict=True):
+        session.get(path)  # warm up
+    samples: list[dict] = [{"times": [], "queries": set()} for _ in sessions]
+    for round_ in range(n):
+        turn = list(zip(sessions, paths, samples, strict=True))
+        for session, path, sample in turn if round_ % 2 else reversed(turn):  # first in turns
+            status, headers, body, _elapsed = session.get(path)
+            sample["times"].append(float(headers.get("X-Server-Time-Ms", "nan")))
+            sample["queries"].add(int(headers.get("X-Query-Count", "-1")))
+            sample.update(status=status, size=len(body))
+    out = []
+    for sample in samples:
+        times = sorted(sample["times"])
+        out.append(
+            {
+                "status": sample["status"],
+                "median_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+                "queries": max(sample["queries"]),
+                "bytes": sample["size"],
+            }
+        )
+    return out
+
+
+def measure(session: Session, path: str, n: int) -> dict:
+    return measure_in_turn([session], [path], n)[0]
+
+
+def bench(args: argparse.Namespace, sites: list[Site]) -> list[dict]:
+    """Prepare every site's database, serve each on a port of its own, ask every page as every
+    role of all of them in turn, time the workbooks; write and return a report per site."""
+    for site in sites:
+        site.prepare()
+    manage("collectstatic", "--noinput", "-v0", env=env_for_server(args.port))
+    results: list[list[dict]] = [[] for _ in sites]
+    exports: list[dict] = [{} for _ in sites]
+    try:
+        for i, site in enumerate(sites):
+            site.serve(args.port + i, args.workers)
+        ceiling = None
         for role in ("manager", "leader", "director", "operations"):
-            session = Session(base)
-            session.log_in(rows[role]["username"])
+            sessions = [site.session(role) for site in sites]
             if ceiling is None:
-                ceiling = measure(session, CEILING, args.requests * 2)
+                ceiling = measure_in_turn(sessions, [CEILING] * len(sites), args.requests * 2)
             pages = PAGES + (DIRECTOR_PAGES if role == "director" else [])
             for name, template in OPERATIONS_PAGES if role == "operations" else pages:
-                path = template.format(**rows[role])
-                result = measure(session, path, args.requests)
-                result.update(page=name, path=path, role=role)
-                result["ratio"] = round(result["median_ms"] / max(ceiling["median_ms"], 0.01), 1)
-                results.append(result)
+                paths = [template.format(**site.rows[role]) for site in sites]
+                found = measure_in_turn(sessions, paths, args.requests)
+                for i, (result, path) in enumerate(zip(found, paths, strict=True)):
+                    result.update(page=name, path=path, role=role)
+                    result["ratio"] = round(
+                        result["median_ms"] / max(ceiling[i]["median_ms"], 0.01), 1
+                    )
+                    results[i].append(result)
                 print(
-                    f"{role:9} {name:26} {result['status']} median {result['median_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f}  queries {result['queries']:3}  {result['bytes'] / 1024:7.1f} KiB  x{result['ratio']}",
+                    f"{role:9} {name:30} "
+                    + "  ".join(
+                        f"{r['status']} {r['median_ms']:6.1f} / {r['p95_ms']:6.1f} ms q{r['queries']}"
+                        for r in found
+                    ),
                     flush=True,
                 )
-        director = Session(base)
-        director.log_in(rows["director"]["username"])
-        exports = {}
+        directors = [site.session("director") for site in sites]
         for name, template in EXPORTS:
-            status, headers, body, elapsed = director.get(template.format(**rows["director"]))
-            exports[name] = {
-                "status": status,
-                "seconds": round(elapsed, 2),
-                "bytes": len(body),
-                "server_ms": float(headers.get("X-Server-Time-Ms", "nan")),
-            }
+            for i, (site, director) in enumerate(zip(sites, directors, strict=True)):
+                status, headers, body, elapsed = director.get(
+                    template.format(**site.rows["director"])
+                )
+                exports[i][name] = {
+                    "status": status,
+                    "seconds": round(elapsed, 2),
+                    "bytes": len(body),
+                    "server_ms": float(headers.get("X-Server-Time-Ms", "nan")),
+                }
+                print(
+                    f"director  export {name:19} {status} {elapsed:6.2f} s  "
+                    f"{len(body) / 1024:8.1f} KiB{site.suffix}"
+                )
+        peaks = [worker_peak_mb(site.server.pid) for site in sites]
+        made = [background_export(site.rows["director"]["username"], site.env) for site in sites]
+        for site, m in zip(sites, made, strict=True):
             print(
-                f"director  export {name:19} {status} {elapsed:6.2f} s  {len(body) / 1024:8.1f} KiB"
+                f"director  background hospitals {m['status']} {m['seconds']:6.2f} s  "
+                f"{m['bytes'] / 1024:8.1f} KiB  worker peak {m['peak_mb']} MB{site.suffix}"
             )
-        export = exports["hospitals"]
-        peak = worker_peak_mb(gunicorn.pid)
-        made = background_export(rows["director"]["username"], server_env)
-        print(
-            f"director  background hospitals {made['status']} {made['seconds']:6.2f} s  "
-            f"{made['bytes'] / 1024:8.1f} KiB  worker peak {made['peak_mb']} MB"
-        )
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
-
-    report = {
-        "date": datetime.now(UTC).date().isoformat(),
-        "db": rows["vendor"],
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "data": rows["counts"],
-        "generator_seconds": generator_seconds,
-        "requests_per_page": args.requests,
-        "gunicorn_workers": args.workers,
-        "ceiling": ceiling,
-        "pages": results,
-        "export_hospitals_xlsx": export,
-        "exports": exports,
-        "background_export": made,
-        "worker_peak_mb": peak,
-    }
-    out = ROOT / "bench" / "results" / f"{rows['vendor']}-{report['date']}{suffix}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    slow = [r for r in results if r["median_ms"] > 100 or r["p95_ms"] > 250]
-    print(
-        f"\nceiling median {ceiling['median_ms']} ms; worker peak {peak} MB; export {export['seconds']} s"
-    )
-    print(f"generator {generator_seconds} s; pages over target: {len(slow)} of {len(results)}")
-    print(f"written {out.relative_to(ROOT)}")
-    return report
+        for site in sites:
+            site.stop()
+    reports = []
+    for i, site in enumerate(sites):
+        report = {
+            "date": datetime.now(UTC).date().isoformat(),
+            "db": site.rows["vendor"],
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+            },
+            "data": site.rows["counts"],
+            "generator_seconds": site.generator_seconds,
+            "requests_per_page": args.requests,
+            "gunicorn_workers": args.workers,
+            "interleaved_with": len(sites) - 1,
+            "ceiling": ceiling[i],
+            "pages": results[i],
+            "export_hospitals_xlsx": exports[i]["hospitals"],
+            "exports": exports[i],
+            "background_export": made[i],
+            "worker_peak_mb": peaks[i],
+        }
+        out = ROOT / "bench" / "results" / f"{report['db']}-{report['date']}{site.suffix}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+        slow = [r for r in results[i] if r["median_ms"] > 100 or r["p95_ms"] > 250]
+        print(
+            f"\n{site.suffix or 'run'}: ceiling median {ceiling[i]['median_ms']} ms; worker peak "
+            f"{peaks[i]} MB; export {exports[i]['hospitals']['seconds']} s; generator "
+            f"{site.generator_seconds} s; pages over target: {len(slow)} of {len(results[i])}"
+        )
+        print(f"written {out.relative_to(ROOT)}")
+        reports.append(report)
+    return reports
 
 
 if __name__ == "__main__":
