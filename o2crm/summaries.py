@@ -103,13 +103,16 @@ def _after_save(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
     before = getattr(instance, "_summary_owners_before", {})
-    for s in _depending(sender):
-        refresh(s.topic, _owners_of(s, sender, instance) | before.get(s.topic, set()))
+    _refresh(
+        {
+            s.topic: _owners_of(s, sender, instance) | before.get(s.topic, set())
+            for s in _depending(sender)
+        }
+    )
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
-    for s in _depending(sender):
-        refresh(s.topic, _owners_of(s, sender, instance))
+    _refresh({s.topic: _owners_of(s, sender, instance) for s in _depending(sender)})
 
 
 def changed(model: type[models.Model] | None, owners: Iterable[int | None]) -> None:
@@ -117,10 +120,10 @@ def changed(model: type[models.Model] | None, owners: Iterable[int | None]) -> N
     UPDATE, a bulk insert): recompute what depends on them. `model` None: every summary (a
     person moved to another team)."""
     owners = set(owners)
-    if not owners:
-        return
-    for s in _SUMMARIES.values() if model is None else _depending(model):
-        refresh(s.topic, owners)
+    if owners:
+        _refresh(
+            {s.topic: owners for s in (_SUMMARIES.values() if model is None else _depending(model))}
+        )
 
 
 def saved(
@@ -129,12 +132,12 @@ def saved(
     """Rows of `model` written in bulk (no `save()`, so no signal): recompute what depends on
     them for the owners they count for now, and `owners` (those they counted for before)."""
     rows = list(rows)
+    work = {}
     for s in _depending(model):
-        touched = set(owners)
+        work[s.topic] = set(owners)
         for row in rows:
-            touched |= _owners_of(s, model, row)
-        if touched:
-            refresh(s.topic, touched)
+            work[s.topic] |= _owners_of(s, model, row)
+    _refresh(work)
 
 
 def _team_before(sender, instance, raw=False, **kwargs) -> None:
@@ -168,8 +171,11 @@ def _expression(value: Any) -> Any:
     return F(value) if isinstance(value, str) else value
 
 
-def _computed(summary: Summary, owners: set[int | None] | None) -> dict[Cell, list]:
-    """Level-0 cells from the source rows, for `owners` (None: everyone)."""
+def _computed(
+    summary: Summary, owners: set[int | None] | None, teams: Mapping[int, int] | None = None
+) -> dict[Cell, list]:
+    """Level-0 cells from the source rows, for `owners` (None: everyone); `teams` the
+    owners' teams when the caller has read them."""
     qs = summary.rows()
     if owners is not None:
         ids = sorted(o for o in owners if o is not None)
@@ -190,7 +196,8 @@ def _computed(summary: Summary, owners: set[int | None] | None) -> dict[Cell, li
     )
     out: dict[Cell, list] = {}
     rows = list(grouped)
-    teams = _teams({r["_owner"] for r in rows if r["_owner"]})
+    if teams is None:
+        teams = _teams({r["_owner"] for r in rows if r["_owner"]})
     for r in rows:
         owner = r["_owner"] or 0
         day = r["_day"]
@@ -240,17 +247,37 @@ def _rolled_up(cells: Mapping[Cell, list]) -> dict[tuple[int, int, str, date, st
     return out
 
 
-@transaction.atomic
 def refresh(topic: str, owners: Iterable[int | None]) -> None:
     """Recompute `topic`'s cells for `owners` and move the team and national cells by the
-    difference. The owners' user rows are locked first, in id order, so two writers for one
-    owner take turns and never count a change twice."""
-    summary = _SUMMARIES[topic]
-    owners = set(owners)
-    ids = sorted(o for o in owners if o)
+    difference."""
+    _refresh({topic: set(owners)})
+
+
+@transaction.atomic
+def _refresh(work: Mapping[str, set[int | None]]) -> None:
+    """`refresh` for several topics at once (every summary one write moves): the owners'
+    user rows are locked first, all of them, in id order, so two writers for one owner take
+    turns and never count a change twice; their teams are read once."""
+    work = {topic: owners for topic, owners in work.items() if owners}
+    ids = sorted({o for owners in work.values() for o in owners if o})
+    if not work:
+        return
+    teams = {}
     if ids:
-        list(get_user_model().objects.select_for_update().filter(pk__in=ids).values_list("pk"))
-    new = _computed(summary, owners)
+        teams = {
+            pk: team or 0
+            for pk, team in get_user_model()
+            .objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", "team_id")
+        }
+    for topic, owners in work.items():
+        _refresh_topic(topic, owners, teams)
+
+
+def _refresh_topic(topic: str, owners: set[int | None], teams: Mapping[int, int]) -> None:
+    new = _computed(_SUMMARIES[topic], owners, teams)
     old = _stored(topic, owners)
     if new == old:
         return

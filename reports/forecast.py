@@ -117,7 +117,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             "managers_count": 0,
             "teams": [],
             "total": {},
-            "accuracy": accuracy(user, scope),
+            "accuracy": accuracy(user, scope, largest=largest, page=page),
         }
     after = add_months(months[-1], 1)
     index = {m: i for i, m in enumerate(months)}
@@ -151,6 +151,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     def summed(cells: list[list]) -> list:
         return [sum(c[0] for c in cells), *(sum((c[k] for c in cells), zero) for k in (1, 2, 3))]
 
+    asked = page  # the accuracy's managers are paged on their own count
     by_owner = forecast_cells(user, scope, months[0], after)
     ranked = dict(summaries.totals(by_owner, "owner").values_list("owner", "c"))
     pages = max(1, -(-len(ranked) // FORECAST_MANAGERS_PAGE))
@@ -203,7 +204,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
             for team, c in sorted(teams.items())
         ],
         "total": {"months": as_cells(everyone), "total": as_cells([summed(everyone)])[0]},
-        "accuracy": accuracy(user, scope),
+        "accuracy": accuracy(user, scope, largest=largest, page=asked),
     }
 
 
@@ -212,10 +213,22 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
 ACCURACY_MONTHS = 6
 
 
-def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
+def accuracy(
+    user: User,
+    scope: Scope,
+    today: date | None = None,
+    *,
+    largest: int | None = None,
+    page: int | None = None,
+) -> dict:
     """For each of the last six whole months: what the forecast said for it when the month
     began (the newest weekly snapshot on or before its first day) against what was won in it;
-    and per manager over those months. Province does not apply: snapshots are per manager."""
+    and per manager over those months. Province does not apply: snapshots are per manager.
+
+    The sums come from SQL, per month and per manager; only the managers shown become lines:
+    with `largest`, that many furthest off first (the page: the managers to talk to), with
+    `page`, that page of FORECAST_MANAGERS_PAGE in team and name order (the JSON), else all
+    (the workbook). `managers_count` says how many there are."""
     this_month = (today or timezone.localdate()).replace(day=1)
     months, month = [], this_month
     for _i in range(ACCURACY_MONTHS):
@@ -232,43 +245,42 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
         if before:
             chosen[m] = before[-1]
     zero = Decimal(0)
-    forecast: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+    # [forecast, committed, won] per month and per manager
+    by_m = {m: [zero, zero, zero] for m in months}
+    by_o: dict[int, list[Decimal]] = {}
     if chosen:
         which = Q()
         for m, (pk, _week) in chosen.items():
             which |= Q(snapshot_id=pk, month=m)
-        rows = ForecastSnapshotRow.objects.visible_to(user).filter(which)
+        rows = ForecastSnapshotRow.objects.visible_to(user).filter(which).order_by()
         if scope.owner:
             rows = rows.filter(owner_id=scope.owner)
         if scope.team:
             rows = rows.filter(owner__team_id=scope.team)
-        for owner, m, weighted, committed in rows.values_list(
-            "owner", "month", "weighted", "committed"
+        sums = {"w": Sum("weighted"), "c": Sum("committed")}
+        for m, weighted, committed in rows.values("month").annotate(**sums).values_list(
+            "month", "w", "c"
         ):
-            forecast[owner, m] = (weighted, committed)
-    won_rows = summaries.totals(
-        summaries.cells(WON.topic, user, owner=scope.owner, team=scope.team, by_owner=True).filter(
-            day__gte=months[0], day__lt=this_month
-        ),
-        "owner",
-        "day",
-    ).values_list("owner", "day", "a")
-    won: dict[tuple[int, date], Decimal] = {
-        (owner, m): value or zero for owner, m, value in won_rows
-    }
-    owners = {o for o, _m in forecast} | {o for o, _m in won}
-    people = people_named(owners)
-    # [forecast, committed, won] per month, per manager and in all: one pass over each side
-    by_m = {m: [zero, zero, zero] for m in months}
-    by_o = {o: [zero, zero, zero] for o in owners}
-    everyone = [zero, zero, zero]
-    for (o, m), (weighted, committed) in forecast.items():
-        for into in (by_m[m], by_o[o], everyone):
-            into[0] += weighted
-            into[1] += committed
-    for (o, m), value in won.items():
-        for into in (by_m[m], by_o[o], everyone):
-            into[2] += value
+            by_m[m][:2] = [weighted or zero, committed or zero]
+        for o, weighted, committed in rows.values("owner").annotate(**sums).values_list(
+            "owner", "w", "c"
+        ):
+            by_o[o] = [weighted or zero, committed or zero, zero]
+
+    def won(by_owner: bool, *group: str):
+        cells = summaries.cells(
+            WON.topic, user, owner=scope.owner, team=scope.team, by_owner=by_owner
+        ).filter(day__gte=months[0], day__lt=this_month)
+        return summaries.totals(cells, *group).values_list(*group, "a")
+
+    for m, value in won(False, "day"):
+        by_m[m][2] += value or zero
+    for o, value in won(True, "owner"):
+        by_o.setdefault(o, [zero, zero, zero])[2] = value or zero
+    everyone = [sum((c[k] for c in by_m.values()), zero) for k in range(3)]
+
+    def ratio(sums: list[Decimal]) -> float | None:  # won ÷ weighted: 1.0 is a perfect forecast
+        return float(round(sums[2] / sums[0], 4)) if sums[0] else None
 
     def line(sums: list[Decimal]) -> dict:
         weighted, committed, actual = sums
@@ -276,27 +288,44 @@ def accuracy(user: User, scope: Scope, today: date | None = None) -> dict:
             "forecast": money(weighted),
             "committed": money(committed),
             "won": money(actual),
-            # won ÷ weighted forecast: 1.0 is a perfect forecast
-            "ratio": float(round(actual / weighted, 4)) if weighted else None,
+            "ratio": ratio(sums),
         }
 
-    by_month = [
-        {
-            "month": m.strftime("%Y-%m"),
-            "snapshot": chosen[m][1].isoformat() if m in chosen else None,
-            **line(by_m[m]),
-        }
-        for m in months
-    ]
-    managers = [
-        {
-            "owner": people[o].username,
-            "name": people[o].name,
-            "team": people[o].team,
-            **line(by_o[o]),
-        }
-        for o in sorted(owners, key=lambda pk: (people[pk].team, people[pk].username))
-    ]
-    for m in managers:  # how far off, either way: the managers to talk to come first
-        m["error"] = round(abs(m["ratio"] - 1), 4) if m["ratio"] is not None else None
-    return {"months": by_month, "managers": managers, "total": line(everyone)}
+    count = len(by_o)
+    if largest is not None:  # how far off, either way; no forecast to compare (None) left out
+        off = {o: abs(r - 1) for o, sums in by_o.items() if (r := ratio(sums)) is not None}
+        shown = sorted(off, key=lambda o: (-off[o], o))[:largest]
+        people = people_named(shown)
+    else:
+        people = people_named(list(by_o))
+        shown = sorted(by_o, key=lambda pk: (people[pk].team, people[pk].username))
+    pages = max(1, -(-count // FORECAST_MANAGERS_PAGE))
+    if page is not None:
+        page = min(max(page, 1), pages)
+        shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+    managers = []
+    for o in shown:
+        managers.append(
+            {
+                "owner": people[o].username,
+                "name": people[o].name,
+                "team": people[o].team,
+                **line(by_o[o]),
+            }
+        )
+        r = managers[-1]["ratio"]
+        managers[-1]["error"] = round(abs(r - 1), 4) if r is not None else None
+    return {
+        "months": [
+            {
+                "month": m.strftime("%Y-%m"),
+                "snapshot": chosen[m][1].isoformat() if m in chosen else None,
+                **line(by_m[m]),
+            }
+            for m in months
+        ],
+        "managers": managers,
+        "managers_count": count,
+        **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
+        "total": line(everyone),
+    }

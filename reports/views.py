@@ -117,10 +117,9 @@ def _forecast_groups(data: dict) -> dict:
     total = _forecast_row(_("合计"), data["total"], whole)
     managers = data["managers"]  # a national table of 500 helps nobody: the largest first
     hidden = data["managers_count"] - len(managers)
-    # the managers furthest off first; no forecast to compare (None) last
-    off = [m for m in data["accuracy"]["managers"] if m["error"] is not None]
     return {
-        "accuracy_managers": sorted(off, key=lambda m: -m["error"])[:MANAGERS_SHOWN],
+        # the managers furthest off first (forecast(..., largest=…) ranked them)
+        "accuracy_managers": data["accuracy"]["managers"],
         "groups": [
             {"title": _("按团队"), "who": _("团队"), "rows": teams + [total]},
             {

@@ -19,6 +19,7 @@ from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, PipelineSetti
 from pipeline.services import take_forecast_snapshot
 from pipeline.tests.factories import stage
 from reports import discipline as discipline_report
+from reports import forecast as forecast_report
 from reports.discipline import WORST, Route, route_for
 from reports.scope import Scope, whole_months
 
@@ -88,6 +89,61 @@ def test_forecast_against_won_per_month_and_manager(as_user, alice, carol, direc
     # alice sees her own comparison only
     mine = as_user(alice).get("/api/v1/reports/forecast").json()["accuracy"]
     assert [m["owner"] for m in mine["managers"]] == ["alice"]
+
+
+def test_the_page_lists_the_managers_furthest_off_and_the_json_pages_them(
+    as_user, alice, bob, carol, director, monkeypatch
+):
+    """Won ÷ forecast per manager: alice 100 %, bob 0 %, carol 250 %. The page shows the
+    furthest off first, only as many as it lists, and says how many there are; the JSON
+    pages them in team and name order, and its pages add up to the workbook's list."""
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    ForecastSnapshot.objects.all().delete()
+    snapshot = ForecastSnapshot.objects.create(week_start=week_start(last_month))
+    for owner, won in ((alice, 1_000_000), (bob, 0), (carol, 2_500_000)):
+        ForecastSnapshotRow.objects.create(
+            snapshot=snapshot,
+            owner=owner,
+            month=last_month,
+            count=1,
+            value=2_000_000,
+            weighted=1_000_000,
+            committed=0,
+        )
+        if won:
+            p = make(
+                owner, f"{owner.name}的医院", last_month - timedelta(days=90), contract_value=won
+            )
+            services.close_project(project=p, status="won", reason="", by=owner)
+            Project.objects.filter(pk=p.pk).update(closed_at=at(last_month + timedelta(days=5)))
+            summaries.changed(Project, {owner.pk})  # the test wrote past the services
+    monkeypatch.setattr("reports.views.MANAGERS_SHOWN", 2)
+    page = as_user(director).get("/reports/forecast/").content.decode()
+    listed = page[page.index('id="accuracy"') :]
+    assert listed.index(carol.name) < listed.index(bob.name)  # 150 % off before 100 %
+    assert alice.name not in listed  # spot on, and only two are listed
+    assert "共 3 位销售经理，此处列出偏差最大的 2 位" in listed
+
+    monkeypatch.setattr("reports.forecast.FORECAST_MANAGERS_PAGE", 2)
+    pages = [
+        as_user(director).get(f"/api/v1/reports/forecast?page={n}").json()["accuracy"]
+        for n in (1, 2)
+    ]
+    assert [p["managers_page"] for p in pages] == [
+        {"number": 1, "pages": 2},
+        {"number": 2, "pages": 2},
+    ]
+    assert {p["managers_count"] for p in pages} == {3}
+    every = forecast_report.accuracy(director, Scope(start=this_month, end=this_month))
+    assert [m["owner"] for p in pages for m in p["managers"]] == [
+        m["owner"] for m in every["managers"]
+    ]
+    assert {m["owner"]: m["ratio"] for m in every["managers"]} == {
+        "alice": 1.0,
+        "bob": 0.0,
+        "carol": 2.5,
+    }
 
 
 # 联络达标 -------------------------------------------------------------------------------------
