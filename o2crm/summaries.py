@@ -18,13 +18,22 @@ everyone's for those who see everything, a team's for a team, the owners' otherw
 the same rule as every row (decision 0003: owners the user oversees, or all); a summary by
 province also keeps its cells summed over the provinces (`ALL_PROVINCES`), read when no
 province is asked, so a national page reads one cell where it would sum thirty-four.
+
+As of today: a summary whose rows depend on the date (is a project behind on contact today?
+which class is it in today?) says `as_of_today`; its `rows(today)` take the day and its
+cells carry it as their day. The first reader of a day (or the scheduled job just after
+midnight) builds the day's cells whole from the rows, the writers keep them from then on as
+any other; a change of the rules every row depends on (`outdated()`) has the next reader
+build them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,8 +41,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.db.models import F, Sum, Value
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+from django_tasks import task
 
+from .jobs import scheduled
 from .models import NO_DAY, Tally
 
 MEASURES = ("n", "a", "b", "c")
@@ -49,16 +61,18 @@ class Summary:
     """What a report keeps: `rows()` the source; `owner` and `province` paths from a source
     row (province "" for none); `day` and `key` expressions or paths (None for none);
     `measures` the aggregates stored in n, a, b, c; `sources` each model whose writes change
-    it, with the owners a changed instance touches (its own owner if not given)."""
+    it, with the owners a changed instance touches (its own owner if not given).
+    `as_of_today`: `rows(today)` depend on the day, which is the cells' day (no `day`)."""
 
     topic: str
-    rows: Callable[[], models.QuerySet]
+    rows: Callable[..., models.QuerySet]
     measures: Mapping[str, Any]
     owner: str = "owner_id"
     province: str | None = None
     day: Any = None
     key: Any = None
     sources: Mapping[type[models.Model], Owners | None] = field(default_factory=dict)
+    as_of_today: bool = False
 
 
 _SUMMARIES: dict[str, Summary] = {}
@@ -71,6 +85,7 @@ def register(summary: Summary) -> Summary:
         uid = f"summaries-{model._meta.label}"
         pre_save.connect(_before_save, sender=model, dispatch_uid=uid)
         post_save.connect(_after_save, sender=model, dispatch_uid=uid)
+        pre_delete.connect(_before_save, sender=model, dispatch_uid=uid)
         post_delete.connect(_after_delete, sender=model, dispatch_uid=uid)
     return summary
 
@@ -89,7 +104,8 @@ def _depending(model: type[models.Model]) -> list[Summary]:
 
 
 def _before_save(sender, instance, raw=False, **kwargs) -> None:
-    """The owners the row counted for before this save (an owner or a hospital may change)."""
+    """The owners the row counts for in the database before this save or deletion (an owner
+    or a hospital may change; the instance in hand may be older than the row)."""
     if raw or instance.pk is None:
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
@@ -112,7 +128,13 @@ def _after_save(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
-    _refresh({s.topic: _owners_of(s, sender, instance) for s in _depending(sender)})
+    before = getattr(instance, "_summary_owners_before", {})
+    _refresh(
+        {
+            s.topic: _owners_of(s, sender, instance) | before.get(s.topic, set())
+            for s in _depending(sender)
+        }
+    )
 
 
 def changed(model: type[models.Model] | None, owners: Iterable[int | None]) -> None:
@@ -172,11 +194,19 @@ def _expression(value: Any) -> Any:
 
 
 def _computed(
-    summary: Summary, owners: set[int | None] | None, teams: Mapping[int, int] | None = None
+    summary: Summary,
+    owners: set[int | None] | None,
+    teams: Mapping[int, int] | None = None,
+    today: date | None = None,
 ) -> dict[Cell, list]:
     """Level-0 cells from the source rows, for `owners` (None: everyone); `teams` the
-    owners' teams when the caller has read them."""
-    qs = summary.rows()
+    owners' teams when the caller has read them; `today` the day of an as-of-today one."""
+    if summary.as_of_today:
+        qs = summary.rows(today)
+        day: Any = Value(today, output_field=models.DateField())
+    else:
+        qs = summary.rows()
+        day = _expression(summary.day) if summary.day is not None else Value(NONE_DAY)
     if owners is not None:
         ids = sorted(o for o in owners if o is not None)
         condition = models.Q(**{f"{summary.owner}__in": ids})
@@ -188,7 +218,7 @@ def _computed(
         .annotate(
             _owner=F(summary.owner),
             _province=_expression(summary.province),
-            _day=_expression(summary.day) if summary.day is not None else Value(NONE_DAY),
+            _day=day,
             _key=_expression(summary.key),
         )
         .values("_owner", "_province", "_day", "_key")
@@ -228,8 +258,10 @@ def _teams(owners: Iterable[int]) -> dict[int, int]:
     }
 
 
-def _stored(topic: str, owners: set[int | None] | None) -> dict[Cell, list]:
+def _stored(topic: str, owners: set[int | None] | None, today: date | None) -> dict[Cell, list]:
     qs = Tally.objects.filter(topic=topic, level=Tally.OWNER)
+    if today is not None:
+        qs = qs.filter(day=today)
     if owners is not None:
         qs = qs.filter(owner__in=sorted({o or 0 for o in owners}))
     return {
@@ -253,11 +285,27 @@ def refresh(topic: str, owners: Iterable[int | None]) -> None:
     _refresh({topic: set(owners)})
 
 
+_PAUSED: ContextVar[bool] = ContextVar("summaries_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Writes inside keep no summary: for a bulk loader that rebuilds them all after it
+    (`rebuild_all`), as the generator does."""
+    token = _PAUSED.set(True)
+    try:
+        yield
+    finally:
+        _PAUSED.reset(token)
+
+
 @transaction.atomic
 def _refresh(work: Mapping[str, set[int | None]]) -> None:
     """`refresh` for several topics at once (every summary one write moves): the owners'
     user rows are locked first, all of them, in id order, so two writers for one owner take
     turns and never count a change twice; their teams are read once."""
+    if _PAUSED.get():
+        return
     work = {topic: owners for topic, owners in work.items() if owners}
     ids = sorted({o for owners in work.values() for o in owners if o})
     if not work:
@@ -277,8 +325,12 @@ def _refresh(work: Mapping[str, set[int | None]]) -> None:
 
 
 def _refresh_topic(topic: str, owners: set[int | None], teams: Mapping[int, int]) -> None:
-    new = _computed(_SUMMARIES[topic], owners, teams)
-    old = _stored(topic, owners)
+    summary = _SUMMARIES[topic]
+    today = timezone.localdate() if summary.as_of_today else None
+    if today is not None and not _built(topic, today):
+        return  # the day's first reader builds it whole (after this write: it waits for it)
+    new = _computed(summary, owners, teams, today)
+    old = _stored(topic, owners, today)
     if new == old:
         return
     delta = _rolled_up(new)
@@ -328,8 +380,16 @@ def _add(topic: str, delta: Mapping[tuple[int, int, str, date, str], list]) -> N
 
 @transaction.atomic
 def rebuild(topic: str) -> int:
-    """Rewrite `topic` whole from the source rows; returns the number of cells."""
-    new = _computed(_SUMMARIES[topic], None)
+    """Rewrite `topic` whole from the source rows (an as-of-today one: for today, every
+    person's row locked first, so no write of the rows falls between the reading and the
+    writing); returns the number of cells."""
+    summary = _SUMMARIES[topic]
+    today = None
+    if summary.as_of_today:
+        today = timezone.localdate()
+        everyone = get_user_model().objects.select_for_update().order_by("pk").values_list("pk")
+        list(everyone)
+    new = _computed(summary, None, today=today)
     Tally.objects.filter(topic=topic).delete()
     cells = [
         Tally(topic=topic, level=Tally.OWNER, owner=o, team=t, province=p, day=d, key=k,
@@ -348,6 +408,41 @@ def rebuild_all() -> dict[str, int]:
     return {topic: rebuild(topic) for topic in _SUMMARIES}
 
 
+def _built(topic: str, today: date) -> bool:
+    """An as-of-today topic has its day's cells (its national cells, or the marker of a day
+    with no rows)."""
+    return Tally.objects.filter(topic=topic, level=Tally.EVERYONE, day=today).exists()
+
+
+def _today(topic: str) -> date:
+    """The day an as-of-today topic's cells are read for, built first if they are not yet
+    (once: a second builder waits for the first's locks, then finds them built)."""
+    today = timezone.localdate()
+    if not _built(topic, today):
+        with transaction.atomic():
+            rebuild(topic)
+            Tally.objects.get_or_create(
+                topic=topic, level=Tally.EVERYONE, owner=0, team=0, province="", day=today, key=""
+            )  # the day is built even when no row counts
+    return today
+
+
+def outdated() -> None:
+    """The rules every row of an as-of-today summary depends on changed (a cadence, the
+    class A window): the next reader builds the day again."""
+    for topic, summary in _SUMMARIES.items():
+        if summary.as_of_today:
+            Tally.objects.filter(topic=topic).delete()
+
+
+@scheduled("1 0 * * *", name="summaries-of-the-day", late=timedelta(days=1))
+@task()
+def build_the_day(period: str) -> int:
+    """Just after midnight: the as-of-today summaries built for the new day, so no reader
+    waits for it."""
+    return sum(1 for topic, s in _SUMMARIES.items() if s.as_of_today and _today(topic))
+
+
 def build_missing(**kwargs) -> None:
     """After `migrate`: a topic with no cells yet (new, or a database from before it) is
     built from its rows, so an upgrade needs no step of its own."""
@@ -362,12 +457,13 @@ def check(topics: Iterable[str] | None = None) -> list[str]:
     as lines (empty: every summary equals the truth). Cells of zero are as good as none."""
     problems = []
     for topic in topics or _SUMMARIES:
-        truth = _computed(_SUMMARIES[topic], None)
+        today = _today(topic) if _SUMMARIES[topic].as_of_today else None
+        truth = _computed(_SUMMARIES[topic], None, today=today)
         expected = {(Tally.OWNER, o, t, p, d, k): v for (o, t, p, d, k), v in truth.items()}
         expected |= {(lv, 0, t, p, d, k): v for (lv, t, p, d, k), v in _rolled_up(truth).items()}
         stored = {
             (t.level, t.owner, t.team, t.province, t.day, t.key): [t.n, t.a, t.b, t.c]
-            for t in Tally.objects.filter(topic=topic)
+            for t in Tally.objects.filter(topic=topic, **({"day": today} if today else {}))
         }
         for cell in sorted(set(expected) | set(stored), key=str):
             want = expected.get(cell, [0, ZERO, ZERO, ZERO])
@@ -412,6 +508,8 @@ def cells(
         qs = qs.filter(team=team)
     if _SUMMARIES[topic].province is not None:
         qs = qs.filter(province=province or ALL_PROVINCES)
+    if _SUMMARIES[topic].as_of_today:
+        qs = qs.filter(day=_today(topic))
     return qs
 
 

@@ -32,6 +32,7 @@ from django.db.models import DateField, Max, OuterRef, Q, QuerySet, Subquery, Va
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
+from o2crm import summaries
 from o2crm.dates import midnight
 
 from . import domain
@@ -83,12 +84,17 @@ def set_project_clocks(projects: QuerySet[Project], settings: PipelineSettings) 
     """Set the projects' last-contact and late-contact dates from their follow-ups (one
     UPDATE; for every project at once it rewrites the whole table)."""
     clocks = {field: newest_contact(kind) for kind, field in LAST_CONTACT.items()}
-    return projects.update(**clocks, **late_contact_dates(settings))
+    done = projects.update(**clocks, **late_contact_dates(settings))
+    summaries.changed(Project, set(projects.order_by().values_list("owner_id", flat=True)))
+    return done
 
 
 def cadences_changed(settings: PipelineSettings) -> int:
-    """New cadences: every project's late-contact dates, from the gaps already stored."""
-    return Project.objects.update(**late_contact_dates(settings))
+    """New cadences: every project's late-contact dates, from the gaps already stored (and
+    the summaries as of today built again, by their next reader)."""
+    done = Project.objects.update(**late_contact_dates(settings))
+    summaries.outdated()
+    return done
 
 
 @transaction.atomic
@@ -111,6 +117,7 @@ def contact_logged(follow_up: FollowUp) -> None:
     project.filter(handed_over_at__lt=midnight(follow_up.date + timedelta(days=1))).update(
         handed_over_at=None
     )
+    summaries.changed(Project, project.values_list("owner_id", flat=True))  # its clocks moved
     built = ContactMonth.objects.filter(
         project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
     ).values_list("month", flat=True)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import ROLES_ABOVE_ALL, User
 from hospitals import standing
 from hospitals.models import Contact, StandingCause
+from o2crm import summaries
 from o2crm.dates import midnight, week_start
 from o2crm.records import save_record
 
@@ -163,6 +164,7 @@ def change_settings(*, settings: PipelineSettings) -> PipelineSettings:
     settings.save()
     if before != (settings.cadence_a_days, settings.cadence_b_days):
         contact_clocks.cadences_changed(settings)
+    summaries.outdated()  # the classes (the A window) and the cadences count as of today
     return settings
 
 

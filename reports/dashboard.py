@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
@@ -22,8 +22,9 @@ from visits.models import Task, Visit
 from . import funnel, weekly
 from .charts import funnel_svg
 from .forecast import forecast_cells
+from .funnel import owners_of_projects
 from .models import WeeklySummary, iso_week
-from .scope import Scope, months_between
+from .scope import Scope, months_between, one_if
 
 RECENT = 8
 
@@ -56,6 +57,33 @@ CONTACTS = summaries.register(
 )
 
 
+def _due_rows(today: date):
+    """The open projects as they stand today: class, and behind on contact (each kind,
+    either) by the class's cadence."""
+    late_b, late_r = Q(business_due_on__lt=today), Q(relationship_due_on__lt=today)
+    return (
+        Project.objects.open()
+        .with_cadence(PipelineSettings.current(), today)
+        .annotate(late_b=one_if(late_b), late_r=one_if(late_r), late=one_if(late_b | late_r))
+    )
+
+
+# Open projects by owner, province and class today: how many, and how many are behind on
+# business contact (a), relationship contact (b), either (c). As of today (decision 0029):
+# lateness moves with the date, so the day's cells are built once and kept by the writers.
+CONTACT_DUE = summaries.register(
+    summaries.Summary(
+        topic="contact-due",
+        rows=_due_rows,
+        as_of_today=True,
+        province="hospital__province",
+        key="cls",
+        measures={"n": Count("*"), "a": Sum("late_b"), "b": Sum("late_r"), "c": Sum("late")},
+        sources={Project: None, Hospital: owners_of_projects},
+    )
+)
+
+
 def home(user: User, today: date) -> dict:
     """The 工作台's context for `user` on `today`."""
     hospitals = Hospital.objects.visible_to(user)
@@ -73,9 +101,13 @@ def home(user: User, today: date) -> dict:
         .select_related("history_user")
         .order_by("-history_date")[:RECENT]
     )
-    settings = PipelineSettings.current()
-    by_owner = _open_by_owner(user, settings, today)
-    due = {k: sum(row[k] for row in by_owner) for k in DUE_KEYS}
+    sums = summaries.total(summaries.cells(CONTACT_DUE.topic, user))
+    due = {
+        "open": int(sums["n"]),
+        "business_late": int(sums["a"]),
+        "relationship_late": int(sums["b"]),
+        "overdue": int(sums["c"]),
+    }
     ctx = {
         "n_overdue": due["overdue"],
         "n_open_projects": due["open"],
@@ -101,30 +133,6 @@ def home(user: User, today: date) -> dict:
         **_dashboard(user, today),
     }
     return ctx
-
-
-DUE_KEYS = ("open", "overdue", "business_late", "relationship_late")
-
-
-def _open_by_owner(user, settings, today) -> list[dict]:
-    """Per owner of the visible open projects: how many, and how many are behind on contact
-    (either kind, and each kind) today. One grouped query answered from the covering index
-    project_open_pipeline (counted on status, not the id, which is not in the index). Lateness
-    depends on today and each project's class, so it is read live, not from a summary."""
-    late_b, late_r = Q(business_due_on__lt=today), Q(relationship_due_on__lt=today)
-    return list(
-        Project.objects.visible_to(user)
-        .open()
-        .with_cadence(settings, today)
-        .order_by()
-        .values("owner")
-        .annotate(
-            open=Count("status"),
-            overdue=Count("status", filter=late_b | late_r),
-            business_late=Count("status", filter=late_b),
-            relationship_late=Count("status", filter=late_r),
-        )
-    )
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -3,10 +3,13 @@ share whose business contacts, and separately relationship contacts, never fell 
 class's cadence during the period (A: 7 days, B: 30 days by default); and the projects
 furthest past due at its end.
 
-The same figures come by one of four routes, chosen by the period and the scope, because what
+The same figures come by one of five routes, chosen by the period and the scope, because what
 is fast differs by orders of magnitude between "my projects this month" and "the whole
-country two years ago" (decisions 0009, 0012 and 0015; bench/README.md):
+country two years ago" (decisions 0009, 0012, 0015 and 0029; bench/README.md):
 
+- `Route.SUMMARY` — the page's own period, the last WINDOW_DAYS days to today, for anyone
+  and any scope: the counts from the summary kept as of today (decision 0029), the most
+  overdue from the projects' clocks as `Route.TODAY`.
 - `Route.TODAY` — a period that runs to today: each project's own contact clocks and newest
   late contacts (pipeline/contact_clocks.py) answer it from the project rows alone.
 - `Route.MONTHS` — whole months that have ended, for the whole country: the months'
@@ -39,6 +42,7 @@ from django.db.models import (
     Min,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -53,6 +57,7 @@ from django.utils import timezone
 
 from accounts.models import User, people_named
 from hospitals.models import Hospital
+from o2crm import summaries
 from o2crm.dates import midnight
 from pipeline.contact_clocks import ensure_months, newest_contact
 from pipeline.models import (
@@ -65,14 +70,17 @@ from pipeline.models import (
     class_a,
 )
 
-from .scope import Scope, as_date, projects, whole_months
+from .funnel import owners_of_projects
+from .scope import Scope, as_date, cells, one_if, projects, whole_months
 
 WORST = 10
+WINDOW_DAYS = 30  # the page's period unless the user picks another: the last 30 days
 
 ZERO_CELL = {"projects": 0, "business": 0, "relationship": 0}
 
 
 class Route(StrEnum):
+    SUMMARY = "summary"
     TODAY = "today"
     MONTHS = "months"
     COUNTRY = "country"
@@ -81,11 +89,68 @@ class Route(StrEnum):
 
 def route_for(user: User, scope: Scope, today: date) -> Route:
     """The fastest route that answers this period for this viewer (see the module's notes)."""
+    if (scope.start, scope.end) == window(today):
+        return Route.SUMMARY
     if scope.end >= today:
         return Route.TODAY
     if user.sees_all and not (scope.owner or scope.team or scope.province):
         return Route.MONTHS if whole_months(scope.start, scope.end) else Route.COUNTRY
     return Route.PROJECTS
+
+
+def window(today: date) -> tuple[date, date]:
+    """The page's own period: the last WINDOW_DAYS days, today included."""
+    return today - timedelta(days=WINDOW_DAYS - 1), today
+
+
+def _kept_by(kind: str, cadence: dict[str, int], start: date, end: date) -> Q:
+    """A project (annotated by `with_cadence` at `end`) kept cadence in `kind` from `start` to
+    `end`, the end today or later: no contact of the kind came late in the period (the newest
+    late one, for the project's class, is older) and the last one is within the cadence."""
+    either = Q()
+    for cls, days in cadence.items():
+        late, last = f"late_{kind}_{cls.lower()}_on", f"last_{kind}_contact_on"
+        stale_before = end - timedelta(days=days)
+        either |= (
+            Q(cls=cls)
+            & (Q(**{f"{late}__isnull": True}) | Q(**{f"{late}__lte": start}))
+            & (Q(**{f"{last}__gte": stale_before}) | Q(created_at__gte=midnight(stale_before)))
+        )
+    return either
+
+
+def _cadence(settings: PipelineSettings) -> dict[str, int]:
+    return {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+
+
+def _window_rows(today: date):
+    """The open projects as they stand today, flagged kept in each kind over the window."""
+    settings = PipelineSettings.current()
+    start, end = window(today)
+    cadence = _cadence(settings)
+    return (
+        Project.objects.open()
+        .with_cadence(settings, end)
+        .annotate(
+            kept_b=one_if(_kept_by(ContactKind.BUSINESS, cadence, start, end)),
+            kept_r=one_if(_kept_by(ContactKind.RELATIONSHIP, cadence, start, end)),
+        )
+    )
+
+
+# The window's counts per owner, province and class: open projects (n), kept in business
+# (a) and relationship (b) contact. As of today (decision 0029): the window moves each day.
+WINDOW = summaries.register(
+    summaries.Summary(
+        topic="discipline-window",
+        rows=_window_rows,
+        as_of_today=True,
+        province="hospital__province",
+        key="cls",
+        measures={"n": Count("*"), "a": Sum("kept_b"), "b": Sum("kept_r")},
+        sources={Project: None, Hospital: owners_of_projects},
+    )
+)
 
 
 def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: int = WORST) -> dict:
@@ -95,12 +160,14 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
     project's creation: the gap each follow-up stores), and one came within the cadence
     before the period's end (or the project is younger than that)."""
     settings = PipelineSettings.current()
-    cadence = {"A": settings.cadence_a_days, "B": settings.cadence_b_days}
+    cadence = _cadence(settings)
     start, end = scope.start, scope.end
     today = timezone.localdate()
     route = route or route_for(user, scope, today)
     if route == Route.TODAY and end < today:
         raise ValueError("the projects' clocks are today's: a past period takes another route")
+    if route == Route.SUMMARY and (start, end) != window(today):
+        raise ValueError("the summary keeps the page's own period, the last days to today")
     months = whole_months(start, end) if route == Route.MONTHS else []
     if route == Route.MONTHS and not months:
         raise ValueError("month rows answer whole months that have ended")
@@ -109,7 +176,9 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
         .filter(created_at__lt=scope.until)
         .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
     )
-    if route == Route.TODAY:
+    if route == Route.SUMMARY:
+        counts = _kept_counts_from_summary(user, scope)
+    elif route == Route.TODAY:
         counts = _kept_counts_to_today(base, settings, cadence, start, end)
     else:
         if months:  # built once, the first time a month is asked for
@@ -164,22 +233,22 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
     }
 
 
+def _kept_counts_from_summary(user: User, scope: Scope) -> list[tuple]:
+    """_kept_counts for the window from its summary: the owners' cells the user may see."""
+    return [
+        (owner, cls, n, int(business), int(relationship))
+        for owner, cls, n, business, relationship in summaries.totals(
+            cells(WINDOW.topic, user, scope, by_owner=True), "owner", "key"
+        ).values_list("owner", "key", "n", "a", "b")
+    ]
+
+
 def _kept_counts_to_today(base, settings, cadence: dict[str, int], start: date, end: date):
-    """_kept_counts for a period that runs to today or later, from the project rows alone:
-    no contact of a kind came late in the period when the newest late one (for the
-    project's class) is older, and the last one is the project's contact clock."""
+    """_kept_counts for a period that runs to today or later, from the project rows alone
+    (`_kept_by`)."""
 
     def kept(kind: str) -> Q:
-        either = Q()
-        for cls, days in cadence.items():
-            late, last = f"late_{kind}_{cls.lower()}_on", f"last_{kind}_contact_on"
-            stale_before = end - timedelta(days=days)
-            either |= (
-                Q(cls=cls)
-                & (Q(**{f"{late}__isnull": True}) | Q(**{f"{late}__lte": start}))
-                & (Q(**{f"{last}__gte": stale_before}) | Q(created_at__gte=midnight(stale_before)))
-            )
-        return either
+        return _kept_by(kind, cadence, start, end)
 
     rows = (
         base.with_cadence(settings, end)
@@ -287,7 +356,7 @@ def _late_projects(
     (project, kind) pairs (a project ranked before one of them has a pair ranked before it),
     so only their two due dates are read."""
     kinds = dict(ContactKind.choices)
-    if route == Route.TODAY:
+    if route in (Route.SUMMARY, Route.TODAY):
         candidates = _first_due_from_clocks(qs, settings, cadence, end, worst)
     elif route == Route.MONTHS:
         candidates = _first_due_from_month_rows(settings, cadence, end, worst)

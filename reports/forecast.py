@@ -34,7 +34,7 @@ from pipeline.models import (
 )
 
 from .funnel import owners_of_projects
-from .scope import Scope, money, months_between
+from .scope import Scope, cells, money, months_between
 
 
 def every_owner(_stage: Stage) -> list[int]:
@@ -81,15 +81,9 @@ def forecast_cells(
     by_team: bool = False,
 ):
     """The forecast summary's cells for the scope, months from `start` up to `after`."""
-    return summaries.cells(
-        FORECAST.topic,
-        user,
-        owner=scope.owner,
-        team=scope.team,
-        province=scope.province,
-        by_owner=by_owner,
-        by_team=by_team,
-    ).filter(day__gte=start, day__lt=after)
+    return cells(FORECAST.topic, user, scope, by_owner=by_owner, by_team=by_team).filter(
+        day__gte=start, day__lt=after
+    )
 
 
 # 成单预测 ---------------------------------------------------------------------------------------
@@ -258,20 +252,20 @@ def accuracy(
         if scope.team:
             rows = rows.filter(owner__team_id=scope.team)
         sums = {"w": Sum("weighted"), "c": Sum("committed")}
-        for m, weighted, committed in rows.values("month").annotate(**sums).values_list(
-            "month", "w", "c"
+        for m, weighted, committed in (
+            rows.values("month").annotate(**sums).values_list("month", "w", "c")
         ):
             by_m[m][:2] = [weighted or zero, committed or zero]
-        for o, weighted, committed in rows.values("owner").annotate(**sums).values_list(
-            "owner", "w", "c"
+        for o, weighted, committed in (
+            rows.values("owner").annotate(**sums).values_list("owner", "w", "c")
         ):
             by_o[o] = [weighted or zero, committed or zero, zero]
 
     def won(by_owner: bool, *group: str):
-        cells = summaries.cells(
-            WON.topic, user, owner=scope.owner, team=scope.team, by_owner=by_owner
-        ).filter(day__gte=months[0], day__lt=this_month)
-        return summaries.totals(cells, *group).values_list(*group, "a")
+        won_cells = cells(WON.topic, user, scope, by_owner=by_owner).filter(
+            day__gte=months[0], day__lt=this_month
+        )
+        return summaries.totals(won_cells, *group).values_list(*group, "a")
 
     for m, value in won(False, "day"):
         by_m[m][2] += value or zero

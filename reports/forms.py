@@ -13,12 +13,13 @@ from hospitals.models import PROVINCES
 from o2crm.dates import week_start
 from pipeline.domain import add_months
 
+from .discipline import WINDOW_DAYS
 from .models import iso_week, week_monday
 from .monthly import MonthScope
 from .scope import Scope
 
 # How far back each report looks unless the user says otherwise.
-DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365, "discipline": 30}
+DEFAULT_DAYS = {"funnel": 90, "sources": 365, "forecast": 365, "discipline": WINDOW_DAYS}
 FORWARD = {"forecast"}  # reports that look ahead from today
 
 

@@ -22,7 +22,7 @@ from pipeline.models import (
     StageChange,
 )
 
-from .scope import Scope, money, scoped
+from .scope import Scope, cells, money, scoped
 
 
 def owners_of_projects(hospital: Hospital) -> list[int]:
@@ -47,12 +47,9 @@ OPEN = summaries.register(
 
 def open_by_stage(user: User, scope: Scope) -> dict[int, tuple[int, Decimal]]:
     """Stage id → (open projects, their value) in the scope, from the summary."""
-    cells = summaries.cells(
-        OPEN.topic, user, owner=scope.owner, team=scope.team, province=scope.province
-    )
     return {
         int(row["key"]): (row["n"], row["a"] or Decimal(0))
-        for row in summaries.totals(cells, "key")
+        for row in summaries.totals(cells(OPEN.topic, user, scope), "key")
     }
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from o2crm import summaries
 from o2crm.dates import midnight
 from pipeline.domain import add_months
 from pipeline.models import (
@@ -63,6 +62,20 @@ def scoped(qs: QuerySet, scope: Scope, path: str = "") -> QuerySet:
     if scope.province:
         qs = qs.filter(**{f"{path}hospital__province": scope.province})
     return qs
+
+
+def cells(topic: str, user: User, scope: Scope, **levels: bool) -> QuerySet:
+    """A summary's cells for the scope's manager, team and province, that `user` may see
+    (`levels`: by_owner, by_team; summaries.cells). A summary without provinces (the won
+    projects) ignores the province."""
+    return summaries.cells(
+        topic, user, owner=scope.owner, team=scope.team, province=scope.province, **levels
+    )
+
+
+def one_if(condition: Q) -> Case:
+    """1 where `condition` holds, else 0: a flag a summary's measures add up."""
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def money(value) -> Decimal:

@@ -22,7 +22,7 @@ from o2crm.models import Tally
 from o2crm.records import save_record
 from people import services as people
 from pipeline import services
-from pipeline.models import Project, Stage, Status
+from pipeline.models import PipelineSettings, Project, Stage, Status
 from pipeline.tests.factories import ProjectFactory, evaluate, follow_up
 from reports import funnel
 from reports.scope import Scope
@@ -32,13 +32,24 @@ pytestmark = pytest.mark.django_db
 PROVINCES = ["浙江省", "江苏省", "福建省"]
 
 
-def _step(rng: random.Random, people_: list, hospitals: list, stages: list) -> str:
-    """One random write of the kinds that move the summaries; returns what it did."""
+def _step(rng: random.Random, people_: list, hospitals: list, stages: list, clock) -> str:
+    """One random write of the kinds that move the summaries (or a day passing, which moves
+    the ones as of today); returns what it did."""
     projects = list(Project.objects.order_by("pk"))
     what = rng.choice(
         ["new", "new", "stage", "stage", "close", "reopen", "edit", "late follow-up", "class",
-         "handover", "delete project", "hospital", "contact", "delete hospital", "team"]
+         "handover", "delete project", "hospital", "contact", "delete hospital", "team",
+         "cadence", "next day"]
     )  # fmt: skip
+    if what == "next day":
+        clock(timezone.localtime() + timedelta(days=1))
+        return what
+    if what == "cadence":
+        settings = PipelineSettings.current()
+        settings.cadence_a_days = rng.randint(3, 10)
+        settings.class_a_window_months = rng.randint(1, 6)
+        services.change_settings(settings=settings)
+        return what
     if what == "new" or not projects:
         hospital = rng.choice(hospitals)
         hospital.refresh_from_db()
@@ -115,8 +126,10 @@ def _step(rng: random.Random, people_: list, hospitals: list, stages: list) -> s
     return what
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_writes_leave_every_summary_equal_to_its_rows(seed, alice, bob, carol, leader):
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_random_writes_leave_every_summary_equal_to_its_rows(
+    seed, alice, bob, carol, leader, clock
+):
     rng = random.Random(seed)
     people_ = [alice, bob, carol, leader]
     hospitals = [
@@ -124,11 +137,11 @@ def test_random_writes_leave_every_summary_equal_to_its_rows(seed, alice, bob, c
     ]
     stages = list(Stage.objects.filter(is_active=True))
     done = []
-    for _ in range(40):
-        done.append(_step(rng, people_, hospitals, stages))
+    for _ in range(60):
+        done.append(_step(rng, people_, hospitals, stages, clock))
         assert summaries.check() == [], f"after {done}"
     assert Tally.objects.filter(level=Tally.EVERYONE).exists()
-    assert {"new", "stage", "handover"} <= set(done)
+    assert {"new", "stage", "handover", "late follow-up", "next day"} <= set(done)
 
 
 def _live_open(user, scope: Scope) -> dict[int, tuple[int, Decimal]]:
@@ -184,4 +197,16 @@ def test_check_summaries_finds_a_wrong_cell_and_repairs_it(alice):
     out = io.StringIO()
     call_command("check_summaries", "--repair", stdout=out)
     assert "rebuilt pipeline-open" in out.getvalue()
+    assert summaries.check() == []
+
+
+def test_a_deletion_counts_off_the_row_as_stored_not_as_the_instance_in_hand(alice, bob):
+    """A hospital handed over (an UPDATE) and then deleted through an instance loaded
+    before: its cells leave its owner in the database, bob, not alice."""
+    hospital = HospitalFactory(owner=alice, province="浙江省")
+    in_hand = Hospital.objects.get(pk=hospital.pk)
+    people.hand_over(
+        from_user=alice, to_user=bob, hospitals=Hospital.objects.filter(pk=hospital.pk), by=alice
+    )
+    in_hand.delete()
     assert summaries.check() == []

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from hospitals.tests.factories import HospitalFactory
-from o2crm import records
+from o2crm import records, summaries
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def test_home_runs_a_fixed_number_of_queries(
 ):
     client = as_user(director)
     HospitalFactory()
+    summaries.build_the_day.call("")  # the scheduled job builds the day's summaries at 00:01
     few = queries_for(lambda: client.get(reverse("home")))
     for _ in range(20):
         HospitalFactory(status="relocating")
@@ -52,6 +53,31 @@ def test_home_counts_my_overdue_projects(as_user, alice, carol):
     response = as_user(alice).get(reverse("home"))
     assert (response.context["n_overdue"], response.context["n_open_projects"]) == (1, 2)
     assert "联络逾期的项目" in response.content.decode()
+
+
+def test_a_project_falls_behind_when_the_days_pass_with_no_write(as_user, alice, director, clock):
+    """Lateness is as of today: kept by the writers during a day, built again for the next
+    (by the scheduled job, or the day's first reader) with nothing written in between."""
+    from pipeline.models import PipelineSettings
+    from pipeline.tests.factories import ProjectFactory, follow_up
+
+    clock("2027-03-01 09:00")  # a Monday
+    days = PipelineSettings.current().cadence_b_days
+    project = ProjectFactory(hospital=HospitalFactory(owner=alice), class_override="B")
+    for kind in ("business", "relationship"):
+        follow_up(project, kind=kind, days_ago=days)  # due today, late tomorrow
+    for user in (alice, director):
+        assert as_user(user).get(reverse("home")).context["n_overdue"] == 0
+    follow_up(project, kind="business", days_ago=0)  # a write during the day: kept
+    clock("2027-03-02 09:00")
+    summaries.build_the_day.call("2027-03-02T00:01:00+08:00")
+    for user in (alice, director):
+        context = as_user(user).get(reverse("home")).context
+        assert context["n_overdue"] == 1  # relationship contact a day past due
+        assert context["in_cadence"] == {"business": 1.0, "relationship": 0.0}
+    clock("2027-03-03 09:00")  # no job this time: the day's first reader builds it
+    follow_up(project, kind="relationship", days_ago=0)  # a write before anyone reads
+    assert as_user(director).get(reverse("home")).context["n_overdue"] == 0
 
 
 def test_the_director_sees_proposals_waiting_for_approval(as_user, alice, director):

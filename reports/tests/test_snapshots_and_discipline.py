@@ -252,9 +252,14 @@ def test_the_current_period_reads_what_the_contacts_say(alice, director):
     seen = set()
     for start in (TODAY - timedelta(days=29), TODAY - timedelta(days=6), TODAY - timedelta(60)):
         scope = Scope(start=start, end=TODAY)
-        assert route_for(director, scope, TODAY) == Route.TODAY
+        routes = [Route.COUNTRY, Route.PROJECTS]
+        if start == TODAY - timedelta(days=29):  # the page's own period: its summary
+            assert route_for(director, scope, TODAY) == Route.SUMMARY
+            routes.append(Route.TODAY)
+        else:
+            assert route_for(director, scope, TODAY) == Route.TODAY
         # fewer than the late pairs shown: the cut is tested too
-        data = same_by_every_route(director, scope, [Route.COUNTRY, Route.PROJECTS], worst=3)
+        data = same_by_every_route(director, scope, routes, worst=3)
         assert len(data["late_projects"]) == 3  # more late pairs than are shown
         seen.add(str(data["managers"]))
     assert len(seen) > 1  # the start matters: the cases are not all kept or all late
@@ -415,6 +420,34 @@ def test_discipline_per_manager_and_kind(as_user, director, discipline):
     assert data["total"]["A"]["projects"] == 2
 
 
+@pytest.mark.parametrize("role", ["alice", "bob", "leader", "carol", "assistant", "director"])
+def test_the_window_summary_answers_as_the_clocks_for_every_role_and_scope(
+    request, alice, carol, bob, assistant, director, discipline, role
+):
+    """The page's own period comes from the summary kept as of today: for every reader and
+    every narrowing (a manager, a team, a province), the same report as from the projects'
+    clocks; and after a write, and after a project changes hands."""
+    user = request.getfixturevalue(role)
+    start, end = discipline_report.window(timezone.localdate())
+    scopes = [
+        Scope(start=start, end=end),
+        Scope(start=start, end=end, owner=alice.pk),
+        Scope(start=start, end=end, team=carol.team_id),
+        Scope(start=start, end=end, province=discipline[0].hospital.province),
+    ]
+    kept, late = discipline
+    for step in ("as made", "contacted", "handed over"):
+        if step == "contacted":
+            contact(late, timezone.localdate(), kind="relationship")
+        if step == "handed over":
+            late.refresh_from_db()
+            late.owner = alice
+            late.save()
+        for scope in scopes:
+            assert route_for(user, scope, timezone.localdate()) == Route.SUMMARY
+            same_by_every_route(user, scope, [Route.TODAY])
+
+
 def test_discipline_is_visible_by_the_one_rule(as_user, alice, discipline):
     data = as_user(alice).get("/api/v1/reports/discipline").json()
     assert [m["owner"] for m in data["managers"]] == ["alice"]
@@ -524,3 +557,5 @@ def test_a_route_that_cannot_answer_a_period_says_so(director):
         discipline_report.discipline(director, past, route=Route.TODAY)
     with pytest.raises(ValueError):  # not whole months
         discipline_report.discipline(director, past, route=Route.MONTHS)
+    with pytest.raises(ValueError):  # the summary keeps the last 30 days alone
+        discipline_report.discipline(director, past, route=Route.SUMMARY)
