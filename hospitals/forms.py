@@ -80,6 +80,7 @@ class HospitalForm(VersionedForm):
             "operating_rooms", "hyperbaric_chambers", "owner", "notes",
         ]  # fmt: skip
         widgets = {
+            "owner": QuickSelect,  # the director's 500 managers: rendered in Python
             "notes": forms.Textarea(attrs={"rows": 3}),
             "beds": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
             "icu_beds": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),

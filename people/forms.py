@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
+from hospitals.forms import QuickSelect
 from hospitals.models import Hospital
 from o2crm.widgets import Radios
 
@@ -23,7 +24,7 @@ class HandoverForm(forms.Form):
     """Whose hospitals go to whom: all of them, those of some provinces or cities, or chosen
     ones; `preview` shows the counts before `confirm` moves them."""
 
-    heir = HeirField(label=_("接手人"), queryset=User.objects.none())
+    heir = HeirField(label=_("接手人"), queryset=User.objects.none(), widget=QuickSelect)
     scope = forms.ChoiceField(
         label=_("范围"),
         choices=[("all", _("全部医院")), ("region", _("按地区")), ("chosen", _("逐家选择"))],

@@ -69,6 +69,7 @@ class ProjectForm(VersionedForm):
             "class_override", "class_override_reason", "contacts", "notes",
         ]  # fmt: skip
         widgets = {
+            "owner": QuickSelect,  # the director's 500 managers: rendered in Python
             "source": Radios,
             "entry_path": Radios,
             "need": Radios,
