@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.dispatch import Signal
 from django.utils import timezone, translation
@@ -37,6 +38,7 @@ class Export:
     kind: str
     title: Any  # a lazy translation: what the page and the file are called
     builder: Builder
+    permission: str | None = None  # what the user must hold to ask for it, if anything
 
 
 _BUILDERS: dict[str, Export] = {}
@@ -44,11 +46,12 @@ _BUILDERS: dict[str, Export] = {}
 export_finished = Signal()  # sender=ExportJob, job=the job
 
 
-def export(kind: str, *, title: Any) -> Callable[[Builder], Builder]:
-    """Register the decorated builder as the background export `kind`."""
+def export(kind: str, *, title: Any, permission: str | None = None) -> Callable[[Builder], Builder]:
+    """Register the decorated builder as the background export `kind` (for the users who
+    hold `permission`, when one is named)."""
 
     def register(builder: Builder) -> Builder:
-        _BUILDERS[kind] = Export(kind, title, builder)
+        _BUILDERS[kind] = Export(kind, title, builder, permission)
         return builder
 
     return register
@@ -65,6 +68,11 @@ def counting(qs: Any, progress: Progress | None, chunk: int = 2000) -> Iterator[
 
 def registered(kind: str) -> Export | None:
     return _BUILDERS.get(kind)
+
+
+def may_export(user: Any, kind: str) -> bool:
+    entry = _BUILDERS.get(kind)
+    return entry is not None and (entry.permission is None or user.has_perm(entry.permission))
 
 
 def start_export(*, user: Any, kind: str, params: Mapping[str, Any]) -> ExportJob:
@@ -100,6 +108,8 @@ def run_export(job_id: int) -> str:
 
     with tempfile.TemporaryFile() as spool:
         try:
+            if not may_export(job.user, job.kind):  # the permission was taken back since
+                raise PermissionDenied(job.kind)
             with translation.override(job.language):
                 name = _BUILDERS[job.kind].builder(job.user, job.params, progress, spool)
         except Exception as error:

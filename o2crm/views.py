@@ -6,13 +6,14 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import paging
-from .exports import registered, start_export
+from .exports import may_export, registered, start_export
 from .models import ExportJob
 from .workbooks import XLSX, xlsx_file_response
 
@@ -27,6 +28,8 @@ def export_start(request: HttpRequest, kind: str) -> HttpResponse:
     """Queue a background export of `kind` with the filters of the page it was asked on."""
     if registered(kind) is None:
         raise Http404
+    if not may_export(request.user, kind):
+        raise PermissionDenied
     return export_later(request, kind)
 
 

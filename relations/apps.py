@@ -8,7 +8,11 @@ class RelationsConfig(AppConfig):
     verbose_name = _("关系发展与合规")
 
     def ready(self) -> None:
-        from . import jobs, panels  # noqa: F401  (the nightly job; the project page's panels)
+        from . import (  # noqa: F401  (the nightly job, the background export, the panels)
+            exports,
+            jobs,
+            panels,
+        )
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self, dispatch_uid="relations.defaults")

@@ -17,6 +17,7 @@ from hospitals.models import Hospital
 from o2crm.pages import done, write_form
 from o2crm.paging import page, query_without_page
 from o2crm.records import EditConflict
+from o2crm.views import export_later, too_large
 from pipeline.models import Project
 
 from . import exports, reading, services
@@ -273,7 +274,10 @@ def ledger_list(request: HtmxHttpRequest) -> HttpResponse:
 @permission_required("relations.view_ledgerentry", raise_exception=True)
 def ledger_export(request: HtmxHttpRequest) -> HttpResponse:
     form = LedgerFilterForm(request.GET or None, user=request.user)
-    return exports.ledger_response(form.filter(_ledger(request)), form)
+    qs = form.filter(_ledger(request))
+    if too_large(qs):  # a year of the whole country: made by a worker, the answer at once
+        return export_later(request, "ledger")
+    return exports.ledger_response(qs, form)
 
 
 def _entry(request, pk: int) -> LedgerEntry:

@@ -166,3 +166,30 @@ def test_the_compliance_report_exports_totals_by_hospital_person_and_manager(
     assert people == {"王建国": 280, "赵主任": 260}
     managers = {row[0]: row[2] for row in book["按登记人"].iter_rows(min_row=4, values_only=True)}
     assert managers == {"刘晓燕": 280, "黄志强": 260}
+
+
+def test_a_ledger_too_large_to_wait_for_is_made_in_the_background(
+    as_user, director, alice, assistant, entries, settings, run_jobs
+):
+    """Over EXPORT_INLINE_ROWS the ledger's download answers at once with the 导出 page and a
+    worker writes the workbook (each person's own entries only); the export cannot be asked
+    for by someone who may not read the ledger."""
+    from o2crm.models import ExportJob
+
+    settings.EXPORT_INLINE_ROWS = 1
+    president = entries[0].contacts.get()
+    dinner(as_user(alice), president.hospital, [president], amount="200")  # alice's second
+    later = as_user(alice).get("/relations/ledger/export/", {"start": "2026-04-01"})
+    assert (later.status_code, later["Location"]) == (302, "/exports/")
+    job = ExportJob.objects.get()
+    assert (job.kind, job.params) == ("ledger", {"start": "2026-04-01"})
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "done"
+    download = as_user(alice).get(f"/exports/{job.pk}/download/")
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert book.sheetnames == ["台账明细", "按医院", "按对方人员", "按登记人"]
+    people = [row[5] for row in book["台账明细"].iter_rows(min_row=4, values_only=True)]
+    assert "王建国" in people and "赵主任" not in people  # carol's entry is not alice's
+    assert as_user(assistant).post("/exports/ledger/start/").status_code == 403
+    assert ExportJob.objects.count() == 1
