@@ -387,8 +387,7 @@ def rebuild(topic: str) -> int:
     today = None
     if summary.as_of_today:
         today = timezone.localdate()
-        everyone = get_user_model().objects.select_for_update().order_by("pk").values_list("pk")
-        list(everyone)
+        _lock_everyone()
     new = _computed(summary, None, today=today)
     Tally.objects.filter(topic=topic).delete()
     cells = [
@@ -414,16 +413,29 @@ def _built(topic: str, today: date) -> bool:
     return Tally.objects.filter(topic=topic, level=Tally.EVERYONE, day=today).exists()
 
 
+def _lock_everyone() -> None:
+    """Every person's row, in id order (the order every writer locks its owners in)."""
+    list(get_user_model().objects.select_for_update().order_by("pk").values_list("pk"))
+
+
 def _today(topic: str) -> date:
     """The day an as-of-today topic's cells are read for, built first if they are not yet
     (once: a second builder waits for the first's locks, then finds them built)."""
     today = timezone.localdate()
     if not _built(topic, today):
         with transaction.atomic():
-            rebuild(topic)
-            Tally.objects.get_or_create(
-                topic=topic, level=Tally.EVERYONE, owner=0, team=0, province="", day=today, key=""
-            )  # the day is built even when no row counts
+            _lock_everyone()
+            if not _built(topic, today):  # not built by another while this one waited
+                rebuild(topic)
+                Tally.objects.get_or_create(
+                    topic=topic,
+                    level=Tally.EVERYONE,
+                    owner=0,
+                    team=0,
+                    province="",
+                    day=today,
+                    key="",
+                )  # the day is built even when no row counts
     return today
 
 

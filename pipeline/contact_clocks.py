@@ -90,11 +90,9 @@ def set_project_clocks(projects: QuerySet[Project], settings: PipelineSettings) 
 
 
 def cadences_changed(settings: PipelineSettings) -> int:
-    """New cadences: every project's late-contact dates, from the gaps already stored (and
-    the summaries as of today built again, by their next reader)."""
-    done = Project.objects.update(**late_contact_dates(settings))
-    summaries.outdated()
-    return done
+    """New cadences: every project's late-contact dates, from the gaps already stored (the
+    summaries as of today are built again: `change_settings` says so)."""
+    return Project.objects.update(**late_contact_dates(settings))
 
 
 @transaction.atomic

@@ -246,18 +246,16 @@ def _kept_counts_from_summary(user: User, scope: Scope) -> list[tuple]:
 def _kept_counts_to_today(base, settings, cadence: dict[str, int], start: date, end: date):
     """_kept_counts for a period that runs to today or later, from the project rows alone
     (`_kept_by`)."""
-
-    def kept(kind: str) -> Q:
-        return _kept_by(kind, cadence, start, end)
-
     rows = (
         base.with_cadence(settings, end)
         .order_by()
         .values_list("owner", "cls")
         .annotate(
             n=Count("pk"),
-            business=Count("pk", filter=kept(ContactKind.BUSINESS)),
-            relationship=Count("pk", filter=kept(ContactKind.RELATIONSHIP)),
+            business=Count("pk", filter=_kept_by(ContactKind.BUSINESS, cadence, start, end)),
+            relationship=Count(
+                "pk", filter=_kept_by(ContactKind.RELATIONSHIP, cadence, start, end)
+            ),
         )
     )
     return list(rows)
