@@ -21,7 +21,7 @@ from accounts.models import Role, User
 from hospitals.forms import assignable_owners
 from hospitals.models import Contact
 from o2crm.dates import midnight
-from pipeline import contact_clocks
+from pipeline import contact_clocks, stage_history
 from pipeline.models import (
     EntryPath,
     Need,
@@ -312,3 +312,4 @@ def updated(rows: list[Row], by: User) -> None:
         [StageChange(project_id=p.pk, from_stage_id=p._stage_before, to_stage_id=p.stage_id,
                      changed_by=by) for p in moves], batch_size=CHUNK,
     )  # fmt: skip
+    stage_history.restamp([p.pk for p in moves])

@@ -213,9 +213,9 @@ def _write(engine: Any, rows: list[Row], by: User, reason: str, written: dict[st
             )
         else:
             model.objects.bulk_create(records, batch_size=CHUNK)
-        summaries.saved(model, records)
         if hasattr(engine, "created"):
             engine.created(pending, by)
+        summaries.saved(model, records)  # with what the engine wrote beside the rows
         written["created"].extend([r.record.pk, getattr(r.record, "version", 1)] for r in pending)
         pending.clear()
 
@@ -247,9 +247,9 @@ def _write(engine: Any, rows: list[Row], by: User, reason: str, written: dict[st
         )  # fmt: skip
         # the owners the rows counted for before (an import may move a hospital or project)
         before = {r.changed["owner_id"] for r in updates if "owner_id" in r.changed}
-        summaries.saved(model, [r.record for r in updates], owners=before)
         if hasattr(engine, "updated"):
             engine.updated(updates, by)
+        summaries.saved(model, [r.record for r in updates], owners=before)
 
 
 def confirm(batch: ImportBatch, *, claimed: bool = False) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from accounts.models import User
 from hospitals.models import Hospital
 from o2crm import summaries
 
-from . import services
+from . import services, stage_history
 from .models import (
     Competitor,
     EvaluationQuestion,
@@ -186,6 +186,8 @@ def _create(hospital, name, spec, stages, competitors, today) -> Project:
     for change in project.stage_changes.all():
         when = moments.get(change.to_stage_id, started)
         StageChange.objects.filter(pk=change.pk).update(changed_at=_at(when))
+    stage_history.restamp([project.pk])  # the moves redated: when each stage was entered
+    summaries.changed(StageChange, {project.owner_id})
     project.evaluations.update(created_at=_at(started + timedelta(days=step_days)))
 
     _follow_ups(project, owner, people, started, business_days, relationship_days, rng, today, cls)

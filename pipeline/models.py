@@ -352,6 +352,17 @@ class Project(Versioned):
             models.Index(fields=["owner", "status", "planned_purchase_date"]),
             models.Index(fields=["status", "last_business_contact_on"]),
             models.Index(fields=["status", "last_relationship_contact_on"]),
+            # 联络达标's most overdue: the open projects never contacted of a kind, oldest first
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="open", last_business_contact_on__isnull=True),
+                name="project_never_business",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="open", last_relationship_contact_on__isnull=True),
+                name="project_never_relationship",
+            ),
             models.Index(fields=["updated_at"]),
         ]
 
@@ -402,6 +413,11 @@ class StageChange(models.Model):
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
     changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # kept by pipeline.stage_history from the project's changes in order: when the project
+    # entered the stage this change leaves (the change before), and whether it had been in the
+    # stage this change enters before (a re-entry). The 销售管道图's conversion counts from them.
+    entered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    again = models.BooleanField(default=False, editable=False)
 
     objects = StageChangeQuerySet.as_manager()
 
@@ -412,6 +428,11 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["project", "changed_at"]),
             models.Index(fields=["changed_at"]),
+            # the few re-entries, which the conversion's distinct counts correct for
+            models.Index(
+                fields=["changed_at"], condition=models.Q(again=True), name="stage_change_again"
+            ),
+            models.Index(fields=["entered_at"], name="stage_change_entered"),
         ]
 
     def __str__(self) -> str:

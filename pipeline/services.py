@@ -20,7 +20,7 @@ from o2crm import summaries
 from o2crm.dates import midnight, week_start
 from o2crm.records import save_record
 
-from . import contact_clocks, domain
+from . import contact_clocks, domain, stage_history
 from .models import (
     ContactKind,
     Decision,
@@ -51,9 +51,7 @@ def create_project(*, project: Project, by: User, contacts: list[Contact] | None
     if contacts is None:
         contacts = [c for c in (project.entry_contact, project.informant) if c]
     project.contacts.set(contacts)
-    StageChange.objects.create(
-        project=project, from_stage=None, to_stage=project.stage, changed_by=by
-    )
+    _record_move(project=project, previous=None, by=by)
     return project
 
 
@@ -124,8 +122,17 @@ def move_stage(
     previous = project.stage
     project.stage = stage
     save_record(record=project, by=by, expected_version=expected_version)
-    StageChange.objects.create(project=project, from_stage=previous, to_stage=stage, changed_by=by)
+    _record_move(project=project, previous=previous, by=by)
     return project
+
+
+def _record_move(*, project: Project, previous: Stage | None, by: User) -> None:
+    """The stage history's new line, stamped with what the lines before it tell."""
+    change = StageChange(
+        project=project, from_stage=previous, to_stage=project.stage, changed_by=by
+    )
+    stage_history.stamp(change)
+    change.save()
 
 
 @transaction.atomic

@@ -152,7 +152,7 @@ def _dashboard(user, today) -> dict:
 
     def chart(owner=None):
         scope = Scope(start=today - timedelta(days=89), end=today, owner=owner)
-        stages = funnel.funnel(user, scope, conversion=False)["stages"]
+        stages = funnel.funnel(user, scope, with_conversion=False)["stages"]
         return funnel_svg(stages, title=_("销售管道图"), unit="¥", wan=_("万"))
 
     ctx = {}

@@ -383,25 +383,42 @@ def _first_due_from_clocks(
     qs, settings, cadence: dict[str, int], end: date, worst: int
 ) -> list[tuple]:
     """Within a class both kinds share the cadence, so the earliest due date is the earlier
-    clock plus that cadence: per class, order by the clocks themselves (no date arithmetic
-    per row, which SQLite does in Python, row by row, for the whole country) and add it
-    here."""
+    clock (the last contact of a kind, else the project's start) plus that cadence. The
+    `worst` earliest are among the `worst` first of each clock in its own order, which its
+    index gives without reading the class's every project: the last contacts of each kind,
+    and for the kinds never contacted, the start (and the rest of the last start's day, whose
+    order is the projects', not the hour's). Merged and cut here."""
     started = TruncDate("created_at")
+    fields = ("pk", "owner", "hospital__name", "last_business_contact_on")
+    fields += ("last_relationship_contact_on", "start")
     out = []
     for cls, days in cadence.items():
-        in_class = (
-            qs.of_class(cls, settings, end)
-            .annotate(
-                clock_b=Coalesce("last_business_contact_on", started),
-                clock_r=Coalesce("last_relationship_contact_on", started),
+        cutoff = end - timedelta(days=days)
+        in_class = qs.of_class(cls, settings, end).annotate(start=started).order_by()
+        found: dict[int, tuple] = {}
+        for clock in ("last_business_contact_on", "last_relationship_contact_on"):
+            found.update(
+                (row[0], row)
+                for row in in_class.filter(**{f"{clock}__lt": cutoff})
+                .order_by(clock, "pk")
+                .values_list(*fields)[:worst]
             )
-            .annotate(first_clock=Least("clock_b", "clock_r"))
-            .filter(first_clock__lt=end - timedelta(days=days))
-            .order_by("first_clock", "pk")
-            .values_list("pk", "owner", "hospital__name", "clock_b", "clock_r")[:worst]
-        )
+            never = in_class.filter(**{f"{clock}__isnull": True}, created_at__lt=midnight(cutoff))
+            first = list(never.order_by("created_at", "pk").values_list(*fields)[:worst])
+            if len(first) == worst:  # the last one's whole day: ties are broken by the project
+                last_day = first[-1][-1]
+                first += never.filter(
+                    created_at__gte=midnight(last_day),
+                    created_at__lt=midnight(last_day + timedelta(days=1)),
+                ).values_list(*fields)
+            found.update((row[0], row) for row in first)
         wait = timedelta(days=days)
-        out += [(pk, o, cls, h, b + wait, r + wait) for pk, o, h, b, r in in_class]
+        clocks = []
+        for pk, o, h, b, r, start in found.values():
+            b, r = b or start, r or start
+            clocks.append((min(b, r), pk, o, h, b, r))
+        clocks.sort()
+        out += [(pk, o, cls, h, b + wait, r + wait) for _, pk, o, h, b, r in clocks[:worst]]
     return out
 
 

@@ -265,6 +265,26 @@ def test_the_current_period_reads_what_the_contacts_say(alice, director):
     assert len(seen) > 1  # the start matters: the cases are not all kept or all late
 
 
+def test_the_most_overdue_never_contacted_are_cut_by_day_then_project(alice, director):
+    """Projects never contacted count late from their start's day; several started on the same
+    day at hours out of the projects' order, some contacted: the page's own period (read from
+    the clocks' indexes) lists the same most overdue as the projects one by one."""
+    hours = [15, 9, 11, 8, 20, 10]
+    for i, hour in enumerate(hours):
+        p = make(alice, f"第{i + 1}中心医院", TODAY - timedelta(days=90))
+        started = timezone.localtime(p.created_at).replace(hour=hour)
+        Project.objects.filter(pk=p.pk).update(created_at=started)
+        if i % 3 == 2:  # contacted once, business only, long ago
+            contact(p, TODAY - timedelta(days=80 + i))
+    summaries.rebuild_all()
+    scope = Scope(start=TODAY - timedelta(days=29), end=TODAY)
+    for worst in (1, 2, 3, 5, 20):
+        data = same_by_every_route(director, scope, [Route.TODAY, Route.PROJECTS], worst=worst)
+        assert len(data["late_projects"]) == min(worst, 12)  # both kinds late for all six
+        first = data["late_projects"][0]
+        assert first["days_late"] >= 90 - 30  # started 90 days ago, a B cadence of at most 30
+
+
 def test_a_past_end_gives_the_same_most_overdue_from_later_contacts_as_by_lookup(alice, director):
     """For the whole country the clocks at a past end are read from the contacts after it
     ("date minus gap" of the first one); elsewhere each project looks its clock up. Every

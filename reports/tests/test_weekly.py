@@ -9,8 +9,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from hospitals.tests.factories import HospitalFactory
+from o2crm import summaries
 from o2crm.dates import week_start
-from pipeline import services
+from pipeline import services, stage_history
 from pipeline.models import FollowUp, Project, StageChange
 from pipeline.tests.factories import ProjectFactory, evaluate, stage
 from reports.models import WeeklySummary, iso_week
@@ -33,14 +34,22 @@ def make(owner, name, created, **kwargs):
     p = ProjectFactory(hospital=HospitalFactory(owner=owner, name=name), **kwargs)
     Project.objects.filter(pk=p.pk).update(created_at=at(created))
     StageChange.objects.filter(project=p).update(changed_at=at(created))
+    redated(p)
     p.refresh_from_db()
     return p
+
+
+def redated(project) -> None:
+    """Its stage history redated, as the demo and an import redate theirs."""
+    stage_history.restamp([project.pk])
+    summaries.changed(StageChange, [project.owner_id])
 
 
 def move(project, code, when):
     evaluate(project, "pursue")
     services.move_stage(project=project, stage=stage(code), by=project.owner)
     StageChange.objects.filter(project=project, to_stage=stage(code)).update(changed_at=at(when))
+    redated(project)
 
 
 def contact(project, day, kind="business", summary="拜访设备科长", next_step=""):

@@ -355,6 +355,7 @@ class Command(BaseCommand):
                         to_stage_id=stage_id,
                         changed_at=created + timedelta(days=30),
                         changed_by_id=owner_id,
+                        entered_at=created,  # as pipeline.stage_history stamps it
                     )
                 )
         self.insert(StageChange, changes, "stage changes")
