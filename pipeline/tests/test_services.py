@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from hospitals.tests.factories import ContactFactory, HospitalFactory
-from pipeline import services
+from pipeline import services, stage_history
 from pipeline.models import EvaluationQuestion, Project, StageChange
 
 from .factories import ProjectFactory, evaluate, follow_up, stage
@@ -133,3 +133,34 @@ def test_every_active_question_must_be_answered(project, alice):
             project=project, answers={}, risks={}, decision="pursue", reason="x", by=alice
         )
     assert "answers" in refused.value.error_dict
+
+
+def test_each_stage_change_knows_when_the_stage_it_leaves_was_entered_and_if_it_returns(
+    alice, clock
+):
+    """What the 销售管道图's conversion counts from: stamped as the moves are made, and the
+    same when a project's history is stamped again from its order (the demo, an import, the
+    migration)."""
+    clock("2027-01-29 10:00")
+    project = ProjectFactory(hospital=HospitalFactory(owner=alice))
+    evaluate(project, "pursue")
+    for code in ("visit", "proposal", "visit", "proposal", "negotiation"):  # back and forth
+        clock(timezone.localtime() + timedelta(days=2))
+        project.refresh_from_db()
+        services.move_stage(project=project, stage=stage(code), by=alice)
+    changes = list(project.stage_changes.order_by("changed_at", "pk"))
+    stamped = [(c.to_stage.code, c.entered_at, c.again) for c in changes]
+    times = [c.changed_at for c in changes]
+    assert stamped == [
+        ("lead", None, False),
+        ("visit", times[0], False),
+        ("proposal", times[1], False),
+        ("visit", times[2], True),
+        ("proposal", times[3], True),
+        ("negotiation", times[4], False),
+    ]
+    StageChange.objects.update(entered_at=None, again=False)
+    assert stage_history.restamp([project.pk]) == 5
+    again = list(project.stage_changes.order_by("changed_at", "pk"))
+    assert [(c.to_stage.code, c.entered_at, c.again) for c in again] == stamped
+    assert stage_history.restamp([project.pk]) == 0  # nothing left to change
