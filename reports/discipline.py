@@ -389,6 +389,8 @@ def _first_due_from_clocks(
     and for the kinds never contacted, the start (and the rest of the last start's day, whose
     order is the projects', not the hour's). Merged and cut here."""
     started = TruncDate("created_at")
+    # up to today no project closed after the end: the open ones, by the clocks' indexes
+    qs = qs.filter(status=Status.OPEN)
     fields = ("pk", "owner", "hospital__name", "last_business_contact_on")
     fields += ("last_relationship_contact_on", "start")
     out = []
