@@ -188,6 +188,32 @@ def test_follow_ups_are_logged_and_clear_only_their_clock(alice, project, api_as
     assert client.get("/followups", {"project": project.pk}).json()["count"] == 3
 
 
+def test_each_role_lists_the_follow_ups_of_the_projects_it_sees(
+    alice, bob, carol, leader, director, api_as
+):
+    """The list by the one rule: a manager their own, a leader the team's, the director all,
+    newest first; another's project asked for by id gives nothing."""
+    mine, teammates, other_teams = (
+        ProjectFactory(hospital=HospitalFactory(owner=owner)) for owner in (alice, bob, carol)
+    )
+    for days_ago, project in enumerate((mine, teammates, other_teams, mine)):
+        follow_up(project, days_ago=days_ago)
+
+    def listed(user, **params):
+        rows = api_as(user).get("/followups", params).json()["items"]
+        return [(row["project"], row["date"]) for row in rows]
+
+    def day(days_ago):
+        return str(timezone.localdate() - timedelta(days=days_ago))
+
+    assert listed(alice) == [(mine.pk, day(0)), (mine.pk, day(3))]
+    assert listed(leader) == [(mine.pk, day(0)), (teammates.pk, day(1)), (mine.pk, day(3))]
+    assert len(listed(director)) == 4
+    assert listed(carol) == [(other_teams.pk, day(2))]
+    assert listed(alice, project=other_teams.pk) == []
+    assert listed(alice, kind="relationship") == []
+
+
 def test_a_bad_follow_up_names_the_field(alice, project, api_as):
     response = api_as(alice).post(
         "/followups",
