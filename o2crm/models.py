@@ -123,6 +123,9 @@ class Tally(models.Model):
             # a team's or an owner's rows of a topic (the cell key leads with the level)
             models.Index(fields=["topic", "level", "team", "day"], name="tally_team"),
             models.Index(fields=["topic", "level", "day"], name="tally_day"),
+            # everyone's cells of a period, summed over the provinces ("*") or of one: the
+            # days of one province, not every province's days (a summary by day and province)
+            models.Index(fields=["topic", "level", "province", "day"], name="tally_province_day"),
         ]
 
     def __str__(self) -> str:
