@@ -84,7 +84,7 @@ def load_visits() -> int:
         .select_related("hospital", "owner")
         .order_by("pk")[:10]
     ):
-        rng = random.Random(f"visit{project.pk}")
+        rng = random.Random(f"visit{project.name}")  # not the pk: ids differ between databases
         people = list(project.contacts.all()[:3]) or list(project.hospital.contacts.all()[:2])
         past = today - timedelta(days=rng.randint(3, 20))
         visit = Visit(
