@@ -312,6 +312,7 @@ def _refresh(work: Mapping[str, set[int | None]]) -> None:
         return
     teams = {}
     if ids:
+        _writers_turn()
         teams = {
             pk: team or 0
             for pk, team in get_user_model()
@@ -413,8 +414,26 @@ def _built(topic: str, today: date) -> bool:
     return Tally.objects.filter(topic=topic, level=Tally.EVERYONE, day=today).exists()
 
 
+# The day's builder and the writers (PostgreSQL): a writer may lock one person, then another
+# of a lower id in the same transaction (a handover), so a builder locking everyone in id
+# order could hold the second while waiting for the first. Writers share this advisory lock
+# for their transaction; the builder takes it alone before it locks anyone, so it waits for
+# the writers under way to finish and none of them waits for it. (SQLite: one writer at a
+# time already.)
+_BUILD_LOCK = 0x02C2_0029
+
+
+def _writers_turn(alone: bool = False) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            kind = "" if alone else "_shared"
+            cursor.execute(f"SELECT pg_advisory_xact_lock{kind}(%s)", [_BUILD_LOCK])
+
+
 def _lock_everyone() -> None:
-    """Every person's row, in id order (the order every writer locks its owners in)."""
+    """Every person's row, in id order (the order every writer locks its owners in), once
+    the writers under way are done (`_BUILD_LOCK`)."""
+    _writers_turn(alone=True)
     list(get_user_model().objects.select_for_update().order_by("pk").values_list("pk"))
 
 

@@ -4,12 +4,14 @@ is locked"). Threads, each with its own connection, start together at a barrier.
 
 import json
 import threading
+import time
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from hospitals.tests.factories import HospitalFactory
+from o2crm import summaries
 from pipeline.models import FollowUp, Project
 from pipeline.tests.factories import ProjectFactory
 from proposals.models import Proposal
@@ -91,3 +93,55 @@ def test_proposals_created_and_approved_at_once_never_fail(alice, director):
     url = f"/api/v1/proposals/{proposal.pk}/approve"
     codes = at_once(2, lambda i: send(bosses[i], "post", url, {"override_reason": "区域首单"}))
     assert 200 in codes and all(code in (200, 400, 409) for code in codes), codes
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_the_days_first_build_and_a_writer_of_two_owners_never_deadlock(alice, carol):
+    """A write that moves the summaries of two people (a handover) while the day's first
+    reader builds the as-of-today cells: the builder locks every person in id order, the
+    writer holds the later one and then asks for the earlier. Both must finish."""
+    first, later = sorted([alice, carol], key=lambda u: u.pk)
+    holding = threading.Event()
+    done: dict[str, str] = {}
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                summaries.changed(Project, [later.pk])
+                holding.set()
+                _until_someone_waits_for_a_lock()
+                summaries.changed(Project, [first.pk])
+            done["writer"] = "ok"
+        except Exception as error:  # noqa: BLE001 — the test reports it
+            done["writer"] = repr(error)
+        finally:
+            connections.close_all()
+
+    def builder() -> None:
+        try:
+            holding.wait(30)
+            summaries.cells("contact-due", alice)  # the day's first reader builds it
+            done["builder"] = "ok"
+        except Exception as error:  # noqa: BLE001
+            done["builder"] = repr(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=builder)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert done == {"writer": "ok", "builder": "ok"}
+
+
+def _until_someone_waits_for_a_lock() -> None:
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
