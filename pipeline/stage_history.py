@@ -27,25 +27,25 @@ def stamp(change: StageChange) -> None:
     change.again = before.filter(to_stage_id=change.to_stage_id).exists()
 
 
-def restamp(project_ids: Iterable[int], model: Any = StageChange) -> int:
+def restamp(project_ids: Iterable[int]) -> int:
     """Recompute the fields of every change of these projects, in order; the number of
     changes whose fields changed. Summaries are the caller's to refresh (bulk_update sends
-    no signal). `model`: a migration's copy of StageChange."""
+    no signal)."""
     ids = sorted(set(project_ids))
     updated = 0
     for i in range(0, len(ids), CHUNK):
-        rows = model.objects.filter(project_id__in=ids[i : i + CHUNK]).order_by(
+        rows = StageChange.objects.filter(project_id__in=ids[i : i + CHUNK]).order_by(
             "project_id", "changed_at", "pk"
         )
         dirty = list(unstamped(rows))
-        model.objects.bulk_update(dirty, ["entered_at", "again"], batch_size=CHUNK)
+        StageChange.objects.bulk_update(dirty, ["entered_at", "again"], batch_size=CHUNK)
         updated += len(dirty)
     return updated
 
 
 def unstamped(rows: Iterable[Any]) -> Iterator[Any]:
     """The changes (ordered by project, then time) whose stored fields are not what their
-    order says, with the right values set (rows of the model or of a migration's copy)."""
+    order says, with the right values set."""
     project: int | None = None
     last: datetime | None = None
     seen: set[int] = set()

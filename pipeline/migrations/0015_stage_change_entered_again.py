@@ -3,15 +3,30 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from pipeline.stage_history import restamp
-
 
 def stamp_every_change(apps, schema_editor):
-    """Every project's changes, in order: when each left stage was entered, which re-enter."""
+    """Every project's changes, in order: when each left stage was entered, which re-enter.
+    (The walk of pipeline.stage_history as it was when the fields came, frozen here.)"""
     StageChange = apps.get_model("pipeline", "StageChange")
-    restamp(
-        StageChange.objects.order_by().values_list("project_id", flat=True).distinct(), StageChange
+    ids = sorted(
+        StageChange.objects.order_by().values_list("project_id", flat=True).distinct()
     )
+    for i in range(0, len(ids), 2000):
+        dirty = []
+        project, last, seen = None, None, set()
+        for change in StageChange.objects.filter(project_id__in=ids[i : i + 2000]).order_by(
+            "project_id", "changed_at", "pk"
+        ):
+            if change.project_id != project:
+                project, last, seen = change.project_id, None, set()
+            entered_at = last if change.from_stage_id is not None else None
+            again = change.to_stage_id in seen
+            if (change.entered_at, change.again) != (entered_at, again):
+                change.entered_at, change.again = entered_at, again
+                dirty.append(change)
+            last = change.changed_at
+            seen.add(change.to_stage_id)
+        StageChange.objects.bulk_update(dirty, ["entered_at", "again"], batch_size=2000)
 
 
 class Migration(migrations.Migration):
