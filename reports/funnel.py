@@ -67,19 +67,17 @@ def every_owner_of_changes(_stage: Stage) -> list[int]:
 # a stage on the day they were made, and the moves on (to a later stage) on the day the stage
 # they leave was entered. A period's distinct projects are these cells' sum less the repeats
 # of the few projects that entered a stage more than once (`again`), counted from their rows.
-_CHANGES = {
-    "owner": "project__owner_id",
-    "province": "project__hospital__province",
-    "sources": {StageChange: owners_of_changes, Project: None, Hospital: owners_of_projects},
-}
+_CHANGE_SOURCES = {StageChange: owners_of_changes, Project: None, Hospital: owners_of_projects}
 ENTRIES = summaries.register(
     summaries.Summary(
         topic="stage-entries",
         rows=lambda: StageChange.objects.all(),
         day=TruncDate("changed_at"),
         key="to_stage_id",
+        owner="project__owner_id",
+        province="project__hospital__province",
         measures={"n": Count("*")},
-        **_CHANGES,
+        sources=_CHANGE_SOURCES,
     )
 )
 MOVES_ON = summaries.register(
@@ -92,8 +90,11 @@ MOVES_ON = summaries.register(
         ),
         day=TruncDate("entered_at"),
         key="from_stage_id",
+        owner="project__owner_id",
+        province="project__hospital__province",
         measures={"n": Count("*")},
-        **{**_CHANGES, "sources": {**_CHANGES["sources"], Stage: every_owner_of_changes}},
+        # a reorder of the stages changes which moves are moves on
+        sources={**_CHANGE_SOURCES, Stage: every_owner_of_changes},
     )
 )
 
