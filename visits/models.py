@@ -383,6 +383,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["owner", "done", "due_date"]),
             models.Index(fields=["project", "done"]),
+            # the list's own order, for those who see every task (the API's national list)
+            models.Index(fields=["done", "due_date", "id"], name="task_list_order"),
         ]
 
     def __str__(self) -> str:
