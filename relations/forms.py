@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLES_ABOVE_ALL, Role, User
-from hospitals.forms import ColleagueChoice, StandingMoveForm, colleagues_of
+from hospitals.forms import ColleagueChoice, QuickSelect, StandingMoveForm, colleagues_of
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
 from pipeline.models import Project
@@ -224,11 +224,9 @@ class LedgerFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部状态")), *EntryStatus.choices]
     )
-    manager = forms.ModelChoiceField(
-        label=_("登记人"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("全部人员"),
+    # choices from columns, rendered in Python: the director's 500 managers (decision 0011)
+    manager = forms.TypedChoiceField(
+        label=_("登记人"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
     hospital = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -237,12 +235,17 @@ class LedgerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # who may have recorded what the viewer sees: the people they oversee (all the sales
         # people for those who see everything), not a DISTINCT over every entry
-        people = User.objects.only(*User.LABEL_FIELDS).order_by("team__name", "username")
+        people = User.objects.order_by("team__name", "username")
         if user.sees_all:
             people = people.filter(role=Role.MANAGER)
         else:
             people = people.filter(pk__in=sorted(user.overseen_user_ids))
-        self.fields["manager"].queryset = people
+        self.fields["manager"].choices = [("", _("全部人员"))] + [
+            (pk, User.label(*names))
+            for pk, *names in people.values_list(
+                "pk", "name", "first_name", "last_name", "username"
+            )
+        ]
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}
@@ -263,7 +266,7 @@ class LedgerFilterForm(forms.Form):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
         if data.get("manager"):
-            qs = qs.filter(created_by=data["manager"])
+            qs = qs.filter(created_by_id=data["manager"])
         if data.get("contact"):
             qs = qs.filter(contacts=data["contact"])
         if data.get("hospital"):

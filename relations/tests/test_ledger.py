@@ -193,3 +193,26 @@ def test_a_ledger_too_large_to_wait_for_is_made_in_the_background(
     assert "王建国" in people and "赵主任" not in people  # carol's entry is not alice's
     assert as_user(assistant).post("/exports/ledger/start/").status_code == 403
     assert ExportJob.objects.count() == 1
+
+
+def test_the_ledger_filters_by_who_recorded_from_the_people_the_viewer_oversees(
+    clock, as_user, alice, bob, carol, leader, director
+):
+    clock("2026-03-02 20:00")
+    for who in (alice, bob, carol):
+        person = ContactFactory(hospital=HospitalFactory(owner=who))
+        assert dinner(as_user(who), person.hospital, [person], amount="200").status_code == 302
+    menu = as_user(leader).get("/relations/ledger/")
+    choices = dict(menu.context["form"].fields["manager"].choices)
+    assert {alice.pk, bob.pk, leader.pk} <= set(choices) and carol.pk not in choices
+    assert choices[alice.pk] == "刘晓燕" and 'value="%d">刘晓燕' % alice.pk in menu.content.decode()
+    only_bob = as_user(leader).get(f"/relations/ledger/?manager={bob.pk}")
+    assert [e.created_by for e in only_bob.context["page"].object_list] == [bob]
+    assert only_bob.context["totals"]["count"] == 1
+    nationwide = as_user(director).get(f"/relations/ledger/?manager={carol.pk}")
+    assert [e.created_by for e in nationwide.context["page"].object_list] == [carol]
+    # someone the leader does not oversee is not a choice: the page says so, nothing is shown
+    # of carol's entries (the visibility rule, whatever the filter)
+    outside = as_user(leader).get(f"/relations/ledger/?manager={carol.pk}")
+    assert outside.context["form"].errors["manager"]
+    assert carol not in {e.created_by for e in outside.context["page"].object_list}
