@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.requests import HtmxHttpRequest
 from hospitals.models import Hospital, search_filter
 from o2crm.pages import done, write_form
-from o2crm.paging import page, query_without_page
+from o2crm.paging import first, page, query_without_page
 from pipeline.models import Project
 from proposals import charts as proposal_charts
 
@@ -556,11 +556,13 @@ def receivables(request: HtmxHttpRequest) -> HttpResponse:
     groups = Paginator(figures.ageing(statements, today, by), LIST_SIZE).get_page(
         request.GET.get("page")
     )
-    overdue = list(
+    groups.object_list = figures.name_groups(list(groups.object_list), by)
+    overdue = first(
         figures.receivables(statements)
         .filter(due_on__lt=today)
         .select_related("contract__hospital", "contract__project__owner")
-        .order_by("due_on", "pk")[:OVERDUE_SHOWN]
+        .order_by("due_on", "pk"),
+        OVERDUE_SHOWN,
     )
     ctx = {
         "by": by,

@@ -409,3 +409,37 @@ def test_a_misread_is_taken_back_while_its_month_is_open(
     services.confirm(statement=contract.statements.get(), on=date(2026, 4, 2), by=operations)
     ops.post(f"/placements/{contract.pk}/readings/{march.pk}/remove/")
     assert contract.readings.filter(pk=march.pk).exists()  # its month is confirmed
+
+
+def test_the_receivables_name_each_hospital_manager_and_team_largest_overdue_first(
+    clock, as_user, alice, carol, director, operations
+):
+    """The ageing groups on ids and names the page's groups after: each row still shows whose
+    money it is, and the most overdue comes first."""
+    from datetime import timedelta
+
+    clock("2026-06-10 09:00")
+    today = date(2026, 6, 10)
+    for owner, name, amount in ((alice, "湖州市中心医院", 5000), (carol, "宁波市第二医院", 9000)):
+        contract = accepted_contract(
+            HospitalFactory(owner=owner, name=name), director, operations,
+            signed=date(2024, 1, 5), accepted=date(2024, 2, 20),
+        )  # fmt: skip
+        Statement.objects.create(
+            contract=contract, month=date(2026, 3, 1), volume_nm3=1, top_up_nm3=0, price=1,
+            amount=amount, status="invoiced", invoiced_on=today - timedelta(days=70),
+            due_on=today - timedelta(days=40),
+        )  # fmt: skip
+    client = as_user(director)
+    for by, names in (
+        ("hospital", ["宁波市第二医院", "湖州市中心医院"]),
+        ("manager", ["黄志强", "刘晓燕"]),
+        ("team", [carol.team.name, alice.team.name]),
+    ):
+        page = client.get(f"/placements/receivables/?by={by}")
+        rows = page.context["ageing_rows"]
+        assert [r["name"] for r in rows] == names, by
+        assert [r["overdue"] for r in rows] == [Decimal(9000), Decimal(5000)]
+        html = page.content.decode()
+        assert html.index(names[0]) < html.index(names[1])
+    assert page.context["totals"]["overdue"] == Decimal(14000)
