@@ -87,8 +87,7 @@ def placements_today(request: HttpRequest, user: User) -> dict[str, Any]:
 
 @panel("economics-settings", template="placements/_settings_panel.html", order=10)
 def settings_evidence(request: HttpRequest, _record: Any) -> dict[str, Any]:
-    contracts = Contract.objects.visible_to(request.user)
-    return {"evidence": figures.evidence(contracts, timezone.localdate())}
+    return {"evidence": figures.evidence(request.user, timezone.localdate())}
 
 
 @section

@@ -592,7 +592,7 @@ def portfolio(request: HtmxHttpRequest) -> HttpResponse:
         LIST_SIZE,
     )
     proposals = list(figures.open_proposals(request.user)[:10])
-    ev = figures.evidence(contracts, today)
+    ev = figures.evidence(request.user, today)
     ctx = {
         "page": rows,
         "evidence": ev,

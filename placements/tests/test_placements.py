@@ -443,3 +443,62 @@ def test_the_receivables_name_each_hospital_manager_and_team_largest_overdue_fir
         html = page.content.decode()
         assert html.index(names[0]) < html.index(names[1])
     assert page.context["totals"]["overdue"] == Decimal(14000)
+
+
+def test_the_portfolio_growth_reads_its_summary_equal_to_the_statements(
+    clock, alice, bob, carol, leader, director, operations
+):
+    """The last 12 months over the 12 before, placements billing 24 months: read from the
+    summary kept by the statements', contracts' and projects' writes, equal to the sums of
+    the statements themselves after each kind of write, for each role."""
+    from o2crm import summaries
+    from placements import figures
+
+    clock("2026-06-10 09:00")
+    today = date(2026, 6, 10)
+
+    def from_rows(user):
+        mature = Contract.objects.visible_to(user).filter(accepted_on__lt=date(2024, 6, 1))
+        rows = Statement.objects.filter(
+            contract__in=mature, month__gte=date(2024, 6, 1), month__lt=date(2026, 6, 1)
+        )
+        now = sum(s.volume_nm3 for s in rows if s.month >= date(2025, 6, 1))
+        before = sum(s.volume_nm3 for s in rows if s.month < date(2025, 6, 1))
+        return float(now / before - 1) if now and before else None
+
+    def same_as_the_rows():
+        assert summaries.check([figures.VOLUMES.topic]) == []
+        for user in (director, leader, alice, bob, carol):
+            assert figures.evidence(user, today).growth == from_rows(user), user
+
+    contracts = {}
+    for owner, accepted in ((alice, date(2024, 2, 20)), (carol, date(2024, 5, 31))):
+        contracts[owner] = accepted_contract(
+            HospitalFactory(owner=owner), director, operations,
+            signed=accepted.replace(day=1), accepted=accepted,
+        )  # fmt: skip
+        for i in range(26):  # 2024-05 … 2026-06: growing 10 m³ a month
+            month = domain.add_months(date(2024, 5, 1), i)
+            Statement.objects.create(
+                contract=contracts[owner], month=month, volume_nm3=1000 + 10 * i,
+                top_up_nm3=0, price=1, amount=1000,
+            )  # fmt: skip
+    same_as_the_rows()
+    # 2024-06 … 2025-05 average 1,065 m³ a month, 2025-06 … 2026-05 1,185: both placements mature
+    assert figures.evidence(director, today).growth == pytest.approx(1185 / 1065 - 1)
+
+    Statement.objects.filter(contract=contracts[carol], month=date(2025, 1, 1)).delete()
+    same_as_the_rows()
+    late = Statement.objects.get(contract=contracts[alice], month=date(2026, 2, 1))
+    late.volume_nm3 = 5000  # a reading corrected
+    late.save()
+    same_as_the_rows()
+    moved = contracts[carol]
+    moved.accepted_on = date(2024, 7, 2)  # acceptance moved past the 24 months: not mature
+    moved.save()
+    same_as_the_rows()
+    project = contracts[alice].project
+    project.owner = bob  # handed over
+    project.save()
+    same_as_the_rows()
+    assert figures.evidence(alice, today).growth is None
