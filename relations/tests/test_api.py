@@ -96,3 +96,33 @@ def test_the_ledger_through_the_api(clock, api_as, alice, director, carol, proje
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
     assert api_as(director).get("/ledger", {"status": "approved"}).json()["count"] == 1
     assert LedgerEntry.objects.get().decided_by == director
+
+
+def test_a_plan_follows_its_project_as_the_plan_page_does(
+    clock, api_as, as_user, alice, bob, carol, leader, project, president
+):
+    """A project given to someone other than the hospital's owner: its owner (and their
+    leader) sees and works its plan in the API as on the plan page; the hospital's owner,
+    who does not see the project, sees neither (decision 0003: what hangs off a project
+    follows the project)."""
+    clock("2026-03-02 09:00")
+    plan = api_as(alice).post("/relationship-plans", {"project": project.pk}).json()
+    target = api_as(alice).post(
+        f"/relationship-plans/{plan['id']}/targets",
+        {"contact": president.pk, "target_closeness": 4, "target_date": "2026-06-01"},
+    )
+    api_as(alice).post(
+        "/relationship-actions",
+        {"target": target.json()["id"], "kind": "tech_exchange", "planned_on": "2026-03-09"},
+    )
+    project.owner = carol  # the hospital stays alice's
+    project.save()
+    for user, sees in ((carol, True), (alice, False), (bob, False), (leader, False)):
+        api = api_as(user)
+        plans = api.get("/relationship-plans").json()
+        actions = api.get("/relationship-actions").json()
+        assert ([p["id"] for p in plans["items"]] == [plan["id"]]) is sees, user
+        assert (actions["count"] == 1) is sees, user
+        assert (api.get(f"/relationship-plans/{plan['id']}").status_code == 200) is sees, user
+        page = as_user(user).get(f"/relations/projects/{project.pk}/plan/")
+        assert (page.status_code == 200) is sees, user
