@@ -553,3 +553,20 @@ def total(qs: models.QuerySet[Tally]) -> dict[str, Any]:
     """`qs`'s cells summed into one (n as 0 and sums as 0 when there are none)."""
     sums = qs.aggregate(**{m: Sum(m) for m in MEASURES})
     return {m: sums[m] or (0 if m == "n" else ZERO) for m in MEASURES}
+
+
+def counted(qs: models.QuerySet, topic: str, user: Any) -> models.QuerySet:
+    """Mark `qs` as every row of `topic` that `user` may see, unfiltered, so that a page's
+    total is the `n` of the cells the user may see instead of a COUNT over the table (the
+    API's national lists: `o2crm.params.Pages`). The topic's owner path must be the rows'
+    visibility path, and its `n` a count of its rows."""
+    qs._counted_by = (topic, user)  # type: ignore[attr-defined]
+    return qs
+
+
+def count_of(qs: models.QuerySet) -> int | None:
+    """The count `counted` promised for `qs` (None when it was not marked)."""
+    marked = getattr(qs, "_counted_by", None)
+    if marked is None:
+        return None
+    return int(total(cells(*marked))["n"])

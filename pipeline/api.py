@@ -18,10 +18,10 @@ from hospitals import standing
 from hospitals.api import visible_hospital
 from hospitals.models import Attitude, Contact
 from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
-from o2crm.params import MAX_PAGE, Pages, RowId
+from o2crm.params import MAX_PAGE, Pages, RowId, total_kept
 from o2crm.records import EditConflict
 
-from . import services
+from . import counts, services
 from .coverage import coverage_percents
 from .forms import EvaluationForm, FollowUpForm, ProjectForm
 from .models import Evaluation, FollowUp, PipelineSettings, Project, Stage
@@ -382,7 +382,7 @@ def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilter]):
         qs = qs.filter(project_id__in=list(mine))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    return qs.order_by("-date", "-pk")
+    return total_kept(filters, qs.order_by("-date", "-pk"), counts.FOLLOW_UPS, request.user)
 
 
 @router.post("/followups", response={201: FollowUpOut}, tags=["pipeline"])

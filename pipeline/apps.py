@@ -8,7 +8,7 @@ class PipelineConfig(AppConfig):
     verbose_name = _("销售管道")
 
     def ready(self) -> None:
-        from . import panels  # noqa: F401  (registers this app's panels)
+        from . import counts, panels  # noqa: F401  (they register themselves)
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self, dispatch_uid="pipeline.defaults")

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 
 from accounts.requests import ApiRequest
 from o2crm.api_forms import expected_version, merge_form_data, run_form
-from o2crm.params import Pages, RowId
+from o2crm.params import Pages, RowId, total_kept
 from pipeline.api import visible_project
 
 from . import figures, services
@@ -349,7 +349,7 @@ def list_readings(request: ApiRequest, filters: Query[ReadingFilter]):
         qs = qs.filter(contract_id=filters.contract)
     if filters.since:
         qs = qs.filter(read_on__gte=filters.since)
-    return qs.order_by("-read_on", "-pk")
+    return total_kept(filters, qs.order_by("-read_on", "-pk"), figures.READINGS, request.user)
 
 
 @router.post("/readings", response={201: ReadingOut})
@@ -426,7 +426,7 @@ def list_statements(request: ApiRequest, filters: Query[StatementFilter]):
         qs = qs.filter(month=filters.month.replace(day=1))
     if filters.overdue:
         qs = figures.receivables(qs).filter(due_on__lt=timezone.localdate())
-    return qs.order_by("-month", "-pk")
+    return total_kept(filters, qs.order_by("-month", "-pk"), figures.STATEMENTS, request.user)
 
 
 @router.get("/statements/{statement_id}", response=StatementOut)
@@ -502,7 +502,7 @@ def list_payments(request: ApiRequest, filters: Query[PaymentFilter]):
         qs = qs.filter(statement_id=filters.statement)
     if filters.contract:
         qs = qs.filter(statement__contract_id=filters.contract)
-    return qs.order_by("-paid_on", "-pk")
+    return total_kept(filters, qs.order_by("-paid_on", "-pk"), figures.PAYMENTS, request.user)
 
 
 @router.post("/payments", response={201: PaymentOut})

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from accounts.models import User
 from hospitals.models import Hospital
 from o2crm import summaries
+from pipeline.counts import owner_of_project
 from pipeline.domain import weighted
 from pipeline.models import (
     Project,
@@ -53,11 +54,6 @@ def open_by_stage(user: User, scope: Scope) -> dict[int, tuple[int, Decimal]]:
     }
 
 
-def owners_of_changes(change: StageChange) -> list[int]:
-    """Whose stage changes: their project's owner."""
-    return list(Project.objects.filter(pk=change.project_id).values_list("owner_id", flat=True))
-
-
 def every_owner_of_changes(_stage: Stage) -> list[int]:
     """A stage moved in the order: which moves are moves on may change for every owner."""
     return list(Project.objects.order_by().values_list("owner_id", flat=True).distinct())
@@ -67,7 +63,7 @@ def every_owner_of_changes(_stage: Stage) -> list[int]:
 # a stage on the day they were made, and the moves on (to a later stage) on the day the stage
 # they leave was entered. A period's distinct projects are these cells' sum less the repeats
 # of the few projects that entered a stage more than once (`again`), counted from their rows.
-_CHANGE_SOURCES = {StageChange: owners_of_changes, Project: None, Hospital: owners_of_projects}
+_CHANGE_SOURCES = {StageChange: owner_of_project, Project: None, Hospital: owners_of_projects}
 ENTRIES = summaries.register(
     summaries.Summary(
         topic="stage-entries",

@@ -106,3 +106,76 @@ def test_a_manager_cannot_enter_readings(clock, api_as, alice, director, operati
         "/readings", {"contract": contract.pk, "read_on": "2026-03-25", "value": 10}
     )
     assert r.status_code == 403
+
+
+def test_the_national_lists_total_from_their_summaries_equal_to_the_rows(
+    clock, api_as, alice, bob, carol, leader, director, operations
+):
+    """The totals of the API's follow-ups, statements, payments and readings come from the
+    summaries when nothing filters them: for every role they equal a count of the rows the
+    user may see, after the writes that move them (a follow-up logged, a reading, a payment,
+    a statement deleted, a project handed over), and a filter counts what it leaves."""
+    from o2crm import summaries
+    from pipeline import services as pipeline_services
+    from pipeline.models import FollowUp
+    from placements.models import Payment, Reading, Statement
+
+    clock("2026-06-10 09:00")
+    contracts = {
+        owner: accepted_contract(
+            HospitalFactory(owner=owner),
+            director,
+            operations,
+            signed=date(2025, 1, 5),
+            accepted=date(2025, 2, 20),
+        )  # fmt: skip
+        for owner in (alice, carol)
+    }
+    lists = {"followups": FollowUp, "statements": Statement, "payments": Payment,
+             "readings": Reading}  # fmt: skip
+
+    def totals_equal_the_rows():
+        assert summaries.check(["follow-ups", "statements", "payments", "readings"]) == []
+        for user in (director, leader, alice, bob, carol):
+            api = api_as(user)
+            for path, model in lists.items():
+                listed = api.get(f"/{path}").json()
+                assert listed["count"] == model.objects.visible_to(user).count(), (user, path)
+
+    def statement(owner, month, paid=0):
+        s = Statement.objects.create(
+            contract=contracts[owner], month=month, volume_nm3=1000, top_up_nm3=0, price=3,
+            amount=3000, status="invoiced" if paid else "draft",
+        )  # fmt: skip
+        if paid:
+            Payment.objects.create(statement=s, paid_on=date(2026, 6, 1), amount=paid)
+        return s
+
+    for i, owner in enumerate((alice, alice, carol)):
+        statement(owner, date(2026, 1 + i, 1), paid=1000)
+        Reading.objects.create(
+            contract=contracts[owner], read_on=date(2026, 2 + i, 1), value=1000 * (i + 1),
+            volume=1000,
+        )  # fmt: skip
+        pipeline_services.log_follow_up(
+            follow_up=FollowUp(
+                project=contracts[owner].project, date=date(2026, 6, 1 + i), channel="phone",
+                kind="business", summary="回访用气情况",
+            ),
+            contacts=[], by=owner,
+        )  # fmt: skip
+    totals_equal_the_rows()
+    assert api_as(director).get("/statements").json()["count"] == 3
+
+    Statement.objects.filter(pk=statement(carol, date(2026, 5, 1)).pk).delete()  # one by one
+    statement(alice, date(2026, 4, 1), paid=500)
+    totals_equal_the_rows()
+    project = contracts[alice].project
+    project.owner = bob  # handed over: its rows are bob's now, and no longer alice's
+    project.save()
+    totals_equal_the_rows()
+    assert api_as(alice).get("/payments").json()["count"] == 0
+    assert api_as(bob).get("/payments").json()["count"] == 3
+    # a filter counts what it leaves
+    one = api_as(director).get("/statements", {"contract": contracts[carol].pk}).json()
+    assert one["count"] == 1 and len(one["items"]) == 1
