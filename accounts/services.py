@@ -154,16 +154,18 @@ def group_name(role: str) -> str:
 
 @transaction.atomic
 def sync_role_groups() -> None:
-    """Create one group per role holding exactly that role's permissions."""
+    """Create one group per role holding exactly that role's permissions (the permissions
+    read once: this runs after every migration and before most tests)."""
+    names = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            codename__in={name.split(".")[1] for name in names}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name(role))
-        wanted: list[Permission] = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted.extend(
-                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(wanted)
+        group.permissions.set([by_name[perm] for perm in perms if perm in by_name])
 
 
 @transaction.atomic

@@ -60,10 +60,13 @@ def owner_filter_field() -> forms.TypedChoiceField:
     )
 
 
-def set_owner_choices(field: forms.TypedChoiceField, owners) -> dict[int, str]:
-    """The owners as the menu's choices; returns their usernames by id (the API's names)."""
+def set_owner_choices(
+    field: forms.TypedChoiceField, owners, empty: str | None = None
+) -> dict[int, str]:
+    """The owners as the menu's choices, after `empty` (全部负责人 unless told); returns their
+    usernames by id (the API's names)."""
     rows = list(owners.order_by("username").values_list("pk", "name", "username"))
-    field.choices = [("", _("全部负责人"))] + [
+    field.choices = [("", empty or _("全部负责人"))] + [
         (pk, name or username) for pk, name, username in rows
     ]
     return {pk: username for pk, _name, username in rows}

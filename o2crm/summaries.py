@@ -103,10 +103,24 @@ def _depending(model: type[models.Model]) -> list[Summary]:
     return [s for s in _SUMMARIES.values() if model in s.sources]
 
 
+_PAUSED: ContextVar[bool] = ContextVar("summaries_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Writes inside keep no summary: for a bulk loader that rebuilds them all after it
+    (`rebuild_all`), as the generator does."""
+    token = _PAUSED.set(True)
+    try:
+        yield
+    finally:
+        _PAUSED.reset(token)
+
+
 def _before_save(sender, instance, raw=False, **kwargs) -> None:
     """The owners the row counts for in the database before this save or deletion (an owner
     or a hospital may change; the instance in hand may be older than the row)."""
-    if raw or instance.pk is None:
+    if raw or instance.pk is None or _PAUSED.get():
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     if old is not None:
@@ -116,7 +130,7 @@ def _before_save(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _after_save(sender, instance, raw=False, **kwargs) -> None:
-    if raw:
+    if raw or _PAUSED.get():
         return
     before = getattr(instance, "_summary_owners_before", {})
     _refresh(
@@ -128,6 +142,8 @@ def _after_save(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
+    if _PAUSED.get():
+        return
     before = getattr(instance, "_summary_owners_before", {})
     _refresh(
         {
@@ -283,20 +299,6 @@ def refresh(topic: str, owners: Iterable[int | None]) -> None:
     """Recompute `topic`'s cells for `owners` and move the team and national cells by the
     difference."""
     _refresh({topic: set(owners)})
-
-
-_PAUSED: ContextVar[bool] = ContextVar("summaries_paused", default=False)
-
-
-@contextmanager
-def paused() -> Iterator[None]:
-    """Writes inside keep no summary: for a bulk loader that rebuilds them all after it
-    (`rebuild_all`), as the generator does."""
-    token = _PAUSED.set(True)
-    try:
-        yield
-    finally:
-        _PAUSED.reset(token)
 
 
 @transaction.atomic

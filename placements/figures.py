@@ -78,11 +78,11 @@ def bucket_sums(today: date) -> dict[str, Sum]:
     return out
 
 
-# what each grouping of the receivables groups on
+# what each grouping of the receivables groups on, and the model and fields that name a group
 GROUPS = {
-    "hospital": "contract__hospital_id",
-    "manager": "contract__project__owner_id",
-    "team": "contract__project__owner__team_id",
+    "hospital": ("contract__hospital_id", Hospital, ("name",)),
+    "manager": ("contract__project__owner_id", User, User.LABEL_FIELDS),
+    "team": ("contract__project__owner__team_id", Team, ("name",)),
 }
 
 
@@ -95,14 +95,12 @@ def ageing(statements: QuerySet[Statement], today: date, by: str) -> QuerySet:
     `key` (the group's id, None for no team) and the sums. Grouped on the id alone: joining
     the names grouped every open statement with the 40,000 hospitals' names; `name_groups`
     names a page of them."""
-    key = GROUPS[by]
     return (
         receivables(statements)
         .order_by()
-        .values(key)
+        .values(key=F(GROUPS[by][0]))
         .annotate(**bucket_sums(today))
-        .annotate(key=F(key))
-        .order_by(F("overdue").desc(nulls_last=True), F("total").desc(), key)
+        .order_by(F("overdue").desc(nulls_last=True), F("total").desc(), "key")
     )
 
 
@@ -110,8 +108,7 @@ def name_groups(rows: list[dict], by: str) -> list[dict]:
     """The ageing rows of a page with their `name` (a hospital, a person or a team; None for
     statements of no manager or team): one query for the page."""
     ids = [r["key"] for r in rows if r["key"] is not None]
-    fields = {"hospital": ("name",), "manager": User.LABEL_FIELDS, "team": ("name",)}[by]
-    model = {"hospital": Hospital, "manager": User, "team": Team}[by]
+    _path, model, fields = GROUPS[by]
     names = {pk: str(obj) for pk, obj in model.objects.only(*fields).in_bulk(ids).items()}
     return [{**r, "name": names.get(r["key"])} for r in rows]
 

@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLES_ABOVE_ALL, Role, User
-from hospitals.forms import ColleagueChoice, QuickSelect, StandingMoveForm, colleagues_of
+from hospitals.forms import (
+    ColleagueChoice,
+    QuickSelect,
+    StandingMoveForm,
+    colleagues_of,
+    set_owner_choices,
+)
 from hospitals.models import Contact, Hospital
 from o2crm.records import VersionedForm
 from pipeline.models import Project
@@ -235,17 +241,11 @@ class LedgerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # who may have recorded what the viewer sees: the people they oversee (all the sales
         # people for those who see everything), not a DISTINCT over every entry
-        people = User.objects.order_by("team__name", "username")
         if user.sees_all:
-            people = people.filter(role=Role.MANAGER)
+            people = User.objects.filter(role=Role.MANAGER)
         else:
-            people = people.filter(pk__in=sorted(user.overseen_user_ids))
-        self.fields["manager"].choices = [("", _("全部人员"))] + [
-            (pk, User.label(*names))
-            for pk, *names in people.values_list(
-                "pk", "name", "first_name", "last_name", "username"
-            )
-        ]
+            people = User.objects.filter(pk__in=sorted(user.overseen_user_ids))
+        set_owner_choices(self.fields["manager"], people, _("全部人员"))
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}

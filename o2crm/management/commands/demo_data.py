@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from hospitals import demo
 from imports import demo as imports_demo
+from o2crm import summaries
 from pipeline import demo as pipeline_demo
 from placements import demo as placements_demo
 from proposals import demo as proposals_demo
@@ -16,7 +17,26 @@ class Command(BaseCommand):
         "Load the demo data (浙江省 hospitals, contacts, projects, six demo users); safe to rerun."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--keep-summaries",
+            action="store_true",
+            help="let every write keep the summaries as it goes (slower; shows the writers "
+            "keep them) instead of building them once after the load",
+        )
+
     def handle(self, *args, **options):
+        # A bulk load, like the generator's: thousands of writes would each recompute their
+        # owners' summaries; they are built once from the rows after it instead.
+        if options["keep_summaries"]:
+            created = self.load()
+        else:
+            with summaries.paused():
+                created = self.load()
+            summaries.rebuild_all()
+        self.report(created)
+
+    def load(self) -> dict:
         created = demo.load()
         created["projects"] = pipeline_demo.load()
         created["surveys"] = visits_demo.load()
@@ -27,6 +47,9 @@ class Command(BaseCommand):
         created["plans"] = relations_demo.load()
         created["placements"] = placements_demo.load()
         created["digests"] = reminders_demo.load()
+        return created
+
+    def report(self, created: dict) -> None:
         self.stdout.write(
             "demo data: created {users} users, {hospitals} hospitals, {departments} departments, "
             "{contacts} contacts, {projects} projects, {surveys} oxygen surveys, {visits} visits, "
