@@ -4,13 +4,15 @@ one row for the director and a few for a team."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Least
 
 from o2crm import summaries
 
-from .models import FollowUp, Project
+from .models import FollowUp, PipelineSettings, Project
 
 
 def owner_of_project(row: Any) -> list[int]:
@@ -26,5 +28,35 @@ FOLLOW_UPS = summaries.register(
         owner="project__owner_id",
         measures={"n": Count("*")},
         sources={FollowUp: owner_of_project, Project: None},
+    )
+)
+
+
+def due_this_week(projects: QuerySet[Project], settings: PipelineSettings, today: date):
+    """待跟进's rows: `projects` whose business or relationship contact is late or falls due
+    this week (by Sunday), with `first_due` (the earlier of the two) and `late` (1 when
+    either is late today, else 0). One definition for the page and its summary."""
+    horizon = today + timedelta(days=6 - today.weekday())
+    late = Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)
+    return (
+        projects.with_cadence(settings, today)
+        .filter(Q(business_due_on__lte=horizon) | Q(relationship_due_on__lte=horizon))
+        .annotate(
+            first_due=Least("business_due_on", "relationship_due_on"),
+            late=Case(When(late, then=Value(1)), default=Value(0)),
+        )
+    )
+
+
+# 待跟进's count per manager: the open projects due this week (n) and those late today (a), by
+# owner. As of today (decision 0029): the week's end and lateness move with the date; the
+# writers of the contact clocks and of projects keep the day's cells.
+DUE_THIS_WEEK = summaries.register(
+    summaries.Summary(
+        topic="due-this-week",
+        rows=lambda today: due_this_week(Project.objects.open(), PipelineSettings.current(), today),
+        as_of_today=True,
+        measures={"n": Count("*"), "a": Sum("late")},
+        sources={Project: None},
     )
 )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -9,7 +8,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum, prefetch_related_objects
-from django.db.models.functions import Least
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,11 +21,11 @@ from accounts.requests import HtmxHttpRequest
 from hospitals.forms import QuickSelect
 from hospitals.history import history_entries
 from hospitals.models import Hospital, Layer
-from o2crm import paging
+from o2crm import paging, summaries
 from o2crm.pages import add_errors, done
 from o2crm.records import EditConflict
 
-from . import domain, services
+from . import counts, domain, services
 from .forms import (
     CloseForm,
     CompetitorForm,
@@ -165,27 +163,41 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
     this week (by Sunday), the latest first; with a count per manager for leaders and the
     director. (Not "within 7 days": every class-A project is always due within 7 days.)"""
     settings, today = PipelineSettings.current(), timezone.localdate()
-    horizon = today + timedelta(days=6 - today.weekday())
     form = ProjectFilterForm(request.GET or None, user=request.user, with_status=False)
-    qs = (
-        form.filter(Project.objects.visible_to(request.user).open(), settings, today)
-        .with_cadence(settings, today)
-        .filter(Q(business_due_on__lte=horizon) | Q(relationship_due_on__lte=horizon))
-        .annotate(first_due=Least("business_due_on", "relationship_due_on"))
+    qs = counts.due_this_week(
+        form.filter(Project.objects.visible_to(request.user).open(), settings, today),
+        settings,
+        today,
     )
-    # grouped on the owner column and counted on status, so the covering index
-    # project_open_pipeline answers it without the table; the names in one query after
-    counts = list(
-        qs.order_by()
-        .values_list("owner")
-        .annotate(
-            overdue=Count(
-                "status", filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)
-            ),
-            due=Count("status"),
+    data = form.cleaned_data if form.is_valid() else {}
+    if any(data.get(f) for f in ("q", "province", "stage", "project_class", "handed")):
+        # grouped on the owner column and counted on status, so the covering index
+        # project_open_pipeline answers it without the table
+        per_owner_counts = list(
+            qs.order_by()
+            .values_list("owner")
+            .annotate(
+                overdue=Count(
+                    "status",
+                    filter=Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today),
+                ),
+                due=Count("status"),
+            )
         )
-    )
-    people = people_named(owner for owner, *_n in counts)
+    else:  # a manager's or a team's or everyone's: the day's summary, not every due project
+        cells = summaries.cells(
+            counts.DUE_THIS_WEEK.topic,
+            request.user,
+            owner=data.get("owner"),
+            team=data["team"].pk if data.get("team") else None,
+            by_owner=True,
+        )
+        per_owner_counts = [
+            (owner, int(late), n)
+            for owner, late, n in summaries.totals(cells, "owner").values_list("owner", "a", "n")
+            if n
+        ]
+    people = people_named(owner for owner, *_n in per_owner_counts)
     per_owner = sorted(
         (
             {
@@ -194,7 +206,7 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
                 "overdue": x,
                 "due": n,
             }
-            for o, x, n in counts
+            for o, x, n in per_owner_counts
         ),
         key=lambda row: (-row["overdue"], row["owner__username"]),
     )

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hospitals.tests.factories import HospitalFactory
+from pipeline import counts
+from pipeline.models import PipelineSettings, Project, ProjectClass, Status
 
 from .factories import ProjectFactory, follow_up
 
@@ -98,9 +100,81 @@ def test_the_due_list_runs_a_fixed_number_of_queries(
 ):
     client = as_user(alice)
     follow_up(ProjectFactory(hospital=hospital), days_ago=9)
+    client.get(DUE)  # the day's first reader builds its summary (once a day, or the 00:01 job)
     few = queries_for(lambda: client.get(DUE))
     for i in range(20):
         follow_up(ProjectFactory(hospital=hospital), days_ago=i)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # the counts: is the day built, then its cells
         many = queries_for(lambda: client.get(DUE))
     assert few == many
+
+
+def expected_per_owner(user) -> dict[str, tuple[int, int]]:
+    """Each manager's (late, due this week) counted from the projects themselves."""
+    today = timezone.localdate()
+    rows = counts.due_this_week(
+        Project.objects.visible_to(user).open(), PipelineSettings.current(), today
+    ).select_related("owner")
+    out: dict[str, tuple[int, int]] = {}
+    for p in rows:
+        late, due = out.get(p.owner.username, (0, 0))
+        out[p.owner.username] = (late + p.late, due + 1)
+    return out
+
+
+def shown_per_owner(client, query: str = "") -> dict[str, tuple[int, int]]:
+    context = client.get(DUE + query).context
+    per_owner = {r["owner__username"]: (r["overdue"], r["due"]) for r in context["per_owner"]}
+    assert context["page"].paginator.count == sum(due for _late, due in per_owner.values())
+    return per_owner
+
+
+def test_the_counts_per_manager_equal_the_projects_as_days_pass_and_writes_come(
+    as_user, alice, bob, carol, leader, director, clock
+):
+    """The per-manager counts come from the day's summary when nothing but a manager or a
+    team narrows the list, and from the rows otherwise: both say the same, for the director
+    and a leader, after contacts logged (late too), a closed project, a project handed to
+    another manager and a class change, on a Sunday and on the Monday after it."""
+    clock("2027-01-03")  # a Sunday: this week ends today
+    projects = {}
+    for owner, days in ((alice, 9), (alice, 3), (bob, 40), (bob, 6), (carol, 8), (carol, 7)):
+        project = ProjectFactory(hospital=HospitalFactory(owner=owner), owner=owner)
+        follow_up(project, kind="business", days_ago=days)
+        follow_up(project, kind="relationship", days_ago=days)
+        projects[owner.username, days] = project
+    director_client, leader_client = as_user(director), as_user(leader)
+
+    def check() -> None:
+        for user, client in ((director, director_client), (leader, leader_client)):
+            expected = expected_per_owner(user)
+            assert shown_per_owner(client) == expected, user.username
+            # narrowed by something the summary does not know: counted from the rows
+            assert shown_per_owner(client, "?q=医院") == expected, user.username
+        team = leader.team
+        assert shown_per_owner(director_client, f"?team={team.pk}") == {
+            k: v for k, v in expected_per_owner(director).items() if k in ("alice", "bob")
+        }
+        assert shown_per_owner(director_client, f"?owner={carol.pk}") == {
+            k: v for k, v in expected_per_owner(director).items() if k == "carol"
+        }
+
+    check()
+    # (late, due this week): nine, forty and eight days since are late; seven falls due today
+    assert expected_per_owner(director) == {"alice": (1, 1), "bob": (1, 1), "carol": (1, 2)}
+    follow_up(projects["bob", 40], kind="business", days_ago=0)
+    follow_up(projects["alice", 9], kind="relationship", days_ago=2)  # logged late
+    closed = projects["carol", 8]
+    closed.status = Status.WON
+    closed.save()
+    handed = projects["alice", 3]
+    handed.owner = bob
+    handed.save()
+    check()
+    clock("2027-01-04")  # Monday: a new week, and the day's cells are built again
+    follow_up(projects["carol", 7], kind="business", days_ago=0)
+    check()
+    a_class = projects["bob", 6]
+    a_class.class_override = ProjectClass.A
+    a_class.save()
+    check()
