@@ -19,6 +19,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Role
 from accounts.services import assign_role, sync_role_groups
@@ -76,6 +77,16 @@ def clock(time_machine):
         return moment(when)
 
     return move
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans) and leaves it so: LocaleMiddleware
+    activates a request's language for the thread and leaves it active after the response,
+    so a test ending on a request in English left English to the next test of its worker
+    (o2crm/tests/test_language_between_tests.py)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
