@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -161,14 +162,19 @@ def weekly_submit(request: ApiRequest, body: SubmitWeek):
 class OverviewParams(Filters):
     week: str | None = None
     team: RowId | None = None
+    page: PageNumber | None = None  # the managers come 50 a page; the teams and total are whole
 
 
 @router.get("/reports/weekly/overview", response=dict[str, Any], url_name="weekly_overview")
 def weekly_overview(request: ApiRequest, params: Query[OverviewParams]):
-    """Who has submitted the week: per team, and each manager (of `team`) with the time."""
-    data = params.dict()
-    cleaned = _valid(WeekForm({k: v for k, v in data.items() if v is not None}, user=request.user))
+    """Who has submitted the week: per team, and each manager (of `team`) with the time, a
+    page of them at a time (500 managers in one answer grew with the company)."""
+    data = {k: v for k, v in params.dict().items() if v is not None and k != "page"}
+    cleaned = _valid(WeekForm(data, user=request.user))
     result = weekly.overview(request.user, cleaned["week"], cleaned.get("team"))
+    page = Paginator(result["managers"], weekly.OVERVIEW_PAGE).get_page(params.page or 1)
+    result["managers_page"] = {"number": page.number, "pages": page.paginator.num_pages}
+    result["managers_count"] = page.paginator.count
     result["managers"] = [
         {
             "user": m.username,
@@ -176,7 +182,7 @@ def weekly_overview(request: ApiRequest, params: Query[OverviewParams]):
             "team": m.team.name if m.team_id else "",
             "submitted_at": m.submitted_at.isoformat() if m.submitted_at else None,
         }
-        for m in result["managers"]
+        for m in page
     ]
     return result
 

@@ -180,8 +180,6 @@ def _discipline_groups(data: dict) -> dict:
 
 # 业务进展汇总表 ---------------------------------------------------------------------------
 
-OVERVIEW_PAGE = 50
-
 
 @require_GET
 @login_required
@@ -195,7 +193,7 @@ def weekly_overview(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/weekly_overview.html", {"form": form}, status=400)
     monday = form.cleaned_data["week"]
     data = weekly.overview(request.user, monday, form.cleaned_data.get("team"))
-    page = Paginator(data["managers"], OVERVIEW_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(data["managers"], weekly.OVERVIEW_PAGE).get_page(request.GET.get("page"))
     for manager in page:  # the week a row's panels (催交) act on
         manager.overview_week = data["week"]
     ctx = {

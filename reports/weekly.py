@@ -218,6 +218,8 @@ def report(owner: User, monday: date) -> dict:
 
 # Who has submitted ------------------------------------------------------------------------------
 
+OVERVIEW_PAGE = 50  # managers a page, on the page and in the API
+
 
 def managers_visible_to(user: User):
     """The sales managers whose weeks `user` may read: themselves, their team, or everyone."""

@@ -14,6 +14,7 @@ from o2crm.dates import week_start
 from pipeline import services, stage_history
 from pipeline.models import FollowUp, Project, StageChange
 from pipeline.tests.factories import ProjectFactory, evaluate, stage
+from reports import weekly
 from reports.models import WeeklySummary, iso_week
 from visits.models import Visit
 
@@ -208,6 +209,30 @@ def test_the_overview_shows_who_has_not_submitted(
     # a manager who leads no one lands on their own week
     response = as_user(bob).get("/reports/weekly/")
     assert response.status_code == 302 and "/reports/weekly/bob/" in response["Location"]
+
+
+def test_the_overview_in_the_api_comes_a_page_of_managers_at_a_time(
+    as_user, alice, bob, carol, leader, director, monday, week, monkeypatch
+):
+    """A national company has 500 managers: the API lists them a page at a time, as the page
+    does, and the teams and the total still count them all."""
+    from reports import services as report_services
+
+    monkeypatch.setattr(weekly, "OVERVIEW_PAGE", 3)
+    report_services.submit_week(owner=carol, monday=monday, by=carol)
+    url = f"/api/v1/reports/weekly/overview?week={iso_week(monday)}"
+    first = as_user(director).get(url).json()
+    second = as_user(director).get(url + "&page=2").json()
+    assert first["managers_page"] == {"number": 1, "pages": 2} and first["managers_count"] == 4
+    assert second["managers_page"] == {"number": 2, "pages": 2}
+    assert len(first["managers"]) == 3 and len(second["managers"]) == 1
+    listed = [m["user"] for m in first["managers"] + second["managers"]]
+    assert sorted(listed) == ["alice", "bob", "carol", "leader"]
+    assert second["total"] == {"managers": 4, "submitted": 1, "missing": 3}
+    # a team's managers are paged alone
+    team = as_user(director).get(url + f"&team={carol.team_id}").json()
+    assert team["managers_count"] == 1 and [m["user"] for m in team["managers"]] == ["carol"]
+    assert team["managers"][0]["submitted_at"]
 
 
 def test_the_weekly_workbook_matches_the_json(as_user, alice, monday, week):
