@@ -54,8 +54,9 @@ def open_by_stage(user: User, scope: Scope) -> dict[int, tuple[int, Decimal]]:
     }
 
 
-def every_owner_of_changes(_stage: Stage) -> list[int]:
-    """A stage moved in the order: which moves are moves on may change for every owner."""
+def every_owner_of_projects(_stage: Stage) -> list[int]:
+    """A stage changed (moved in the order: which moves are moves on; reweighted: a month's
+    weighted value): every owner with a project may see their cells move."""
     return list(Project.objects.order_by().values_list("owner_id", flat=True).distinct())
 
 
@@ -90,7 +91,7 @@ MOVES_ON = summaries.register(
         province="project__hospital__province",
         measures={"n": Count("*")},
         # a reorder of the stages changes which moves are moves on
-        sources={**_CHANGE_SOURCES, Stage: every_owner_of_changes},
+        sources={**_CHANGE_SOURCES, Stage: every_owner_of_projects},
     )
 )
 

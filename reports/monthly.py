@@ -29,8 +29,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, people_named
+from hospitals.models import Hospital
+from o2crm import summaries
 from o2crm.dates import midnight
 from pipeline import domain
+from pipeline.counts import owner_of_project
 from pipeline.models import (
     EntryPath,
     FollowUp,
@@ -43,7 +46,9 @@ from pipeline.models import (
     value_times_probability,
 )
 
+from .funnel import every_owner_of_projects, owners_of_projects
 from .models import WeeklyLine, WeeklySummary, iso_week
+from .scope import one_if
 from .weekly import stage_at
 
 PAGE_SIZE = 50
@@ -91,14 +96,23 @@ class MonthScope:
 
 def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
     """Visible projects open at some point of the month, with the stage they ended it at."""
-    qs = Project.objects.visible_to(user).filter(created_at__lt=scope.until)
-    qs = qs.filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.since))
+    qs = Project.objects.visible_to(user)
     if scope.owner:
         qs = qs.filter(owner_id=scope.owner)
     if scope.team:
         qs = qs.filter(owner__team_id=scope.team)
     if scope.province:
         qs = qs.filter(hospital__province=scope.province)
+    return _of_the_month(qs, scope.month)
+
+
+def _of_the_month(qs: QuerySet[Project], month: date) -> QuerySet[Project]:
+    """`qs`'s projects open at some point of `month`, with the stage they ended it at and
+    whether they were won in it."""
+    scope = MonthScope(month)
+    qs = qs.filter(created_at__lt=scope.until)
+    qs = qs.filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.since))
+    qs = qs.annotate(won_in_month=one_if(Q(status=Status.WON, closed_at__lt=scope.until)))
     if scope.until > timezone.now():  # the month is not over: its stage is today's
         return qs.annotate(month_stage=F("stage"), probability=F("stage__probability"))
     # only projects whose stage changed after the month ended look into their history (the
@@ -120,22 +134,75 @@ def month_projects(user: User, scope: MonthScope) -> QuerySet[Project]:
     )
 
 
+# A manager's subtotal of a month's projects: how many, their value, value × the probability
+# of the stage they ended the month at (% points, exact), and how many were won in it.
+MEASURES = {
+    "n": Count("*"),
+    "a": Sum("contract_value"),
+    "b": value_times_probability("probability"),
+    "c": Sum("won_in_month"),
+}
+
+
+def _kept(topic: str, months_back: int) -> summaries.Summary:
+    """The subtotals of the month `months_back` before today's, per owner and province, as
+    of today (decision 0029): the report of this month and of the last one (the month it
+    opens on in a month's first days) read them instead of grouping the country's projects.
+    Older months are grouped from the rows."""
+
+    def rows(today: date) -> QuerySet[Project]:
+        return _of_the_month(
+            Project.objects.all(), domain.add_months(today.replace(day=1), -months_back)
+        )
+
+    return summaries.register(
+        summaries.Summary(
+            topic=topic,
+            rows=rows,
+            province="hospital__province",
+            measures=MEASURES,
+            # a stage move saves the project before its change is written: the change, read in the
+            # month's history, says it again
+            sources={
+                Project: None,
+                StageChange: owner_of_project,
+                Hospital: owners_of_projects,
+                Stage: every_owner_of_projects,
+            },
+            as_of_today=True,
+        )
+    )
+
+
+THIS_MONTH = _kept("month-projects", 0)
+LAST_MONTH = _kept("last-month-projects", 1)
+
+
+def _by_owner(user: User, scope: MonthScope) -> dict[int, dict]:
+    """Per owner: n, a (value), b (value × probability), c (won), from the kept cells for
+    this month and the last, grouped from the rows for any other."""
+    this_month = timezone.localdate().replace(day=1)
+    kept = {this_month: THIS_MONTH, domain.add_months(this_month, -1): LAST_MONTH}
+    summary = kept.get(scope.month)
+    if summary is None:
+        rows = month_projects(user, scope).order_by().values("owner").annotate(**MEASURES)
+        return {r["owner"]: r for r in rows}
+    cells = summaries.cells(
+        summary.topic,
+        user,
+        owner=scope.owner,
+        team=scope.team,
+        province=scope.province,
+        by_owner=True,
+    )
+    return {r["owner"]: r for r in summaries.totals(cells, "owner") if r["n"]}
+
+
 def subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]]]:
     """Per manager, per team and in total: projects, value, weighted value; with how many of
     the month's weeks each manager submitted. And the managers (pk, projects) in the report's
     order, by team then user name: the rows follow it, each manager's under their subtotal."""
-    rows = (
-        month_projects(user, scope)
-        .order_by()
-        .values("owner")
-        .annotate(
-            n=Count("*"),
-            value=Sum("contract_value"),
-            weighted=value_times_probability("probability"),
-            won=Count("pk", filter=Q(status=Status.WON, closed_at__lt=scope.until)),
-        )
-    )
-    sums = {r["owner"]: r for r in rows}
+    sums = _by_owner(user, scope)
     people = people_named(list(sums))
     weeks, zero = scope.weeks(), Decimal(0)
     submitted = dict(
@@ -157,21 +224,21 @@ def subtotals(user: User, scope: MonthScope) -> tuple[dict, list[tuple[int, int]
     for owner in order:
         username, name, team = people[owner]
         r = sums[owner]
-        weighted = domain.weighted(r["weighted"] or zero)
+        weighted = domain.weighted(r["b"] or zero)
         managers.append(
             {
                 "owner": username,
                 "name": name,
                 "team": team,
                 "weeks_submitted": submitted.get(owner, 0),
-                **cell(r["n"], r["value"], weighted, r["won"]),
+                **cell(r["n"], r["a"], weighted, int(r["c"] or 0)),
             }
         )
         t = teams.setdefault(team, [0, zero, zero, 0])
         t[0] += r["n"]
-        t[1] += r["value"] or zero
+        t[1] += r["a"] or zero
         t[2] += weighted
-        t[3] += r["won"]
+        t[3] += int(r["c"] or 0)
     team_rows = [{"team": name or "—", **cell(*v)} for name, v in sorted(teams.items())]
     total = cell(
         sum(t["count"] for t in team_rows),

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 PROVINCES = ["浙江省", "江苏省", "福建省"]
 
 
-def _step(rng: random.Random, people_: list, hospitals: list, stages: list, clock) -> str:
+def random_write(rng: random.Random, people_: list, hospitals: list, stages: list, clock) -> str:
     """One random write of the kinds that move the summaries (or a day passing, which moves
     the ones as of today); returns what it did."""
     projects = list(Project.objects.order_by("pk"))
@@ -148,7 +148,7 @@ def test_random_writes_leave_every_summary_equal_to_its_rows(
     stages = list(Stage.objects.filter(is_active=True))
     done = []
     for _ in range(60):
-        done.append(_step(rng, people_, hospitals, stages, clock))
+        done.append(random_write(rng, people_, hospitals, stages, clock))
         assert summaries.check() == [], f"after {done}"
     assert Tally.objects.filter(level=Tally.EVERYONE).exists()
     assert {"new", "stage", "handover", "late follow-up", "next day"} <= set(done)
@@ -285,7 +285,7 @@ def test_conversion_from_the_summaries_equals_the_rows_after_moves_back_and_fort
             clock(timezone.localtime() + timedelta(days=1))
             done.append(kind)
         else:
-            done.append(_step(rng, people_, hospitals, stages, clock))
+            done.append(random_write(rng, people_, hospitals, stages, clock))
     assert summaries.check() == [], done
     assert StageChange.objects.filter(again=True).exists()  # the hard case happened
     today = timezone.localdate()
