@@ -335,12 +335,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             .order_by("-grade_rank", "pinyin", "pk"),
             limit,
         )
-        contacts = paging.first(
-            Contact.objects.visible_to(request.user)
-            .search(q)
-            .in_search_order(q)
-            .select_related("hospital", "department"),
-            limit,
+        found = Contact.objects.visible_to(request.user).search(q)
+        contacts = paging.in_order(
+            found.select_related("hospital", "department"), found.first_in_search_order(q, limit)
         )
     ctx = {"q": q, "hospitals": hospitals, "contacts": contacts, "limit": limit}
     template = "hospitals/search.html"

@@ -86,6 +86,27 @@ def test_a_single_letter_stands_for_a_syllable(as_user, director, peking):
     assert [h.name for h in client.get(SEARCH, {"q": "x"}).context["hospitals"]] == ["北京协和医院"]
 
 
+def test_a_single_letter_lists_the_names_that_begin_with_it_first(
+    as_user, director, peking, monkeypatch
+):
+    """A search for "l": 刘洋, 李伟 and Lisa begin with it and come first, by pinyin; then
+    those that hold it in a later syllable. The page reads the first from the pinyin index
+    and the others only when those fall short, and says the same as the contact list."""
+    from hospitals import views
+
+    for name in ("王磊", "刘洋", "赵丽", "Lisa", "陈亮", "李伟", "张林", "安琪"):
+        ContactFactory(hospital=peking, name=name)
+    everyone = ["Lisa", "刘洋", "李伟", "陈亮", "王磊", "张林", "赵丽"]
+    client = as_user(director)
+    assert [c.name for c in client.get(SEARCH, {"q": "l"}).context["contacts"]] == everyone
+    listed = client.get("/contacts/", {"q": "l"}).context["page"].object_list
+    assert [c.name for c in listed] == everyone
+    for limit in (2, 3, 5):  # within those that begin with it, at its end, past it
+        monkeypatch.setattr(views, "SEARCH_LIMIT", limit)
+        found = client.get(SEARCH, {"q": "l"}).context["contacts"]
+        assert [c.name for c in found] == everyone[:limit]
+
+
 def test_the_search_boxes_suggest_a_few_as_you_type(as_user, alice):
     for i in range(8):
         HospitalFactory(owner=alice, name=f"杭州市第{i + 1}人民医院", city="杭州市")
