@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DecimalField,
     F,
@@ -62,16 +63,20 @@ def comparison(contract: Contract) -> domain.Comparison | None:
 # Receivables ageing ---------------------------------------------------------------------------
 
 
+def _in_bucket(today: date, low: int, high: int | None) -> Q:
+    """Invoiced `low` to `high` days before today (high None: or earlier)."""
+    q = Q(invoiced_on__lte=today - timedelta(days=low))
+    if high is not None:
+        q &= Q(invoiced_on__gte=today - timedelta(days=high))
+    return q
+
+
 def bucket_sums(today: date) -> dict[str, Sum]:
     """Σ open balance per ageing bucket (days since invoicing) and overdue, in SQL."""
     out: dict[str, Sum] = {}
     balance = F("amount") - F("paid")
     for i, (low, high) in enumerate(domain.AGEING_BUCKETS):
-        newest = today - timedelta(days=low)
-        q = Q(invoiced_on__lte=newest)
-        if high is not None:
-            q &= Q(invoiced_on__gte=today - timedelta(days=high))
-        out[f"b{i}"] = Sum(balance, filter=q, output_field=MONEY)
+        out[f"b{i}"] = Sum(balance, filter=_in_bucket(today, low, high), output_field=MONEY)
     out["total"] = Sum(balance, output_field=MONEY)
     out["overdue"] = Sum(balance, filter=Q(due_on__lt=today), output_field=MONEY)
     out["n"] = Count("pk")
@@ -191,6 +196,89 @@ STATEMENTS, PAYMENTS, READINGS = (
         ("readings", Reading, "contract__project__owner_id", owners_of_statement),
     )
 )
+
+
+def _ageing_rows(today: date) -> QuerySet[Statement]:
+    """The open receivables with their ageing bucket ("0" … "3"; "" for one not invoiced
+    yet) and, overdue today, their balance and a one."""
+    balance = F("amount") - F("paid")
+    late = Q(due_on__lt=today)
+    return receivables(Statement.objects.all()).annotate(
+        bucket=Case(
+            *(
+                When(_in_bucket(today, low, high), then=Value(str(i)))
+                for i, (low, high) in enumerate(domain.AGEING_BUCKETS)
+            ),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        late_balance=Case(When(late, then=balance), default=Value(0), output_field=MONEY),
+        late=Case(When(late, then=Value(1)), default=Value(0), output_field=IntegerField()),
+    )
+
+
+# The open receivables per owner and ageing bucket, as of today (decision 0029): 应收账龄 by
+# manager and by team and its totals read the cells (the day's first reader builds them; the
+# statements' saves, a payment's among them, keep them); by hospital groups the statements.
+AGEING = summaries.register(
+    summaries.Summary(
+        topic="receivables-ageing",
+        rows=_ageing_rows,
+        owner="contract__project__owner_id",
+        key="bucket",
+        measures={
+            "n": Count("*"),
+            "a": Sum(F("amount") - F("paid"), output_field=MONEY),
+            "b": Sum("late_balance"),
+            "c": Sum("late"),
+        },
+        sources={Statement: owners_of_statement, Contract: owner_of_project, Project: None},
+        as_of_today=True,
+    )
+)
+
+
+def _from_cells(rows) -> dict:
+    """Ageing sums of the cells `rows` (one per bucket key): the rows' shape of
+    `bucket_sums`, a bucket with no statement and no overdue one as None, as SQL says it."""
+    out: dict = {f"b{i}": None for i in range(len(domain.AGEING_BUCKETS))}
+    out.update(total=None, overdue=None, n=0)
+    for r in rows:
+        out["n"] += r["n"]
+        out["total"] = (out["total"] or Decimal(0)) + r["a"]
+        if r["key"]:
+            out[f"b{r['key']}"] = (out[f"b{r['key']}"] or Decimal(0)) + r["a"]
+        if r["c"]:
+            out["overdue"] = (out["overdue"] or Decimal(0)) + r["b"]
+    return out
+
+
+def kept_ageing(user: User, by: str) -> list[dict]:
+    """`ageing` by manager or team for everything `user` may see, from the summary: rows of
+    `key` (None for no team) and the sums, largest overdue first."""
+    group = "owner" if by == "manager" else "team"
+    cells = summaries.cells(AGEING.topic, user, by_owner=by == "manager", by_team=by == "team")
+    groups: dict[int, list] = {}
+    for r in summaries.totals(cells, group, "key"):
+        if r["n"]:
+            groups.setdefault(r[group], []).append(r)
+    rows = [{"key": key or None, **_from_cells(cells)} for key, cells in groups.items()]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["overdue"] is None,
+            -(r["overdue"] or 0),
+            -r["total"],
+            r["key"] is None,
+            r["key"] or 0,
+        ),
+    )
+
+
+def kept_ageing_totals(user: User) -> dict:
+    """`ageing_totals` of everything `user` may see, from the summary."""
+    cells = summaries.cells(AGEING.topic, user)
+    return _from_cells(r for r in summaries.totals(cells, "key") if r["n"])
 
 
 def evidence(user: User, today: date) -> Evidence:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from o2crm import summaries
 from o2crm.records import save_record
 from pipeline.models import Project, Source, Status
 from pipeline.services import create_project
@@ -21,7 +22,7 @@ from proposals.models import Proposal, State
 from reminders.models import Kind
 from reminders.notify import notify
 
-from . import domain
+from . import domain, figures
 from .models import (
     OPEN_RECEIVABLE,
     STEPS,
@@ -388,6 +389,8 @@ def add_payment(*, payment: Payment, by: User | None) -> Payment:
         status=statement.status,
         version=F("version") + 1,
     )
+    # an UPDATE, no save(): the ageing of the receivables hears it here (decision 0029)
+    summaries.changed(Statement, figures.owners_of_statement(statement))
     refresh_totals(statement.contract)
     return payment
 

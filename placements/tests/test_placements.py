@@ -502,3 +502,81 @@ def test_the_portfolio_growth_reads_its_summary_equal_to_the_statements(
     project.save()
     same_as_the_rows()
     assert figures.evidence(alice, today).growth is None
+
+
+def test_the_ageing_by_manager_and_team_reads_its_summary_equal_to_the_statements(
+    clock, as_user, alice, bob, carol, leader, director, operations
+):
+    """应收账龄 by manager and by team, and its totals, come from a summary kept by the
+    statements' writes (an invoice, a payment in part and in whole, a deletion, a handover, a
+    team move) and rebuilt each day, when every open statement may cross into the next
+    bucket: equal to the statements grouped, for each role, on every day."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Team
+    from o2crm import summaries
+    from placements import figures
+    from placements.models import Payment
+
+    clock("2026-06-10 09:00")
+
+    def same_as_the_statements(when):
+        today = timezone.localdate()
+        assert summaries.check([figures.AGEING.topic]) == [], when
+        for user in (director, operations, leader, alice, bob, carol):
+            mine = Statement.objects.visible_to(user)
+            for by in ("manager", "team"):
+                live = [dict(r) for r in figures.ageing(mine, today, by)]
+                assert figures.kept_ageing(user, by) == live, (when, user, by)
+            assert figures.kept_ageing_totals(user) == figures.ageing_totals(mine, today), (
+                when,
+                user,
+            )
+
+    statements = []
+    for owner, days in ((alice, (5, 29, 45)), (bob, (30, 88)), (carol, (61, 200))):
+        contract = accepted_contract(
+            HospitalFactory(owner=owner), director, operations,
+            signed=date(2024, 1, 5), accepted=date(2024, 2, 20),
+        )  # fmt: skip
+        for i, ago in enumerate(days):
+            invoiced = date(2026, 6, 10) - timedelta(days=ago)
+            statements.append(
+                Statement.objects.create(
+                    contract=contract, month=date(2025, 1 + i, 1), volume_nm3=1, top_up_nm3=0,
+                    price=1, amount=1000 * (i + 1), status="invoiced", invoiced_on=invoiced,
+                    due_on=invoiced + timedelta(days=30),
+                )
+            )  # fmt: skip
+    same_as_the_statements("invoiced")
+    first, second = statements[0], statements[3]
+    services.add_payment(
+        payment=Payment(statement=first, amount=Decimal(400), paid_on=date(2026, 6, 10)),
+        by=operations,
+    )
+    same_as_the_statements("paid in part")
+    services.add_payment(
+        payment=Payment(statement=second, amount=second.amount, paid_on=date(2026, 6, 10)),
+        by=operations,
+    )
+    same_as_the_statements("paid whole")
+    for day in ("2026-06-11 08:00", "2026-07-10 08:00", "2026-09-08 08:00"):
+        clock(day)  # 29 → 30 → 59 → 120 days: across every bucket's edge
+        same_as_the_statements(day)
+    statements[-1].delete()
+    same_as_the_statements("deleted")
+    project = statements[1].contract.project
+    project.owner = carol  # handed over
+    project.save()
+    same_as_the_statements("handed over")
+    bob.team = Team.objects.exclude(pk=bob.team_id).first()
+    bob.save(update_fields=["team"])
+    same_as_the_statements("moved to another team")
+    # the page shows them so: carol's and bob's money now heads the list by manager
+    page = as_user(director).get("/placements/receivables/?by=manager")
+    assert page.context["ageing_rows"] == figures.name_groups(
+        [dict(r) for r in figures.ageing(Statement.objects.all(), date(2026, 9, 8), "manager")],
+        "manager",
+    )
