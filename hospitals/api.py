@@ -17,10 +17,10 @@ from ninja.pagination import paginate
 from accounts.models import User
 from accounts.requests import ApiRequest
 from o2crm.api_forms import expected_version, merge_form_data, refuse_unsettable, run_form
-from o2crm.params import Pages, RowId
+from o2crm.params import Pages, RowId, total_kept
 from o2crm.records import save_record
 
-from . import standing
+from . import counts, standing
 from .forms import ContactForm, DepartmentForm, HospitalForm
 from .models import PERSONAL_FIELDS, ClosenessChange, Contact, Department, Hospital
 
@@ -111,7 +111,7 @@ def list_hospitals(request: ApiRequest, filters: Query[HospitalFilter]):
             qs = qs.filter(**{field: getattr(filters, field)})
     if filters.owner:
         qs = qs.filter(owner__username=filters.owner)
-    return qs.order_by("pinyin", "pk")
+    return total_kept(filters, qs.order_by("pinyin", "pk"), counts.HOSPITALS, request.user)
 
 
 @router.get("/hospitals/{hospital_id}", response=HospitalOut, tags=["hospitals"])
@@ -359,7 +359,7 @@ def list_contacts(request: ApiRequest, filters: Query[ContactFilter]):
         qs = qs.filter(department_id=filters.department)
     if filters.layer:
         qs = qs.filter(layer=filters.layer)
-    return qs.in_search_order(filters.q or "")
+    return total_kept(filters, qs.in_search_order(filters.q or ""), counts.CONTACTS, request.user)
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])

@@ -7,4 +7,4 @@ class HospitalsConfig(AppConfig):
     verbose_name = _("医院与联系人")
 
     def ready(self) -> None:
-        from . import exports  # noqa: F401  (registers this app's background exports)
+        from . import counts, exports  # noqa: F401  (they register themselves)

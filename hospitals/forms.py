@@ -268,6 +268,10 @@ class HospitalFilterForm(forms.Form):
             qs = qs.filter(city__startswith=data["city"].strip())
         return qs.order_by(*self.SORTS.get(data.get("sort") or "name", self.SORTS["name"]))
 
+    def narrows(self) -> bool:
+        """A filter leaves out some of the hospitals the user may see (a sort does not)."""
+        return _narrows(self, ("q", "province", "grade", "status", "owner", "city"))
+
 
 class ContactFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=50)
@@ -286,6 +290,15 @@ class ContactFilterForm(forms.Form):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
         return qs.in_search_order(data.get("q") or "")
+
+    def narrows(self) -> bool:
+        """A filter leaves out some of the contacts the user may see."""
+        return _narrows(self, ("q", "layer", "attitude"))
+
+
+def _narrows(form: forms.Form, fields: tuple[str, ...]) -> bool:
+    data = form.cleaned_data if form.is_valid() else {}
+    return any(data.get(field) for field in fields)
 
 
 def colleagues_of(owner: User | None):

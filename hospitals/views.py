@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import HtmxHttpRequest
-from o2crm import paging
+from o2crm import paging, summaries
 from o2crm.pages import done, save_form
 from o2crm.views import export_later, too_large
 from o2crm.workbooks import xlsx_response
 
-from . import exports, pool, standing
+from . import counts, exports, pool, standing
 from .forms import (
     ContactFilterForm,
     ContactForm,
@@ -39,6 +39,8 @@ HISTORY_ON_PAGE = 10
 def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HospitalFilterForm(request.GET or None, user=request.user)
     qs = form.filter(Hospital.objects.visible_to(request.user).select_related("owner"))
+    if not form.narrows():  # every hospital the user may see: the total from the summary
+        qs = summaries.counted(qs, counts.HOSPITALS.topic, request.user)
     page = paging.page(request, qs)
     ctx = {"form": form, "page": page, "query_without_page": paging.query_without_page(request)}
     template = "hospitals/hospital_list.html"
@@ -217,6 +219,8 @@ def department_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None)
     qs = form.filter(Contact.objects.visible_to(request.user).with_owner())
+    if not form.narrows():
+        qs = summaries.counted(qs, counts.CONTACTS.topic, request.user)
     ctx = {
         "form": form,
         "page": paging.page(request, qs),

@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from . import summaries
+
 PAGE_SIZE = 25
 
 UNIQUE_LAST = {"pk", "-pk", "id", "-id"}
@@ -19,11 +21,14 @@ def page(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page
     in the back half is counted from the end in the reverse order, so no page walks more
     than half the list. Ties are broken by id, so that the reverse order is exactly the
     mirror of the order and pages neither repeat nor skip a row (decision 0011)."""
+    kept = summaries.count_of(qs)  # a whole list marked `summaries.counted`: from its cells
     order = list(qs.query.order_by or qs.model._meta.ordering)
     if not order or order[-1] not in UNIQUE_LAST:
         qs = qs.order_by(*order, "pk")
     ids_in_order = qs.values_list("pk", flat=True)
     paginator = Paginator(ids_in_order, size)
+    if kept is not None:
+        paginator.count = kept  # a cached property: the COUNT over the table is not run
     current = paginator.get_page(request.GET.get("page"))
     start, count = (current.number - 1) * size, paginator.count
     if start > count // 2:

@@ -11,7 +11,8 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
-from hospitals.models import Contact, Hospital, HospitalStatus
+from hospitals.counts import CONTACTS, HOSPITALS
+from hospitals.models import Hospital, HospitalStatus
 from o2crm import summaries
 from o2crm.dates import week_start
 from pipeline.domain import add_months, weighted
@@ -27,34 +28,6 @@ from .models import WeeklySummary, iso_week
 from .scope import Scope, months_between, one_if
 
 RECENT = 8
-
-
-def contact_owner(contact: Contact) -> list[int | None]:
-    return list(Hospital.objects.filter(pk=contact.hospital_id).values_list("owner_id", flat=True))
-
-
-# Hospitals by owner, province and status (the 公海's under owner 0), and contacts by their
-# hospital's owner and province: the 工作台's counts.
-HOSPITALS = summaries.register(
-    summaries.Summary(
-        topic="hospitals",
-        rows=lambda: Hospital.objects.all(),
-        province="province",
-        key="status",
-        measures={"n": Count("*")},
-        sources={Hospital: None},  # a hospital counts for its own owner
-    )
-)
-CONTACTS = summaries.register(
-    summaries.Summary(
-        topic="contacts",
-        rows=lambda: Contact.objects.all(),
-        owner="hospital__owner_id",
-        province="hospital__province",
-        measures={"n": Count("*")},
-        sources={Contact: contact_owner, Hospital: None},
-    )
-)
 
 
 def _due_rows(today: date):
