@@ -227,6 +227,34 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _typical_manager(last_week):
+    """The manager whose pages the benchmark reads, and their team (whose leader it reads as
+    the leader): a manager of median load whose last week is not submitted yet (the weekly
+    summary built live, the costlier path), in the first team that has one. The same
+    username at two sizes is a different load (m0051: 72 projects at 10,000 hospitals, 103 at
+    40,000) and, nine managers in ten submitting, a frozen week at one size and a live one at
+    the other: the 'growth' of a manager's weekly pages was the generator's, not the code's."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+
+    from accounts.models import Role, Team, User
+    from reports.models import WeeklySummary
+
+    monday = last_week - timedelta(days=last_week.weekday())
+    managers = User.objects.filter(role=Role.MANAGER).annotate(n=Count("projects"))
+    loads = sorted(managers.values_list("n", flat=True))
+    median = loads[len(loads) // 2]
+    submitted = WeeklySummary.objects.filter(week_start=monday, submitted_at__isnull=False)
+    live = managers.exclude(Q(pk__in=submitted.values("owner")) | Q(led_teams__isnull=False))
+    for team in Team.objects.exclude(leader=None).order_by("pk"):
+        members = sorted(live.filter(team=team), key=lambda u: (abs(u.n - median), u.pk))
+        if members:
+            return team, members[0]
+    team = Team.objects.exclude(leader=None).order_by("pk").first()
+    return team, User.objects.filter(team=team).exclude(pk=team.leader_id).order_by("pk").first()
+
+
 def sample_rows() -> dict:
     """Usernames of the three roles and, for each, rows they may see (read with Django)."""
     sys.path.insert(0, str(ROOT))
@@ -238,7 +266,7 @@ def sample_rows() -> dict:
 
     from django.utils import timezone
 
-    from accounts.models import Team, User
+    from accounts.models import User
     from hospitals.models import Contact, Hospital
     from pipeline.models import Project
     from placements.models import Contract, Statement
@@ -249,9 +277,8 @@ def sample_rows() -> dict:
     last_week = today - timedelta(days=7)
     year, week, _day = last_week.isocalendar()
     month_end = today.replace(day=1) - timedelta(days=1)
-    team = Team.objects.exclude(leader=None).order_by("pk").first()
+    team, manager = _typical_manager(last_week)
     leader = team.leader
-    manager = User.objects.filter(team=team).exclude(pk=leader.pk).order_by("pk").first()
     director = User.objects.get(username="director")
     out = {}
     operations = User.objects.get(username="operations")
