@@ -83,7 +83,7 @@ def search_filter(qs: models.QuerySet, query: str) -> models.QuerySet:
     李伟), not every pinyin that holds it somewhere (an "a" is in nine names of ten: sorting
     those was the type-ahead search's slowest case at national scale, decision 0011)."""
     for term in domain.search_terms(query):
-        if len(term) == 1 and "a" <= term <= "z":
+        if _one_letter(term):
             qs = qs.filter(initials__contains=term)
         else:
             qs = qs.filter(search_text__contains=term)
