@@ -195,7 +195,8 @@ def list_departments(request: ApiRequest, filters: Query[DepartmentFilter]):
         qs = qs.filter(hospital_id=filters.hospital)
     if filters.q:
         qs = qs.filter(name__contains=filters.q)
-    return qs.order_by("hospital_id", "sort_order", "pk")
+    in_order = qs.order_by("hospital_id", "sort_order", "pk")
+    return total_kept(filters, in_order, counts.DEPARTMENTS, request.user)
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut, tags=["departments"])
