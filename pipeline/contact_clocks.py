@@ -10,7 +10,9 @@ Each is derived from the follow-ups and kept here, by these functions and nowher
 - `Project.late_{business,relationship}_{a,b}_on`: the newest contact of each kind that came
   more than the A, or the B, cadence after the one before — decision 0012;
 - `ContactMonth` rows: per project and ended month, the longest gaps and the clocks at the
-  month's end, built the first time a month is asked for — decision 0015.
+  month's end, built the first time a month is asked for — decision 0015. A writer that
+  moves a project's clocks or months says `summaries.changed(Project, …)` after both, so a
+  summary that reads the month rows (联络达标 of last month) follows — decision 0029.
 
 The writers: `contact_logged` (pipeline.services.log_follow_up, for every follow-up the pages,
 the API, visits and tasks record), `cadences_changed` (pipeline.services.change_settings,
@@ -115,11 +117,12 @@ def contact_logged(follow_up: FollowUp) -> None:
     project.filter(handed_over_at__lt=midnight(follow_up.date + timedelta(days=1))).update(
         handed_over_at=None
     )
-    summaries.changed(Project, project.values_list("owner_id", flat=True))  # its clocks moved
     built = ContactMonth.objects.filter(
         project_id=follow_up.project_id, month__gte=follow_up.date.replace(day=1)
     ).values_list("month", flat=True)
     build_months(list(built), project_ids=[follow_up.project_id])
+    # its clocks and its months moved: the summaries that read either follow
+    summaries.changed(Project, project.values_list("owner_id", flat=True))
 
 
 @transaction.atomic
@@ -146,6 +149,11 @@ def projects_changed(project_ids: Sequence[int]) -> None:
             if row[4] != gap
         ]
         FollowUp.objects.bulk_update(stale, ["gap_days"], batch_size=500)
+        first = min(started.values(), default=None)
+        if first is not None:  # the months first: the clocks' summaries read them too
+            built = ContactMonth.objects.filter(month__gte=first.replace(day=1))
+            months = sorted(set(built.values_list("month", flat=True)))
+            build_months(months, project_ids=chunk)
         projects = Project.objects.filter(pk__in=chunk)
         set_project_clocks(projects, PipelineSettings.current())
         waiting = projects.filter(handed_over_at__isnull=False).values_list(
@@ -157,11 +165,6 @@ def projects_changed(project_ids: Sequence[int]) -> None:
             if max((d for d in last if d), default=date.min) >= timezone.localdate(handed)
         ]
         Project.objects.filter(pk__in=contacted).update(handed_over_at=None)
-        first = min(started.values(), default=None)
-        if first is not None:
-            built = ContactMonth.objects.filter(month__gte=first.replace(day=1))
-            months = sorted(set(built.values_list("month", flat=True)))
-            build_months(months, project_ids=chunk)
 
 
 def gap_before(follow_up: FollowUp) -> int:

@@ -3,13 +3,16 @@ share whose business contacts, and separately relationship contacts, never fell 
 class's cadence during the period (A: 7 days, B: 30 days by default); and the projects
 furthest past due at its end.
 
-The same figures come by one of five routes, chosen by the period and the scope, because what
+The same figures come by one of six routes, chosen by the period and the scope, because what
 is fast differs by orders of magnitude between "my projects this month" and "the whole
 country two years ago" (decisions 0009, 0012, 0015 and 0029; bench/README.md):
 
 - `Route.SUMMARY` — the page's own period, the last WINDOW_DAYS days to today, for anyone
   and any scope: the counts from the summary kept as of today (decision 0029), the most
   overdue from the projects' clocks as `Route.TODAY`.
+- `Route.LAST_MONTH` — the month before today's, for anyone and any scope: the counts from
+  the summary of that month kept as of today (decision 0029), read from its ContactMonth
+  rows; the most overdue as `Route.MONTHS` or `Route.PROJECTS` would.
 - `Route.TODAY` — a period that runs to today: each project's own contact clocks and newest
   late contacts (pipeline/contact_clocks.py) answer it from the project rows alone.
 - `Route.MONTHS` — whole months that have ended, for the whole country: the months'
@@ -40,8 +43,10 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -60,6 +65,7 @@ from hospitals.models import Hospital
 from o2crm import summaries
 from o2crm.dates import midnight
 from pipeline.contact_clocks import ensure_months, newest_contact
+from pipeline.domain import add_months
 from pipeline.models import (
     ContactKind,
     ContactMonth,
@@ -81,6 +87,7 @@ ZERO_CELL = {"projects": 0, "business": 0, "relationship": 0}
 
 class Route(StrEnum):
     SUMMARY = "summary"
+    LAST_MONTH = "last-month"
     TODAY = "today"
     MONTHS = "months"
     COUNTRY = "country"
@@ -93,6 +100,13 @@ def route_for(user: User, scope: Scope, today: date) -> Route:
         return Route.SUMMARY
     if scope.end >= today:
         return Route.TODAY
+    if (scope.start, scope.end) == last_month(today):
+        return Route.LAST_MONTH
+    return _past_route(user, scope)
+
+
+def _past_route(user: User, scope: Scope) -> Route:
+    """The route of a period that ended, from the contacts or their month rows."""
     if user.sees_all and not (scope.owner or scope.team or scope.province):
         return Route.MONTHS if whole_months(scope.start, scope.end) else Route.COUNTRY
     return Route.PROJECTS
@@ -101,6 +115,12 @@ def route_for(user: User, scope: Scope, today: date) -> Route:
 def window(today: date) -> tuple[date, date]:
     """The page's own period: the last WINDOW_DAYS days, today included."""
     return today - timedelta(days=WINDOW_DAYS - 1), today
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """The month before today's, its first and last days."""
+    first = today.replace(day=1)
+    return add_months(first, -1), first - timedelta(days=1)
 
 
 def _kept_by(kind: str, cadence: dict[str, int], start: date, end: date) -> Q:
@@ -153,6 +173,52 @@ WINDOW = summaries.register(
 )
 
 
+def _open_through(qs: QuerySet[Project], until) -> QuerySet[Project]:
+    """The projects of `qs` that existed and were open at `until` (a period's end)."""
+    return qs.filter(created_at__lt=until).filter(Q(status=Status.OPEN) | Q(closed_at__gte=until))
+
+
+def _kept_in_month(kind: str) -> Q:
+    """Kept cadence in `kind` ("b", "r") over a month, on `_at_the_end`'s annotations and the
+    month's row (ONE_MONTH): no gap longer than the cadence, and a clock within it at the
+    end or a project younger than it; _kept_counts says the same in its SQL."""
+    gap, clock = f"gap_{kind}", f"last_{kind}"
+    return (Q(**{f"{gap}__isnull": True}) | Q(**{f"{gap}__lte": F("cadence_days")})) & (
+        Q(**{f"{clock}__gte": F("stale_before")}) | Q(young=1)
+    )
+
+
+def _last_month_rows(today: date) -> QuerySet[Project]:
+    """The projects open at the end of the month before today's, flagged kept in each kind
+    over that month from their ContactMonth rows (the month built first if it is not)."""
+    start, end = last_month(today)
+    ensure_months([start])
+    settings = PipelineSettings.current()
+    row = ContactMonth.objects.filter(project=OuterRef("pk"), month=start)
+    open_then = _open_through(Project.objects.all(), midnight(end + timedelta(days=1)))
+    return (
+        _at_the_end(open_then, settings, _cadence(settings), end)
+        .annotate(**{name: Subquery(row.values(column)[:1]) for name, column in ONE_MONTH.items()})
+        .annotate(kept_b=one_if(_kept_in_month("b")), kept_r=one_if(_kept_in_month("r")))
+    )
+
+
+# Last month's counts per owner, province and class, as WINDOW's. As of today: which month
+# is last month moves with the day. Its month rows are rewritten with the projects' clocks
+# (pipeline/contact_clocks.py), whose writers then say Project.
+KEPT_LAST_MONTH = summaries.register(
+    summaries.Summary(
+        topic="discipline-last-month",
+        rows=_last_month_rows,
+        as_of_today=True,
+        province="hospital__province",
+        key="cls",
+        measures={"n": Count("*"), "a": Sum("kept_b"), "b": Sum("kept_r")},
+        sources={Project: None, Hospital: owners_of_projects},
+    )
+)
+
+
 def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: int = WORST) -> dict:
     """The report for the period of `scope`, by `route` (by default the fastest), with the
     `worst` projects most past due. A project kept cadence in a kind when no contact of that
@@ -168,16 +234,19 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
         raise ValueError("the projects' clocks are today's: a past period takes another route")
     if route == Route.SUMMARY and (start, end) != window(today):
         raise ValueError("the summary keeps the page's own period, the last days to today")
+    if route == Route.LAST_MONTH and (start, end) != last_month(today):
+        raise ValueError("the summary of last month keeps the month before today's alone")
     months = whole_months(start, end) if route == Route.MONTHS else []
     if route == Route.MONTHS and not months:
         raise ValueError("month rows answer whole months that have ended")
-    base = (
-        projects(user, scope)
-        .filter(created_at__lt=scope.until)
-        .filter(Q(status=Status.OPEN) | Q(closed_at__gte=scope.until))
-    )
+    base = _open_through(projects(user, scope), scope.until)
     if route == Route.SUMMARY:
-        counts = _kept_counts_from_summary(user, scope)
+        counts = _kept_counts_from_summary(WINDOW, user, scope)
+    elif route == Route.LAST_MONTH:
+        counts = _kept_counts_from_summary(KEPT_LAST_MONTH, user, scope)
+        # its most overdue as the month's other routes would (the month's rows were built
+        # with the summary's day, before its cells could be read)
+        route = _past_route(user, scope)
     elif route == Route.TODAY:
         counts = _kept_counts_to_today(base, settings, cadence, start, end)
     else:
@@ -233,12 +302,13 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
     }
 
 
-def _kept_counts_from_summary(user: User, scope: Scope) -> list[tuple]:
-    """_kept_counts for the window from its summary: the owners' cells the user may see."""
+def _kept_counts_from_summary(summary: summaries.Summary, user: User, scope: Scope) -> list[tuple]:
+    """_kept_counts for the window or last month from its summary: the owners' cells the
+    user may see."""
     return [
         (owner, cls, n, int(business), int(relationship))
         for owner, cls, n, business, relationship in summaries.totals(
-            cells(WINDOW.topic, user, scope, by_owner=True), "owner", "key"
+            cells(summary.topic, user, scope, by_owner=True), "owner", "key"
         ).values_list("owner", "key", "n", "a", "b")
     ]
 
@@ -261,6 +331,32 @@ def _kept_counts_to_today(base, settings, cadence: dict[str, int], start: date, 
     return list(rows)
 
 
+def _at_the_end(base, settings, cadence: dict[str, int], end: date) -> QuerySet[Project]:
+    """`base` annotated for a period ending at `end`: the class then (`with_cadence`), its
+    cadence in days, the day before which a last contact is stale, and whether the project
+    is younger than its cadence (kept without a contact)."""
+    is_a = Q(cls="A")
+    young_a = Q(created_at__gte=midnight(end - timedelta(days=cadence["A"])))
+    young_b = Q(created_at__gte=midnight(end - timedelta(days=cadence["B"])))
+    return base.with_cadence(settings, end).annotate(
+        cadence_days=Case(
+            When(is_a, then=Value(cadence["A"])),
+            default=Value(cadence["B"]),
+            output_field=IntegerField(),
+        ),
+        stale_before=Case(
+            When(is_a, then=Value(end - timedelta(days=cadence["A"]))),
+            default=Value(end - timedelta(days=cadence["B"])),
+            output_field=DateField(),
+        ),
+        young=Case(
+            When((is_a & young_a) | (~is_a & young_b), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
 def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date, ids, months=None):
     """(owner, class, projects, kept business, kept relationship) in one query: the projects
     joined to their contacts of the period aggregated per project. Both sides are built by
@@ -268,36 +364,15 @@ def _kept_counts(base, settings, cadence: dict[str, int], start: date, end: date
     the values_list names); only the join and the final count are written here, in SQL that
     PostgreSQL and SQLite read alike. With `months` (the period is those whole months) the
     contacts come aggregated already, from their ContactMonth rows."""
-    is_a = Q(cls="A")
-    by_class = {"A": cadence["A"], "B": cadence["B"]}
-    young_a = Q(created_at__gte=midnight(end - timedelta(days=by_class["A"])))
-    young_b = Q(created_at__gte=midnight(end - timedelta(days=by_class["B"])))
     projects_part = (
-        base.with_cadence(settings, end)
-        .annotate(
-            cadence_days=Case(
-                When(is_a, then=Value(by_class["A"])),
-                default=Value(by_class["B"]),
-                output_field=IntegerField(),
-            ),
-            stale_before=Case(
-                When(is_a, then=Value(end - timedelta(days=by_class["A"]))),
-                default=Value(end - timedelta(days=by_class["B"])),
-                output_field=DateField(),
-            ),
-            young=Case(
-                When((is_a & young_a) | (~is_a & young_b), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
+        _at_the_end(base, settings, cadence, end)
         .order_by()
         .values_list("pk", "owner", "cls", "cadence_days", "stale_before", "young")
     )
     if months:
         contacts_part = _month_rows(months)
     else:
-        since = min(start, end - timedelta(days=max(by_class.values())))
+        since = min(start, end - timedelta(days=max(cadence.values())))
         contacts_part = _period_contacts(since, start, end, ids)
     try:
         p_sql, p_params = projects_part.query.sql_with_params()
@@ -581,6 +656,16 @@ def _first_due_from(qs, cadence: dict[str, int], clocks, worst: int) -> list[tup
     return out
 
 
+# _kept_counts' contacts part of one month from its ContactMonth row: the longest gap after
+# its first day and the clock at its end, per kind
+ONE_MONTH = {
+    "gap_b": "business_gap_rest",
+    "last_b": "business_clock",
+    "gap_r": "relationship_gap_rest",
+    "last_r": "relationship_clock",
+}
+
+
 def _month_rows(months: list[date]):
     """_kept_counts' contacts part from the months' ContactMonth rows: the longest gap in
     the period (its first day's contacts left out, as the follow-ups' `date > start`) and the
@@ -590,13 +675,8 @@ def _month_rows(months: list[date]):
     if first == last:  # a row per project: nothing to add up
         return (
             ContactMonth.objects.filter(month=first)
-            .annotate(
-                gap_b=F("business_gap_rest"),
-                last_b=F("business_clock"),
-                gap_r=F("relationship_gap_rest"),
-                last_r=F("relationship_clock"),
-            )
-            .values_list("project", "gap_b", "last_b", "gap_r", "last_r")
+            .annotate(**{name: F(column) for name, column in ONE_MONTH.items()})
+            .values_list("project", *ONE_MONTH)
         )
 
     def longest(kind: str):

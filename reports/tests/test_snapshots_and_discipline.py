@@ -2,7 +2,7 @@
 funnel picture in the workbook; the 工作台 per role."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from PIL import Image
 
 from o2crm import summaries
 from o2crm.dates import midnight, week_start
-from pipeline import services
+from pipeline import contact_clocks, services
 from pipeline import services as pipeline_services
 from pipeline.models import ForecastSnapshot, ForecastSnapshotRow, PipelineSettings, Project
 from pipeline.services import take_forecast_snapshot
@@ -346,9 +346,14 @@ def test_whole_past_months_read_from_their_month_rows_as_from_the_contacts(alice
 
     def both_ways(start, end):
         scope = Scope(start=start, end=end)
-        assert route_for(director, scope, TODAY) == Route.MONTHS, (start, end)
         # the follow-ups themselves, as for other periods: for the country and by project
-        data = same_by_every_route(director, scope, [Route.COUNTRY, Route.PROJECTS], worst=3)
+        routes = [Route.COUNTRY, Route.PROJECTS]
+        if start == last:  # last month alone: its summary, kept from the same month rows
+            assert route_for(director, scope, TODAY) == Route.LAST_MONTH
+            routes.append(Route.MONTHS)
+        else:
+            assert route_for(director, scope, TODAY) == Route.MONTHS, (start, end)
+        data = same_by_every_route(director, scope, routes, worst=3)
         return data["managers"], data["late_projects"]
 
     periods = [(last, this_month - timedelta(days=1)), (before, this_month - timedelta(days=1))]
@@ -468,6 +473,85 @@ def test_the_window_summary_answers_as_the_clocks_for_every_role_and_scope(
             same_by_every_route(user, scope, [Route.TODAY])
 
 
+@pytest.mark.parametrize("role", ["alice", "bob", "leader", "carol", "assistant", "director"])
+def test_last_month_from_its_summary_answers_as_its_contacts_for_every_role_and_scope(
+    request, alice, carol, bob, assistant, director, discipline, role
+):
+    """Last month comes from the summary kept as of today (decision 0029): for every reader
+    and narrowing, the same report as from the month's rows and from the follow-ups; after
+    a contact logged late into the month, a follow-up removed, a class change, a close and a
+    handover; and on the next month's first day, when last month is another month."""
+    user = request.getfixturevalue(role)
+    kept, late = discipline
+    today = timezone.localdate()
+    start, end = discipline_report.last_month(today)
+    scopes = [
+        Scope(start=start, end=end),
+        Scope(start=start, end=end, owner=alice.pk),
+        Scope(start=start, end=end, team=carol.team_id),
+        Scope(start=start, end=end, province=kept.hospital.province),
+    ]
+    other = make(alice, "嘉兴市第二医院", today - timedelta(days=80))
+    weekly = [start + timedelta(days=d) for d in (-3, 3, 9, 15, 21, 27)]  # kept all month
+    for day in weekly:
+        contact(other, day, kind="relationship")
+    answers = set()
+    for step in ("as made", "logged late", "removed", "class", "closed", "handed over"):
+        if step == "logged late":  # into the month: carol's gap there closes
+            contact(late, end - timedelta(days=3))
+            contact(late, end - timedelta(days=3), kind="relationship")
+        if step == "removed":  # as an import's undo removes follow-ups, in bulk: a gap of 12
+            other.follow_ups.filter(date=weekly[2]).delete()
+            contact_clocks.projects_changed([other.pk])
+        if step == "class":  # B now: a month's cadence
+            Project.objects.filter(pk=kept.pk).update(planned_purchase_date=today + timedelta(400))
+            summaries.changed(Project, {alice.pk})  # the test wrote past the services
+        if step == "closed":
+            Project.objects.filter(pk=other.pk).update(status="lost", closed_at=midnight(start))
+            summaries.changed(Project, {alice.pk})
+        if step == "handed over":
+            late.refresh_from_db()
+            late.owner = alice
+            late.save()
+        assert summaries.check([discipline_report.KEPT_LAST_MONTH.topic]) == [], step
+        for scope in scopes:
+            assert route_for(user, scope, today) == Route.LAST_MONTH
+            routes = [Route.PROJECTS]
+            if user.sees_all and scope == scopes[0]:  # the country's own routes too
+                routes += [Route.MONTHS, Route.COUNTRY]
+            data = same_by_every_route(user, scope, routes)
+            answers.add(str((data["total"], data["late_projects"])))
+    if role != "bob":  # bob has no project: nothing to move
+        assert len(answers) > 2  # the steps moved what the comparison covers
+    with pytest.raises(ValueError):  # the summary keeps that month alone
+        discipline_report.discipline(user, Scope(start=start, end=end - timedelta(days=1)),
+                                     route=Route.LAST_MONTH)  # fmt: skip
+
+
+def test_last_month_moves_on_the_first_of_the_next(clock, alice, director):
+    """On a month's first day the summary's month is the one that just ended: read on the
+    last day of February, then on 1 March, the same project counts for January, then for
+    February (kept in January, late all February)."""
+    clock("2027-02-28 20:00")
+    p = make(alice, "绍兴市人民医院", date(2026, 12, 1))
+    Project.objects.filter(pk=p.pk).update(planned_purchase_date=date(2027, 3, 20))  # A
+    for day in range(1, 32, 6):
+        contact(p, date(2027, 1, day))
+        contact(p, date(2027, 1, day), kind="relationship")
+    months = []
+    for now in ("2027-02-28 20:00", "2027-03-01 08:00"):
+        clock(now)
+        start, end = discipline_report.last_month(timezone.localdate())
+        scope = Scope(start=start, end=end)
+        assert route_for(director, scope, timezone.localdate()) == Route.LAST_MONTH
+        routes = [Route.MONTHS, Route.COUNTRY, Route.PROJECTS]
+        months.append((start.isoformat(), same_by_every_route(director, scope, routes)["total"]))
+    (january, kept), (february, late) = months
+    assert (january, february) == ("2027-01-01", "2027-02-01")
+    assert (kept["A"]["business"], kept["A"]["relationship"]) == (1, 1)
+    assert (late["A"]["projects"], late["A"]["business"], late["A"]["relationship"]) == (1, 0, 0)
+
+
 def test_discipline_is_visible_by_the_one_rule(as_user, alice, discipline):
     data = as_user(alice).get("/api/v1/reports/discipline").json()
     assert [m["owner"] for m in data["managers"]] == ["alice"]
@@ -579,3 +663,5 @@ def test_a_route_that_cannot_answer_a_period_says_so(director):
         discipline_report.discipline(director, past, route=Route.MONTHS)
     with pytest.raises(ValueError):  # the summary keeps the last 30 days alone
         discipline_report.discipline(director, past, route=Route.SUMMARY)
+    with pytest.raises(ValueError):  # and the other the month before today's
+        discipline_report.discipline(director, past, route=Route.LAST_MONTH)
