@@ -212,6 +212,17 @@ def background_export(director: str, env: dict) -> dict:
     return {"status": status, "seconds": float(seconds), "bytes": int(size), "peak_mb": int(peak)}
 
 
+def hospitals_in(url: str) -> int | None:
+    """How many hospitals the database of `url` holds (None: no such database or tables)."""
+    done = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c",
+         "from hospitals.models import Hospital; print(Hospital.objects.count())"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    return int(lines[-1]) if done.returncode == 0 and lines and lines[-1].isdigit() else None
+
+
 def fresh_database(url: str) -> None:
     """Empty the database of `url`: delete an SQLite file, recreate a PostgreSQL one."""
     parsed = urllib.parse.urlparse(url)
@@ -439,6 +450,11 @@ def main() -> None:
         help="generate SMALL and LARGE hospitals in two databases, serve both, ask every page "
         "of both in turn and print each page's growth",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="with --compare-sizes: use a database already generated at its size as it is",
+    )
     parser.add_argument("--sample-rows", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.table:
@@ -450,7 +466,10 @@ def main() -> None:
         print(json.dumps(sample_rows()))
         return
     if args.compare_sizes:
-        sites = [Site(size, f"-{size}", database_url(f"_{size}")) for size in args.compare_sizes]
+        sites = [
+            Site(size, f"-{size}", database_url(f"_{size}"), keep=args.keep)
+            for size in args.compare_sizes
+        ]
         compare_sizes(*bench(args, sites))
         return
     bench(args, [Site(args.generate, "", os.environ["DATABASE_URL"])])
@@ -546,8 +565,8 @@ def compare_sizes(small: dict, large: dict) -> dict:
 class Site:
     """One database to benchmark and the server that answers from it."""
 
-    def __init__(self, generate: int | None, suffix: str, url: str):
-        self.generate, self.suffix, self.url = generate, suffix, url
+    def __init__(self, generate: int | None, suffix: str, url: str, keep: bool = False):
+        self.generate, self.suffix, self.url, self.keep = generate, suffix, url, keep
         self.env = {**os.environ, "DATABASE_URL": url}
         self.generator_seconds: float | None = None
         self.rows: dict = {}
@@ -555,7 +574,10 @@ class Site:
         self.server: subprocess.Popen | None = None
 
     def prepare(self) -> None:
-        """Recreate and generate the database (with a size), migrate it, read its rows."""
+        """Recreate and generate the database (with a size), migrate it, read its rows. With
+        `keep`, a database generated at that size already is used as it is (migrated)."""
+        if self.generate and self.keep and hospitals_in(self.url) == self.generate:
+            self.generate = None
         if self.generate:
             fresh_database(self.url)
         manage("migrate", "--noinput", "-v0", env=self.env)  # also brings an older one up
