@@ -124,8 +124,13 @@ class Tally(models.Model):
             models.Index(fields=["topic", "level", "team", "day"], name="tally_team"),
             models.Index(fields=["topic", "level", "day"], name="tally_day"),
             # everyone's cells of a period, summed over the provinces ("*") or of one: the
-            # days of one province, not every province's days (a summary by day and province)
-            models.Index(fields=["topic", "level", "province", "day"], name="tally_province_day"),
+            # days of one province, not every province's days (a summary by day and province);
+            # with the cells' key and measures, a year of days is read from the index alone
+            models.Index(
+                fields=["topic", "level", "province", "day"],
+                include=["key", "n", "a", "b", "c"],
+                name="tally_province_day_cells",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -364,6 +364,12 @@ class Project(Versioned):
                 name="project_never_relationship",
             ),
             models.Index(fields=["updated_at"]),
+            # 来源与切入分析's lost reasons: the newest lost or abandoned first
+            models.Index(
+                fields=["-closed_at", "-id"],
+                condition=Q(status__in=["lost", "abandoned"]),
+                name="project_lost_newest",
+            ),
         ]
 
     def __str__(self) -> str:

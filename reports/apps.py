@@ -12,4 +12,5 @@ class ReportsConfig(AppConfig):
             exports,  # noqa: F401  (registers this app's background exports)
             forecast,
             funnel,
+            sources,
         )

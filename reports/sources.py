@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from django.db.models import (
-    BooleanField,
     Case,
+    CharField,
     Count,
     F,
+    Func,
+    IntegerField,
     Q,
-    QuerySet,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hospitals.models import Hospital
+from o2crm import summaries
 from pipeline.models import (
     EntryPath,
     Project,
@@ -25,7 +29,8 @@ from pipeline.models import (
     Status,
 )
 
-from .scope import Scope, money, projects
+from .funnel import owners_of_projects
+from .scope import Scope, cells, money, projects
 
 # 来源与切入分析 ---------------------------------------------------------------------------
 
@@ -46,32 +51,111 @@ class _Labels:
 
 
 _PathExecutive = _Labels()
-SUMMED = ("projects", "won", "lost", "valued", "value", "won_value", "won_days")
+SUMMED = ("projects", "won", "lost", "valued", "value", "won_value", "won_seconds")
 
 
-def _outcome_cells(qs: QuerySet[Project]) -> list[dict]:
-    """Outcomes per source × event × entry path (a few dozen rows) as sums and counts, so
-    one scan of the period's projects serves every grouping (averages are divided later)."""
-    won = Q(status=Status.WON)
-    executive = Case(
-        When(executive_joined_on__isnull=False, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
-    return list(
-        qs.order_by()
-        .annotate(executive=executive)
-        .values(*OUTCOME_KEYS)
-        .annotate(
-            projects=Count("*"),
-            won=Count("pk", filter=won),
-            lost=Count("pk", filter=Q(status__in=[Status.LOST, Status.ABANDONED])),
-            valued=Count("contract_value"),
-            value=Sum("contract_value"),
-            won_value=Sum("contract_value", filter=won),
-            won_days=Sum(F("closed_at") - F("created_at"), filter=won),
+class SecondsBetween(Func):
+    """Whole seconds from the first timestamp to the second, alike on PostgreSQL and SQLite
+    (whole: the summaries add them up exactly)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # SQLite
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND((julianday(%(expressions)s)) * 86400) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
         )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="ROUND(EXTRACT(EPOCH FROM (%(expressions)s)))::bigint",
+            arg_joiner=" - ",
+            **extra_context,
+        )
+
+
+_WON, _LOST = Q(status=Status.WON), Q(status__in=[Status.LOST, Status.ABANDONED])
+
+
+def _outcome_key() -> Concat:
+    """A cell's key: source, promotion event, entry path and 1 when an executive took part."""
+    executive = Case(
+        When(executive_joined_on__isnull=False, then=Value("1")),
+        default=Value("0"),
+        output_field=CharField(),
     )
+    parts = [F("source"), F("source_event"), F("entry_path"), executive]
+    joined = [part for p in parts for part in (p, Value("|"))][:-1]
+    return Concat(*joined, output_field=CharField())
+
+
+# The projects by the day they were created, per owner, province and key (source × event ×
+# entry path × executive): how many, their value, won value and how many won; and how many
+# lost or abandoned, how many carry a value, and the seconds the won ones took. Any period,
+# any scope reads the days' cells: a few thousand for a year, not the year's projects.
+_SOURCES = {Project: None, Hospital: owners_of_projects}
+OUTCOMES = summaries.register(
+    summaries.Summary(
+        topic="source-outcomes",
+        rows=lambda: Project.objects.all(),
+        day=TruncDate("created_at"),
+        key=_outcome_key(),
+        province="hospital__province",
+        measures={
+            "n": Count("*"),
+            "a": Sum("contract_value"),
+            "b": Sum("contract_value", filter=_WON),
+            "c": Count("pk", filter=_WON),
+        },
+        sources=_SOURCES,
+    )
+)
+CLOSES = summaries.register(
+    summaries.Summary(
+        topic="source-closes",
+        rows=lambda: Project.objects.all(),
+        day=TruncDate("created_at"),
+        key=_outcome_key(),
+        province="hospital__province",
+        measures={
+            "n": Count("pk", filter=_LOST),
+            "a": Count("contract_value"),
+            "b": Sum(SecondsBetween("closed_at", "created_at"), filter=_WON),
+        },
+        sources=_SOURCES,
+    )
+)
+# which measure of which topic is which outcome
+_READ = (
+    (OUTCOMES, {"n": "projects", "a": "value", "b": "won_value", "c": "won"}),
+    (CLOSES, {"n": "lost", "a": "valued", "b": "won_seconds"}),
+)
+
+
+def _outcome_cells(user: User, scope: Scope) -> list[dict]:
+    """Outcomes per source × event × entry path × executive (a few dozen rows) of the projects
+    created in the period, from the summaries' cells, so one read serves every grouping
+    (averages are divided later)."""
+    days = {"day__gte": scope.start, "day__lte": scope.end}
+    out: dict[str, dict] = {}
+    for summary, names in _READ:
+        for row in summaries.totals(cells(summary.topic, user, scope).filter(**days), "key"):
+            source, event, path, executive = row["key"].split("|")
+            into = out.setdefault(
+                row["key"],
+                {"source": source, "source_event": event, "entry_path": path,
+                 "executive": executive == "1"},
+            )  # fmt: skip
+            into.update({name: row[m] for m, name in names.items()})
+    for cell in out.values():
+        for count in ("projects", "won", "lost", "valued"):  # kept as decimals
+            cell[count] = int(cell[count] or 0)
+    return [cell for cell in out.values() if cell["projects"]]
 
 
 def _outcomes(cells: list[dict], field: str, choices) -> list[dict]:
@@ -88,7 +172,8 @@ def _outcomes(cells: list[dict], field: str, choices) -> list[dict]:
         row = groups[key]
         closed = row["won"] + row["lost"]
         average = row["value"] / row["valued"] if row["valued"] else None
-        days = row["won_days"] / row["won"] if row["won"] and row["won_days"] else None
+        took = row["won_seconds"]
+        days = took / row["won"] / 86400 if row["won"] and took else None
         out.append(
             {
                 "key": key,
@@ -99,7 +184,7 @@ def _outcomes(cells: list[dict], field: str, choices) -> list[dict]:
                 "win_rate": round(row["won"] / closed, 4) if closed else None,
                 "average_value": money(average) if average is not None else None,
                 "won_value": money(row["won_value"]),
-                "days_to_win": round(days.total_seconds() / 86400, 1) if days else None,
+                "days_to_win": round(float(days), 1) if days is not None else None,
             }
         )
     return out
@@ -109,8 +194,7 @@ def sources(user: User, scope: Scope) -> dict:
     """Projects created in the period, by source (promotion split by event) and entry path:
     how many, how many won and lost, win rate (won ÷ closed), average value, days to win; and
     the period's lost reasons."""
-    qs = projects(user, scope).filter(created_at__gte=scope.since, created_at__lt=scope.until)
-    cells = _outcome_cells(qs)
+    cells = _outcome_cells(user, scope)
     by_source = _outcomes(cells, "source", Source)
     promoted = [c for c in cells if c["source"] == Source.PROMOTION]
     events = _outcomes(promoted, "source_event", PromotionEvent)
