@@ -98,37 +98,37 @@ def _outcome_key() -> Concat:
 # entry path × executive): how many, their value, won value and how many won; and how many
 # lost or abandoned, how many carry a value, and the seconds the won ones took. Any period,
 # any scope reads the days' cells: a few thousand for a year, not the year's projects.
-_SOURCES = {Project: None, Hospital: owners_of_projects}
-OUTCOMES = summaries.register(
-    summaries.Summary(
-        topic="source-outcomes",
-        rows=lambda: Project.objects.all(),
-        day=TruncDate("created_at"),
-        key=_outcome_key(),
-        province="hospital__province",
-        measures={
-            "n": Count("*"),
-            "a": Sum("contract_value"),
-            "b": Sum("contract_value", filter=_WON),
-            "c": Count("pk", filter=_WON),
-        },
-        sources=_SOURCES,
+def _by_creation_day(topic: str, measures: dict) -> summaries.Summary:
+    """A summary of the projects by the day they were created, province and outcome key."""
+    return summaries.register(
+        summaries.Summary(
+            topic=topic,
+            rows=lambda: Project.objects.all(),
+            day=TruncDate("created_at"),
+            key=_outcome_key(),
+            province="hospital__province",
+            measures=measures,
+            sources={Project: None, Hospital: owners_of_projects},
+        )
     )
+
+
+OUTCOMES = _by_creation_day(
+    "source-outcomes",
+    {
+        "n": Count("*"),
+        "a": Sum("contract_value"),
+        "b": Sum("contract_value", filter=_WON),
+        "c": Count("pk", filter=_WON),
+    },
 )
-CLOSES = summaries.register(
-    summaries.Summary(
-        topic="source-closes",
-        rows=lambda: Project.objects.all(),
-        day=TruncDate("created_at"),
-        key=_outcome_key(),
-        province="hospital__province",
-        measures={
-            "n": Count("pk", filter=_LOST),
-            "a": Count("contract_value"),
-            "b": Sum(SecondsBetween("closed_at", "created_at"), filter=_WON),
-        },
-        sources=_SOURCES,
-    )
+CLOSES = _by_creation_day(
+    "source-closes",
+    {
+        "n": Count("pk", filter=_LOST),
+        "a": Count("contract_value"),
+        "b": Sum(SecondsBetween("closed_at", "created_at"), filter=_WON),
+    },
 )
 # which measure of which topic is which outcome
 _READ = (
