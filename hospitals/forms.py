@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import html
+
 from django import forms
 from django.db.models import Case, Q, Value, When
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -44,9 +46,9 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = "".join(
-            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
-            f"{escape(label)}</option>"
+        options = "".join(  # the standard library's escape: Django's is lazy-wrapped, slower
+            f'<option value="{html.escape(str(v))}"{" selected" if str(v) in chosen else ""}>'
+            f"{html.escape(str(label))}</option>"
             for v, label in self.choices
         )
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
@@ -66,10 +68,24 @@ def set_owner_choices(
     """The owners as the menu's choices, after `empty` (全部负责人 unless told); returns their
     usernames by id (the API's names)."""
     rows = list(owners.order_by("username").values_list("pk", "name", "username"))
-    field.choices = [("", empty or _("全部负责人"))] + [
-        (pk, name or username) for pk, name, username in rows
-    ]
+    field.choices = Choices(
+        [("", empty or _("全部负责人"))] + [(pk, name or username) for pk, name, username in rows]
+    )
     return {pk: username for pk, _name, username in rows}
+
+
+class Choices(BaseChoiceIterator):
+    """Choices already in (value, label) form: Django normalises a list item by item on every
+    assignment, a visible share of a page for the director's 500 managers."""
+
+    def __init__(self, pairs: list[tuple]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self):  # templates ask whether there is more than one to choose
+        return len(self.pairs)
 
 
 class HospitalForm(VersionedForm):

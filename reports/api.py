@@ -77,12 +77,12 @@ def sources(request: ApiRequest, params: Query[ReportParams]):
     return _answer(request, params, "sources", sources_report.sources)
 
 
-class ForecastParams(ReportParams):
+class ManagersPaged(ReportParams):
     page: PageNumber | None = None  # the JSON's managers come 50 a page; the workbook has them all
 
 
 @router.get("/reports/forecast", response=dict[str, Any], url_name="forecast_report")
-def forecast(request: ApiRequest, params: Query[ForecastParams]):
+def forecast(request: ApiRequest, params: Query[ManagersPaged]):
     """成单预测: by month of planned purchase, weighted and committed, per manager and team
     (teams and totals complete; `managers` a page at a time, `managers_page`)."""
     page = None if params.format == "xlsx" else params.page or 1
@@ -94,9 +94,15 @@ def forecast(request: ApiRequest, params: Query[ForecastParams]):
 
 
 @router.get("/reports/discipline", response=dict[str, Any], url_name="discipline_report")
-def discipline(request: ApiRequest, params: Query[ReportParams]):
-    """联络达标: per manager and team, the share of A and B projects contacted within cadence."""
-    return _answer(request, params, "discipline", discipline_report.discipline)
+def discipline(request: ApiRequest, params: Query[ManagersPaged]):
+    """联络达标: per manager and team, the share of A and B projects contacted within cadence
+    (teams, totals and the worst complete; `managers` a page at a time, `managers_page`)."""
+    page = None if params.format == "xlsx" else params.page or 1
+
+    def build(user, scope):
+        return discipline_report.discipline(user, scope, page=page)
+
+    return _answer(request, params, "discipline", build)
 
 
 def _format(value: str | None) -> None:

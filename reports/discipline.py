@@ -77,7 +77,7 @@ from pipeline.models import (
 )
 
 from .funnel import owners_of_projects
-from .scope import Scope, as_date, cells, one_if, projects, whole_months
+from .scope import Scope, as_date, cells, one_if, page_of, projects, whole_months
 
 WORST = 10
 WINDOW_DAYS = 30  # the page's period unless the user picks another: the last 30 days
@@ -219,12 +219,20 @@ KEPT_LAST_MONTH = summaries.register(
 )
 
 
-def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: int = WORST) -> dict:
+def discipline(
+    user: User,
+    scope: Scope,
+    *,
+    route: Route | None = None,
+    worst: int = WORST,
+    page: int | None = None,
+) -> dict:
     """The report for the period of `scope`, by `route` (by default the fastest), with the
-    `worst` projects most past due. A project kept cadence in a kind when no contact of that
-    kind in the period came more than the cadence after the one before it (or after the
-    project's creation: the gap each follow-up stores), and one came within the cadence
-    before the period's end (or the project is younger than that)."""
+    `worst` projects most past due; with `page`, that page of the managers (page_of: the
+    JSON), the worst managers and the teams whole. A project kept cadence in a kind when no
+    contact of that kind in the period came more than the cadence after the one before it
+    (or after the project's creation: the gap each follow-up stores), and one came within
+    the cadence before the period's end (or the project is younger than that)."""
     settings = PipelineSettings.current()
     cadence = _cadence(settings)
     start, end = scope.start, scope.end
@@ -289,10 +297,12 @@ def discipline(user: User, scope: Scope, *, route: Route | None = None, worst: i
         managers.append({"owner": username, "name": name, "team": team, **shares(tallies[owner])})
         add(teams.setdefault(team, {"A": dict(ZERO_CELL), "B": dict(ZERO_CELL)}), tallies[owner])
         add(everyone, tallies[owner])
+    shown, paging = page_of(managers, page)
     return {
         "scope": scope.as_dict(),
         "cadence": cadence,
-        "managers": managers,
+        "managers": shown,
+        **paging,
         "teams": [{"team": t or "—", **shares(c)} for t, c in sorted(teams.items())],
         "total": shares(everyone),
         "worst": sorted(

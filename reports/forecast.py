@@ -34,7 +34,7 @@ from pipeline.models import (
 )
 
 from .funnel import owners_of_projects
-from .scope import Scope, cells, money, months_between
+from .scope import Scope, cells, money, months_between, page_of
 
 
 def every_owner(_stage: Stage) -> list[int]:
@@ -89,14 +89,11 @@ def forecast_cells(
 # 成单预测 ---------------------------------------------------------------------------------------
 
 
-FORECAST_MANAGERS_PAGE = 50  # the JSON's managers a page: 500 × 12 months was 670 KB
-
-
 def forecast(user: User, scope: Scope, largest: int | None = None, page: int | None = None) -> dict:
     """Expected wins by month of planned purchase: open projects' value, value weighted by the
     stage's win probability, and the value the managers marked as committed; per manager,
     per team and in total. With `largest`, only that many managers, the largest weighted
-    totals first (the page); with `page`, that page of FORECAST_MANAGERS_PAGE managers in
+    totals first (the page); with `page`, that page of MANAGERS_PAGE managers in
     team and name order (the JSON); `managers_count` says how many there are.
 
     From the forecast summary (decision 0029): the managers ranked on their totals in SQL,
@@ -148,16 +145,14 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
     asked = page  # the accuracy's managers are paged on their own count
     by_owner = forecast_cells(user, scope, months[0], after)
     ranked = dict(summaries.totals(by_owner, "owner").values_list("owner", "c"))
-    pages = max(1, -(-len(ranked) // FORECAST_MANAGERS_PAGE))
+    paging: dict = {"managers_count": len(ranked)}
     if largest is not None:
         shown = sorted(ranked, key=lambda pk: -(ranked[pk] or zero))[:largest]
         people = people_named(shown)
     else:
         people = people_named(list(ranked))
         shown = sorted(ranked, key=lambda pk: (people[pk].team, people[pk].username))
-        if page is not None:
-            page = min(max(page, 1), pages)
-            shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+        shown, paging = page_of(shown, page)
     sums = monthly(summaries.totals(by_owner.filter(owner__in=shown), "owner", "day"), "owner")
     if largest is not None:  # the page's table: in team and name order
         shown = sorted(shown, key=lambda pk: (people[pk].team, people[pk].username))
@@ -191,8 +186,7 @@ def forecast(user: User, scope: Scope, largest: int | None = None, page: int | N
         "scope": scope.as_dict(),
         "months": [m.strftime("%Y-%m") for m in months],
         "managers": managers,
-        "managers_count": len(ranked),
-        **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
+        **paging,
         "teams": [
             {"team": team, "months": as_cells(c), "total": as_cells([summed(c)])[0]}
             for team, c in sorted(teams.items())
@@ -221,7 +215,7 @@ def accuracy(
 
     The sums come from SQL, per month and per manager; only the managers shown become lines:
     with `largest`, that many furthest off first (the page: the managers to talk to), with
-    `page`, that page of FORECAST_MANAGERS_PAGE in team and name order (the JSON), else all
+    `page`, that page of MANAGERS_PAGE in team and name order (the JSON), else all
     (the workbook). `managers_count` says how many there are."""
     this_month = (today or timezone.localdate()).replace(day=1)
     months, month = [], this_month
@@ -285,7 +279,7 @@ def accuracy(
             "ratio": ratio(sums),
         }
 
-    count = len(by_o)
+    paging: dict = {"managers_count": len(by_o)}
     if largest is not None:  # how far off, either way; no forecast to compare (None) left out
         off = {o: abs(r - 1) for o, sums in by_o.items() if (r := ratio(sums)) is not None}
         shown = sorted(off, key=lambda o: (-off[o], o))[:largest]
@@ -293,10 +287,7 @@ def accuracy(
     else:
         people = people_named(list(by_o))
         shown = sorted(by_o, key=lambda pk: (people[pk].team, people[pk].username))
-    pages = max(1, -(-count // FORECAST_MANAGERS_PAGE))
-    if page is not None:
-        page = min(max(page, 1), pages)
-        shown = shown[(page - 1) * FORECAST_MANAGERS_PAGE : page * FORECAST_MANAGERS_PAGE]
+        shown, paging = page_of(shown, page)
     managers = []
     for o in shown:
         managers.append(
@@ -319,7 +310,6 @@ def accuracy(
             for m in months
         ],
         "managers": managers,
-        "managers_count": count,
-        **({"managers_page": {"number": page, "pages": pages}} if page is not None else {}),
+        **paging,
         "total": line(everyone),
     }

@@ -68,19 +68,31 @@ class PeopleFilter(forms.Form):
         if not user.sees_all:
             owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
         if by_username:
-            self.fields["owner"] = forms.ChoiceField(label=_("负责人"), required=False)
-            self.fields["owner"].choices = [("", "")] + [
-                (u, u) for u in owners.values_list("username", flat=True)
-            ]
-            self._owner_ids = dict(owners.values_list("username", "pk"))
+            # the API names one owner or none: looked up when named, not a menu of everyone
+            # the user may see (the director's 500 managers, on every answer)
+            self.fields["owner"] = forms.CharField(label=_("负责人"), required=False)
+            self._owners = owners
         else:
             self._usernames = set_owner_choices(self.fields["owner"], owners)
         self.fields["team"].choices = team_choices(user)
 
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner") or None
+        if owner and hasattr(self, "_owners"):
+            found = self._owners.filter(username=owner).values_list("pk", flat=True)
+            self._owner_pk = found.first()
+            if self._owner_pk is None:  # no such manager, or not one the user may see
+                raise forms.ValidationError(
+                    _("没有这位负责人，或不在您可查看的范围内：%(value)s"),
+                    code="invalid_choice",
+                    params={"value": owner},
+                )
+        return owner
+
     def owner_id(self) -> int | None:
         owner = self.cleaned_data.get("owner") or None
-        if owner and hasattr(self, "_owner_ids"):
-            return self._owner_ids[owner]
+        if owner and hasattr(self, "_owners"):
+            return self._owner_pk
         return owner
 
     def api_query(self) -> dict[str, str]:

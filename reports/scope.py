@@ -83,6 +83,22 @@ def money(value) -> Decimal:
     return (value or Decimal(0)).quantize(Decimal("1"))
 
 
+MANAGERS_PAGE = 50  # the JSON's managers a page: 500 in one answer grew with the company
+
+
+def page_of(rows: list, page: int | None) -> tuple[list, dict]:
+    """The managers of a JSON answer a page at a time: `page` of MANAGERS_PAGE rows (past the
+    last: the last) and the keys that say so (`managers_page`, `managers_count`); with no
+    page, all of them and `managers_count` alone (the page and the workbook)."""
+    count = {"managers_count": len(rows)}
+    if page is None:
+        return rows, count
+    pages = max(1, -(-len(rows) // MANAGERS_PAGE))
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * MANAGERS_PAGE : page * MANAGERS_PAGE]
+    return shown, {**count, "managers_page": {"number": page, "pages": pages}}
+
+
 MAX_MONTHS = 24  # the longest period a monthly breakdown shows
 
 

@@ -247,7 +247,7 @@ def test_forecast_page_shows_the_largest_managers_first(as_user, director, alice
 def test_forecast_api_pages_its_managers_and_keeps_every_total(
     as_user, director, alice, bob, monkeypatch
 ):
-    monkeypatch.setattr("reports.forecast.FORECAST_MANAGERS_PAGE", 1)
+    monkeypatch.setattr("reports.scope.MANAGERS_PAGE", 1)
     soon = timezone.localdate() + timedelta(days=10)
     project(alice, "proposal", 1_000_000, planned_purchase_date=soon)
     project(bob, "proposal", 5_000_000, planned_purchase_date=soon)
@@ -334,3 +334,41 @@ def test_the_export_link_carries_exactly_the_filters_on_screen(
         json
         == client.get(f"/api/v1/reports/{report}?owner=bob&team={team1.pk}&province=浙江省").json()
     )
+
+
+@pytest.mark.parametrize("report", ["funnel", "sources", "forecast", "discipline", "monthly"])
+def test_the_api_looks_up_the_owner_it_is_given(as_user, director, leader, bob, carol, report):
+    """The API names an owner by username; one the user may not see, or who has left, is
+    refused on the owner field, saying whom (not a menu of every manager to pick from)."""
+    url = f"/api/v1/reports/{report}"
+    assert as_user(director).get(f"{url}?owner=bob").json()["scope"]["owner"] == bob.pk
+    assert as_user(leader).get(f"{url}?owner=bob").json()["scope"]["owner"] == bob.pk
+    bob.is_active = False
+    bob.save()
+    for user, name in ((leader, "carol"), (director, "bob"), (director, "nobody")):
+        response = as_user(user).get(f"{url}?owner={name}")
+        assert response.status_code == 400, (user, name)
+        [message] = response.json()["errors"]["owner"]
+        assert name in message and "负责人" in message
+
+
+def test_the_owner_menu_lists_whom_the_user_may_see(as_user, director, leader, alice, bob, carol):
+    """The report filter's owner menu: every manager for the director, a leader's team, the
+    one asked for selected, names escaped; a manager alone gets no menu."""
+    carol.name = '黄志强 <"二组">'
+    carol.save()
+
+    def menu(user, query=""):
+        html = as_user(user).get(f"/reports/discipline/{query}").content.decode()
+        if 'name="owner"' not in html:
+            return None
+        start = html.rindex("<select", 0, html.index('name="owner"'))
+        return html[start : html.index("</select>", start)]
+
+    everyone = menu(director, f"?owner={bob.pk}")
+    assert everyone.count("<option") == 1 + 4  # 全部负责人, alice, bob, carol, leader
+    assert f'<option value="{bob.pk}" selected>王磊</option>' in everyone
+    assert "黄志强 &lt;&quot;二组&quot;&gt;" in everyone and '<"二组">' not in everyone
+    team = menu(leader)
+    assert "刘晓燕" in team and "王磊" in team and "黄志强" not in team
+    assert menu(alice) is None

@@ -125,7 +125,7 @@ def test_the_page_lists_the_managers_furthest_off_and_the_json_pages_them(
     assert alice.name not in listed  # spot on, and only two are listed
     assert "共 3 位销售经理，此处列出偏差最大的 2 位" in listed
 
-    monkeypatch.setattr("reports.forecast.FORECAST_MANAGERS_PAGE", 2)
+    monkeypatch.setattr("reports.scope.MANAGERS_PAGE", 2)
     pages = [
         as_user(director).get(f"/api/v1/reports/forecast?page={n}").json()["accuracy"]
         for n in (1, 2)
@@ -443,6 +443,30 @@ def test_discipline_per_manager_and_kind(as_user, director, discipline):
     late = {(r["hospital"], r["kind"]): r["days_late"] for r in data["late_projects"]}
     assert late[("温州市中心医院", "业务联络")] == 21 - 7
     assert data["total"]["A"]["projects"] == 2
+
+
+def test_the_discipline_api_pages_its_managers_and_keeps_the_rest_whole(
+    as_user, director, discipline, monkeypatch
+):
+    """500 managers in one answer grew with the company: the JSON's managers come a page at a
+    time, in team and name order; the teams, the total and the worst stay whole on each page,
+    and the workbook lists every manager."""
+    client = as_user(director)
+    whole = client.get("/api/v1/reports/discipline").json()
+    assert whole["managers_count"] == 2 and whole["managers_page"] == {"number": 1, "pages": 1}
+    monkeypatch.setattr("reports.scope.MANAGERS_PAGE", 1)
+    pages = [client.get(f"/api/v1/reports/discipline?page={n}").json() for n in (1, 2, 9)]
+    assert [p["managers_page"] for p in pages] == [
+        {"number": 1, "pages": 2},
+        {"number": 2, "pages": 2},
+        {"number": 2, "pages": 2},  # past the last: the last
+    ]
+    assert [m for p in pages[:2] for m in p["managers"]] == whole["managers"]
+    for key in ("teams", "total", "worst", "late_projects"):
+        assert all(p[key] == whole[key] for p in pages), key
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/discipline?format=xlsx").content))
+    names = {r[1] for r in book["联络达标"].iter_rows(min_row=4, values_only=True)}
+    assert {"刘晓燕", "黄志强"} <= names
 
 
 @pytest.mark.parametrize("role", ["alice", "bob", "leader", "carol", "assistant", "director"])
