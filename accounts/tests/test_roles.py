@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.models import Role
+from accounts.models import Person, Role, people_named
 from accounts.services import ROLE_PERMISSIONS, assign_role
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,19 @@ def test_the_auditor_may_only_look(roles):
     perms = Group.objects.get(name="审计员").permissions.values_list("codename", flat=True)
     assert perms and all(p.startswith("view_") for p in perms)
     assert "view_ledgerentry" in perms
+
+
+@pytest.mark.parametrize("by_list", [100, 0])  # an IN list of the few; the staff read whole
+def test_people_named_names_exactly_the_owners_asked_for(
+    monkeypatch, alice, carol, director, by_list
+):
+    monkeypatch.setattr("accounts.models.NAMED_BY_LIST", by_list)
+    director.name = ""
+    director.save()
+    named = people_named([alice.pk, carol.pk, alice.pk, director.pk])
+    assert named == {
+        alice.pk: Person("alice", "刘晓燕", "浙北一组"),
+        carol.pk: Person("carol", "黄志强", carol.team.name),
+        director.pk: Person("director", "director", ""),  # no name: the username; no team
+    }
+    assert people_named([]) == {}
