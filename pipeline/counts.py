@@ -12,7 +12,7 @@ from django.db.models.functions import Least
 
 from o2crm import summaries
 
-from .models import FollowUp, PipelineSettings, Project
+from .models import FollowUp, PipelineSettings, Project, earliest_contact
 
 
 def owner_of_project(row: Any) -> list[int]:
@@ -46,6 +46,30 @@ def due_this_week(projects: QuerySet[Project], settings: PipelineSettings, today
             late=Case(When(late, then=Value(1)), default=Value(0)),
         )
     )
+
+
+def due_page_ids(
+    projects: QuerySet[Project], settings: PipelineSettings, today: date, start: int, size: int
+) -> list[int]:
+    """The ids of 待跟进's rows `start` to `start + size` in due order (the first due date,
+    then the id), as due_this_week(projects, …).order_by("first_due", "pk") gives them. Within
+    a class both kinds share the cadence, so the first due date is the earlier contact clock
+    (earliest_contact) plus the class's days: per class, the index of the open projects in
+    that order (project_open_earliest_contact) yields its first `start + size`, and the two
+    merge. The country's 35,000 open projects are not sorted by a date that moves with today."""
+    horizon = today + timedelta(days=6 - today.weekday())
+    rows: list[tuple[date, int]] = []
+    for cls, days in (("A", settings.cadence_a_days), ("B", settings.cadence_b_days)):
+        cadence = timedelta(days=days)
+        rows += [
+            (earliest + cadence, pk)
+            for pk, earliest in projects.of_class(cls, settings, today)
+            .annotate(earliest=earliest_contact())
+            .filter(earliest__lte=horizon - cadence)
+            .order_by("earliest", "pk")
+            .values_list("pk", "earliest")[: start + size]
+        ]
+    return [pk for _due, pk in sorted(rows)[start : start + size]]
 
 
 # 待跟进's count per manager: the open projects due this week (n) and those late today (a), by

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +212,16 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(is_a) if project_class == "A" else self.exclude(is_a)
 
 
+def earliest_contact() -> Least:
+    """The earlier of a project's two contact clocks, each its last contact of the kind or
+    else its creation day: its first due date is this plus its class's cadence."""
+    started = TruncDate("created_at")
+    return Least(
+        Coalesce(F("last_business_contact_on"), started),
+        Coalesce(F("last_relationship_contact_on"), started),
+    )
+
+
 def class_a(settings: PipelineSettings, today: date, path: str = "") -> Q:
     """Class A at `today` in SQL: overridden to A, or not overridden and due to buy within
     the window (the rule of domain.project_class); `path` leads to the project."""
@@ -369,6 +379,14 @@ class Project(Versioned):
                 fields=["-closed_at", "-id"],
                 condition=Q(status__in=["lost", "abandoned"]),
                 name="project_lost_newest",
+            ),
+            # 待跟进's rows in due order: within a class both kinds share the cadence, so the
+            # first due date is the earlier last contact plus the class's days (due_page_ids)
+            models.Index(
+                earliest_contact(),
+                "id",
+                condition=Q(status="open"),
+                name="project_open_earliest_contact",
             ),
         ]
 

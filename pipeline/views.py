@@ -164,11 +164,8 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
     director. (Not "within 7 days": every class-A project is always due within 7 days.)"""
     settings, today = PipelineSettings.current(), timezone.localdate()
     form = ProjectFilterForm(request.GET or None, user=request.user, with_status=False)
-    qs = counts.due_this_week(
-        form.filter(Project.objects.visible_to(request.user).open(), settings, today),
-        settings,
-        today,
-    )
+    projects = form.filter(Project.objects.visible_to(request.user).open(), settings, today)
+    qs = counts.due_this_week(projects, settings, today)
     data = form.cleaned_data if form.is_valid() else {}
     if any(data.get(f) for f in ("q", "province", "stage", "project_class", "handed")):
         # grouped on the owner column, from the columns of the covering index
@@ -202,14 +199,12 @@ def due_list(request: HtmxHttpRequest) -> HttpResponse:
         ),
         key=lambda row: (-row["overdue"], row["owner__username"]),
     )
-    # Sort only ids (sorting whole joined rows spilled to disk at 20k due projects), then load
-    # the page's rows; the per-manager counts add up to the total, so nothing counts again.
-    paginator = Paginator(
-        qs.order_by("first_due", "pk").values_list("pk", flat=True), paging.PAGE_SIZE
-    )
-    paginator.count = sum(row["due"] for row in per_owner)
-    page = paginator.get_page(request.GET.get("page"))
-    ids = list(page.object_list)
+    # The page's ids in due order by the index, per class (due_page_ids), then the page's
+    # rows; the per-manager counts add up to the total, so nothing counts again.
+    total = sum(row["due"] for row in per_owner)
+    page = Paginator(range(total), paging.PAGE_SIZE).get_page(request.GET.get("page"))
+    start = (page.number - 1) * paging.PAGE_SIZE
+    ids = counts.due_page_ids(projects, settings, today, start, paging.PAGE_SIZE)
     page.object_list = paging.in_order(
         Project.objects.select_related("hospital", "owner", "stage"), ids
     )
