@@ -380,14 +380,10 @@ class Project(Versioned):
                 condition=Q(status__in=["lost", "abandoned"]),
                 name="project_lost_newest",
             ),
-            # 待跟进's rows in due order: within a class both kinds share the cadence, so the
-            # first due date is the earlier last contact plus the class's days (due_page_ids)
-            models.Index(
-                earliest_contact(),
-                "id",
-                condition=Q(status="open"),
-                name="project_open_earliest_contact",
-            ),
+            # 待跟进's rows in due order, project_open_earliest_contact on earliest_contact(),
+            # is made on PostgreSQL alone by migration 0018: on SQLite its expression calls a
+            # function Django registers, which no other reader of the file (a backup's check,
+            # the sqlite3 shell) has
         ]
 
     def __str__(self) -> str:
