@@ -215,6 +215,19 @@ class ApiToken(models.Model):
         )
 
 
+def managers_overseen(user: User, *, former: bool = False):
+    """The sales managers whose rows `user` may filter by: every one for those who see
+    everything, else the user and the members of the teams they lead; those who have left
+    only with `former` (whose records stay, the compliance ledger's). The one rule of every
+    owner menu and of the owner type-ahead."""
+    people = User.objects.filter(role=Role.MANAGER)
+    if not former:
+        people = people.filter(is_active=True)
+    if not user.sees_all:
+        people = people.filter(pk__in=sorted(user.overseen_user_ids))
+    return people
+
+
 class Person(NamedTuple):
     """An owner as the reports print them."""
 

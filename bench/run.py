@@ -50,6 +50,7 @@ PAGES = [
     ("search (pinyin)", "/search/?q=zhang"),
     ("search (initials)", "/search/?q=rmyy"),
     ("search (one letter)", "/search/?q=l"),
+    ("owner type-ahead", "/owners/suggest/?q=wang"),
     ("hospital detail", "/hospitals/{hospital}/"),
     ("hospital history", "/hospitals/{hospital}/history/"),
     ("hospital edit form", "/hospitals/{hospital}/edit/"),

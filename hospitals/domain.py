@@ -1,5 +1,6 @@
 """Pure rules about hospitals and contacts: pinyin keys for search. No ORM here."""
 
+import functools
 import re
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -51,3 +52,22 @@ def search_text(*names: str, person: bool = False) -> str:
 def search_terms(query: str) -> list[str]:
     """Split a search box query into lower-case terms; every term must match."""
     return [term for term in _SPACES.split((query or "").strip().lower()) if term][:5]
+
+
+@functools.lru_cache(maxsize=4096)
+def person_words(name: str, username: str) -> tuple[str, ...]:
+    """The words a colleague is found by: the name, its pinyin and initials (every reading of
+    the surname) and the username, lower case. Kept per process: the owner type-ahead reads
+    the same few hundred names on every keystroke."""
+    return tuple(search_text(name, person=True).split()) + (username.lower(),)
+
+
+def person_matches(words: tuple[str, ...], terms: list[str]) -> bool:
+    """Every term is in one of the words; a single Latin letter only at a word's start (the
+    surname's initial: "l" finds 刘 and 李, not every name with an "l" in its pinyin)."""
+    return all(any(w.startswith(t) if one_letter(t) else t in w for w in words) for t in terms)
+
+
+def one_letter(term: str) -> bool:
+    """A term of one Latin letter: searches take it for a syllable's initial."""
+    return len(term) == 1 and "a" <= term <= "z"

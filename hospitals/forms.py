@@ -5,12 +5,13 @@ import html
 from django import forms
 from django.db.models import Case, Q, Value, When
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ROLES_ABOVE_ALL, Role, User
+from accounts.models import ROLES_ABOVE_ALL, Role, User, managers_overseen
 from o2crm.records import VersionedForm
 from o2crm.widgets import Radios
 
@@ -62,16 +63,73 @@ def owner_filter_field() -> forms.TypedChoiceField:
     )
 
 
+# Up to this many people an owner filter is a menu (a leader's team: a few names are quicker
+# to tap than to type); past it, a type-ahead (the director's 500 managers, on a phone).
+OWNER_MENU_MAX = 30
+
+
 def set_owner_choices(
-    field: forms.TypedChoiceField, owners, empty: str | None = None
+    form: forms.Form, name: str, owners, empty: str | None = None, *, former: bool = False
 ) -> dict[int, str]:
-    """The owners as the menu's choices, after `empty` (全部负责人 unless told); returns their
-    usernames by id (the API's names)."""
-    rows = list(owners.order_by("username").values_list("pk", "name", "username"))
+    """The owners as the choices of `form`'s field `name`, after `empty` (全部负责人 unless
+    told); returns their usernames by id (the API's names). Past OWNER_MENU_MAX owners the
+    field becomes an OwnerSearch and its choices are the one in the form's data alone (checked
+    against `owners`): one query of at most OWNER_MENU_MAX + 1 rows either way, not 500.
+    `former`: the type-ahead offers those who have left too (as `owners` does)."""
+    field = form.fields[name]
+    chosen = form.data.get(form.add_prefix(name))
+    columns = ("pk", "name", "username")
+    rows = list(owners.order_by("username").values_list(*columns)[: OWNER_MENU_MAX + 1])
+    field.choosable = len(rows) > 1  # a menu of one's own name is no choice
+    if len(rows) > OWNER_MENU_MAX:
+        field.widget = OwnerSearch(former=former)
+        pk = str(chosen or "")
+        rows = list(owners.filter(pk=int(pk)).values_list(*columns)) if pk.isdigit() else []
     field.choices = Choices(
         [("", empty or _("全部负责人"))] + [(pk, name or username) for pk, name, username in rows]
     )
     return {pk: username for pk, _name, username in rows}
+
+
+class OwnerSearch(forms.Widget):
+    """One person among hundreds: a hidden input holds the id, a search box beside it asks
+    the server for names as one types (name, pinyin, initials, username: hospitals:
+    owner-suggest, among the people the user oversees) and static/js/o2crm.js puts the one
+    tapped in. The choices are the chosen person alone (set_owner_choices)."""
+
+    def __init__(self, former: bool = False, attrs=None):
+        super().__init__(attrs)
+        self.former = former
+        self.choices: list = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = "" if value is None else str(value)
+        empty, label = "", ""
+        for v, text in self.choices:
+            if v == "":
+                empty = str(text)
+            elif str(v) == value:
+                label = str(text)
+        box = self.build_attrs(self.attrs, attrs)
+        box.update(
+            type="search",
+            value=label,
+            placeholder=empty,
+            autocomplete="off",
+            role="combobox",
+            **{"aria-autocomplete": "list", "aria-expanded": "false", "data-label": label},
+        )
+        pick = {"class": "owner-pick", "data-url": reverse("hospitals:owner-suggest")}
+        if self.former:
+            pick["data-former"] = "1"
+        hidden = {"type": "hidden", "name": name, "value": value}
+        return mark_safe(  # flatatt escapes every value
+            f"<div{flatatt(pick)}><input{flatatt(hidden)}><input{flatatt(box)}>"
+            '<div class="suggest" role="listbox"></div></div>'
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
 
 
 class Choices(BaseChoiceIterator):
@@ -266,10 +324,8 @@ class HospitalFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
-        if not user.sees_all:
-            owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
-        set_owner_choices(self.fields["owner"], owners)
+        owners = managers_overseen(user)
+        set_owner_choices(self, "owner", owners)
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}

@@ -83,7 +83,7 @@ def search_filter(qs: models.QuerySet, query: str) -> models.QuerySet:
     李伟), not every pinyin that holds it somewhere (an "a" is in nine names of ten: sorting
     those was the type-ahead search's slowest case at national scale, decision 0011)."""
     for term in domain.search_terms(query):
-        if _one_letter(term):
+        if domain.one_letter(term):
             qs = qs.filter(initials__contains=term)
         else:
             qs = qs.filter(search_text__contains=term)
@@ -329,17 +329,13 @@ class Attitude(models.TextChoices):
 PERSONAL_FIELDS = ("birthday", "personal_phone", "family", "hobbies", "personal_needs")
 
 
-def _one_letter(term: str) -> bool:
-    return len(term) == 1 and "a" <= term <= "z"
-
-
 def _begins_with(term: str) -> Q:
     """A contact whose name, pinyin or initials begin with `term`. For one Latin letter that
     is the contacts whose pinyin begins with it (the initials are the pinyin's first
     letters; a Latin name is its own pinyin, in lower case), written as a range so that it
     is one of the pinyin index (the databases' collation is C.UTF-8, where PostgreSQL reads
     no range out of a LIKE)."""
-    if _one_letter(term):
+    if domain.one_letter(term):
         return Q(pinyin__gte=term, pinyin__lt=chr(ord(term) + 1))
     return Q(name__startswith=term) | Q(pinyin__startswith=term) | Q(initials__startswith=term)
 
@@ -375,7 +371,7 @@ class ContactQuerySet(models.QuerySet):
         first page costs a few index rows instead of sorting every match (decision 0005);
         the others only when those fall short."""
         terms = domain.search_terms(query)
-        if not terms or not _one_letter(terms[0]):
+        if not terms or not domain.one_letter(terms[0]):
             return list(self.in_search_order(query).values_list("pk", flat=True)[:n])
         begins, in_order = _begins_with(terms[0]), ("pinyin", "pk")
         ids = list(self.filter(begins).order_by(*in_order).values_list("pk", flat=True)[:n])

@@ -26,4 +26,5 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/history/", views.contact_history, name="contact-history"),
     path("search/", views.search, name="search"),
+    path("owners/suggest/", views.owner_suggest, name="owner-suggest"),
 ]

@@ -11,13 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import managers_overseen
 from accounts.requests import HtmxHttpRequest
 from o2crm import paging, summaries
 from o2crm.pages import done, save_form
 from o2crm.views import export_later, too_large
 from o2crm.workbooks import xlsx_response
 
-from . import counts, exports, pool, standing
+from . import counts, domain, exports, pool, standing
 from .forms import (
     ContactFilterForm,
     ContactForm,
@@ -350,6 +351,34 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     elif request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)
+
+
+OWNER_SUGGESTIONS = 8
+
+
+@require_GET
+@login_required
+def owner_suggest(request: HtmxHttpRequest) -> HttpResponse:
+    """The owner type-ahead's names (forms.OwnerSearch): the people the user oversees whose
+    name, pinyin, initials or username hold every term, by username. The staff are a few
+    hundred: read whole in one query and matched in Python against keys kept per process,
+    not a pinyin column on the users table."""
+    terms = domain.search_terms(request.GET.get("q", "")[:50])
+    people = []
+    if terms:
+        rows = (
+            managers_overseen(request.user, former=request.GET.get("former") == "1")
+            .order_by("username")
+            .values_list("pk", "name", "username", "team__name", "is_active")
+        )
+        for pk, name, username, team, active in rows:
+            if domain.person_matches(domain.person_words(name, username), terms):
+                people.append(
+                    {"pk": pk, "name": name or username, "team": team, "left": not active}
+                )
+                if len(people) == OWNER_SUGGESTIONS:
+                    break
+    return render(request, "hospitals/_owner_suggest.html", {"people": people, "terms": terms})
 
 
 # 公海 -------------------------------------------------------------------------------------------

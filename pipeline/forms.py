@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Role, Team, User, managers_overseen
 from hospitals.forms import (
     ColleagueChoice,
     QuickSelect,
@@ -312,11 +312,10 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, with_status: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
         if not user.sees_all:
-            owners = owners.filter(pk__in=user.overseen_user_ids)
             self.fields["team"].queryset = Team.objects.filter(pk__in=user.led_team_ids)
-        set_owner_choices(self.fields["owner"], owners)
+        owners = managers_overseen(user)
+        set_owner_choices(self, "owner", owners)
         if not user.sees_all and not user.led_team_ids:
             del self.fields["owner"], self.fields["team"]
         if not with_status:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ROLES_ABOVE_ALL, Role, User
+from accounts.models import ROLES_ABOVE_ALL, Role, User, managers_overseen
 from hospitals.forms import (
     ColleagueChoice,
     QuickSelect,
@@ -240,12 +240,10 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # who may have recorded what the viewer sees: the people they oversee (all the sales
-        # people for those who see everything), not a DISTINCT over every entry
-        if user.sees_all:
-            people = User.objects.filter(role=Role.MANAGER)
-        else:
-            people = User.objects.filter(pk__in=sorted(user.overseen_user_ids))
-        set_owner_choices(self.fields["manager"], people, _("全部人员"))
+        # people for those who see everything, those who left too), not a DISTINCT over every
+        # entry
+        people = managers_overseen(user, former=True)
+        set_owner_choices(self, "manager", people, _("全部人员"), former=True)
 
     def filter(self, qs):
         data = self.cleaned_data if self.is_valid() else {}

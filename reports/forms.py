@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User, managers_overseen
 from hospitals.forms import QuickSelect, owner_filter_field, set_owner_choices
 from hospitals.models import PROVINCES
 from o2crm.dates import week_start
@@ -64,16 +63,14 @@ class PeopleFilter(forms.Form):
 
     def __init__(self, data, *, user: User, by_username: bool = False):
         super().__init__(data)
-        owners = User.objects.filter(is_active=True, role=Role.MANAGER)
-        if not user.sees_all:
-            owners = owners.filter(Q(pk=user.pk) | Q(team__in=user.led_team_ids))
+        owners = managers_overseen(user)
         if by_username:
             # the API names one owner or none: looked up when named, not a menu of everyone
             # the user may see (the director's 500 managers, on every answer)
             self.fields["owner"] = forms.CharField(label=_("负责人"), required=False)
             self._owners = owners
         else:
-            self._usernames = set_owner_choices(self.fields["owner"], owners)
+            self._usernames = set_owner_choices(self, "owner", owners)
         self.fields["team"].choices = team_choices(user)
 
     def clean_owner(self):

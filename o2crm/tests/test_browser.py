@@ -729,6 +729,45 @@ def test_the_search_boxes_suggest_as_you_type(page, hospital):
 
 
 @pytest.mark.timeless  # no date in it: left out of make calendar
+def test_the_director_picks_an_owner_by_typing_among_many(
+    page, monkeypatch, director, bob, hospital
+):
+    from hospitals import forms
+
+    monkeypatch.setattr(forms, "OWNER_MENU_MAX", 1)  # the national staff, in three people
+    HospitalFactory(owner=bob, name="嘉兴市第一医院")
+    log_in(page, "director")
+    page.goto(page.base + "/hospitals/")
+    expect(page.locator("#results")).to_contain_text("嘉兴市第一医院")
+    box = page.locator(".owner-pick input[type=search]")
+    box.fill("lxy")  # 刘晓燕 by her initials
+    pick = page.locator(".owner-pick .suggest [data-pk]", has_text="刘晓燕")
+    expect(pick).to_be_visible()
+    assert page.locator(".owner-pick .suggest [data-pk]").count() == 1
+    shot(page, "owner-type-ahead")
+    pick.click()
+    expect(page.locator("#results")).not_to_contain_text("嘉兴市第一医院")
+    expect(page.locator("#results")).to_contain_text("浙江省人民医院")
+    assert f"owner={hospital.owner_id}" in page.url and box.input_value() == "刘晓燕"
+
+    # typing without choosing changes nothing; leaving puts the chosen name back
+    box.fill("wang")
+    expect(page.locator(".owner-pick .suggest [data-pk]", has_text="王磊")).to_be_visible()
+    page.locator("h1").click()
+    expect(box).to_have_value("刘晓燕")
+    expect(page.locator("#results")).not_to_contain_text("嘉兴市第一医院")
+
+    # an emptied box is everyone again; Enter takes the first name offered
+    box.fill("")
+    expect(page.locator("#results")).to_contain_text("嘉兴市第一医院")
+    box.fill("wl")
+    expect(page.locator(".owner-pick .suggest [data-pk]", has_text="王磊")).to_be_visible()
+    box.press("Enter")
+    expect(page.locator("#results")).not_to_contain_text("浙江省人民医院")
+    expect(page.locator("#results")).to_contain_text("嘉兴市第一医院")
+
+
+@pytest.mark.timeless  # no date in it: left out of make calendar
 def test_a_wrong_value_in_the_calculator_keeps_the_results_and_names_the_field(desktop, hospital):
     from pipeline.tests.factories import ProjectFactory
     from visits.tests.factories import SurveyFactory

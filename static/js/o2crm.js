@@ -106,6 +106,59 @@ document.addEventListener("keydown", function (event) {
   }
 });
 
+// The owner type-ahead (hospitals.forms.OwnerSearch): its search box asks the server for
+// names as one types; the name tapped (or the first, on Enter) goes into the hidden input,
+// whose change refilters the list. Typing alone filters nothing; an emptied box means
+// everyone; leaving the box without a choice puts the chosen name back.
+var ownerTimer;
+function ownerPick(el) {
+  return el && el.closest ? el.closest(".owner-pick") : null;
+}
+function ownerChoose(pick, pk, label) {
+  var hidden = pick.querySelector("input[type=hidden]");
+  var text = pick.querySelector("input[type=search]");
+  text.value = label;
+  text.dataset.label = label;
+  text.setAttribute("aria-expanded", "false");
+  pick.querySelector(".suggest").innerHTML = "";
+  if (hidden.value === pk) return;
+  hidden.value = pk;
+  hidden.dispatchEvent(new Event("change", { bubbles: true }));
+}
+document.addEventListener("input", function (event) {
+  var pick = ownerPick(event.target);
+  if (!pick || event.target.type !== "search") return;
+  var q = event.target.value.trim(), box = pick.querySelector(".suggest");
+  clearTimeout(ownerTimer);
+  if (!q) return ownerChoose(pick, "", "");
+  ownerTimer = setTimeout(function () {
+    var values = { q: q };
+    if (pick.dataset.former) values.former = "1";
+    htmx.ajax("GET", pick.dataset.url, { target: box, swap: "innerHTML", values: values })
+      .then(function () { event.target.setAttribute("aria-expanded", "true"); });
+  }, 200);
+});
+// the box's own change (on leaving it) is not a filter: only a choice is
+document.addEventListener("change", function (event) {
+  if (ownerPick(event.target) && event.target.type === "search") event.stopPropagation();
+}, true);
+document.addEventListener("click", function (event) {
+  var hit = event.target.closest && event.target.closest(".owner-pick .suggest [data-pk]");
+  if (hit) ownerChoose(ownerPick(hit), hit.dataset.pk, hit.dataset.label);
+});
+document.addEventListener("keydown", function (event) {
+  var pick = ownerPick(event.target);
+  if (!pick || event.key !== "Enter" || event.target.type !== "search") return;
+  event.preventDefault();  // Enter picks; it does not submit the filters half typed
+  var first = pick.querySelector(".suggest [data-pk]");
+  if (first) ownerChoose(pick, first.dataset.pk, first.dataset.label);
+});
+document.addEventListener("focusout", function (event) {
+  var pick = ownerPick(event.target);
+  if (!pick || event.target.type !== "search" || pick.contains(event.relatedTarget)) return;
+  if (event.target.value.trim()) event.target.value = event.target.dataset.label;
+});
+
 // A table wider than its card says that it scrolls sideways (and only then).
 function markScrollingTables() {
   var hint = document.body.dataset.scrollHint || "";
