@@ -20,7 +20,7 @@ from . import forecast as forecast_report
 from . import funnel as funnel_report
 from . import sources as sources_report
 from .forms import MonthlyForm, ReportFilterForm, WeekForm
-from .scope import Scope
+from .scope import Scope, page_of
 
 router = Router(tags=["reports"])
 
@@ -202,17 +202,20 @@ class MonthParams(Filters):
     team: RowId | None = None
     province: str | None = None
     page: PageNumber | None = None  # the JSON comes 50 projects a page; the workbook has them all
+    managers_page: PageNumber | None = None  # and its managers' subtotals 50 a page
     format: str | None = None
 
 
 @router.get("/reports/monthly", response=dict[str, Any], url_name="monthly_report")
 def monthly_report(request: ApiRequest, params: Query[MonthParams]):
-    """月度销售项目汇报表: every project open in the month, with subtotals per manager and team."""
+    """月度销售项目汇报表: every project open in the month, with subtotals per manager and team
+    (teams and total complete; the projects a `page` at a time, the managers' subtotals a
+    `managers_page` at a time)."""
     _format(params.format)
     data = {
         k: v
         for k, v in params.dict().items()
-        if v not in (None, "") and k not in ("format", "page")
+        if v not in (None, "") and k not in ("format", "page", "managers_page")
     }
     form = MonthlyForm(data, user=request.user, by_username=True)
     _valid(form)
@@ -220,4 +223,5 @@ def monthly_report(request: ApiRequest, params: Query[MonthParams]):
         return exports.response("monthly", monthly.monthly(request.user, form.scope(), page=None))
     result = monthly.monthly(request.user, form.scope(), page=params.page or 1)
     result.pop("page_obj")
-    return result
+    result["managers"], paged = page_of(result["managers"], params.managers_page or 1)
+    return {**result, **paged}

@@ -176,6 +176,33 @@ def test_the_pages_run_manager_by_manager_as_the_subtotals_do(
     assert [r[0] for r in listed] == ["alice", "alice", "bob", "carol", "carol"]
 
 
+def test_the_monthly_api_pages_its_managers_and_keeps_the_rest_whole(
+    as_user, director, month, projects, monkeypatch
+):
+    """The director's 500 subtotals were most of the answer: they come a `managers_page` at a
+    time, apart from the projects' `page`; the teams and the total stay whole on every page,
+    and the workbook has every manager."""
+    client = as_user(director)
+    url = f"/api/v1/reports/monthly?month={month:%Y-%m}"
+    whole = client.get(url).json()
+    assert whole["managers_count"] == 3 and whole["managers_page"] == {"number": 1, "pages": 1}
+    monkeypatch.setattr("reports.scope.MANAGERS_PAGE", 2)
+    pages = [client.get(f"{url}&managers_page={n}").json() for n in (1, 2, 9)]
+    assert [p["managers_page"] for p in pages] == [
+        {"number": 1, "pages": 2},
+        {"number": 2, "pages": 2},
+        {"number": 2, "pages": 2},  # past the last: the last
+    ]
+    assert [m for p in pages[:2] for m in p["managers"]] == whole["managers"]
+    for key in ("teams", "total", "projects", "page"):
+        assert all(p[key] == whole[key] for p in pages), key
+    # the projects' page and the managers' page are apart
+    assert client.get(f"{url}&page=2&managers_page=2").json()["managers_page"]["number"] == 2
+    book = load_workbook(io.BytesIO(client.get(f"{url}&format=xlsx").content))
+    cells = {c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row}
+    assert {"刘晓燕", "王磊", "黄志强"} <= cells
+
+
 def test_a_month_of_demo_activity_adds_up_everywhere(as_user):
     """The issue's check: the demo's weeks feed a monthly report whose totals match the
     projects on screen and in the Excel file."""
