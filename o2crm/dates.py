@@ -13,3 +13,8 @@ def midnight(day: date) -> datetime:
 def week_start(day: date) -> date:
     """The Monday of `day`'s week."""
     return day - timedelta(days=day.weekday())
+
+
+def week_end(day: date) -> date:
+    """The Sunday of `day`'s week."""
+    return week_start(day) + timedelta(days=6)

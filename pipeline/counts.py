@@ -11,6 +11,7 @@ from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Least
 
 from o2crm import summaries
+from o2crm.dates import week_end
 
 from .models import FollowUp, PipelineSettings, Project, earliest_contact
 
@@ -36,7 +37,7 @@ def due_this_week(projects: QuerySet[Project], settings: PipelineSettings, today
     """待跟进's rows: `projects` whose business or relationship contact is late or falls due
     this week (by Sunday), with `first_due` (the earlier of the two) and `late` (1 when
     either is late today, else 0). One definition for the page and its summary."""
-    horizon = today + timedelta(days=6 - today.weekday())
+    horizon = week_end(today)
     late = Q(business_due_on__lt=today) | Q(relationship_due_on__lt=today)
     return (
         projects.with_cadence(settings, today)
@@ -57,7 +58,7 @@ def due_page_ids(
     (earliest_contact) plus the class's days: per class, the index of the open projects in
     that order (project_open_earliest_contact) yields its first `start + size`, and the two
     merge. The country's 35,000 open projects are not sorted by a date that moves with today."""
-    horizon = today + timedelta(days=6 - today.weekday())
+    horizon = week_end(today)
     rows: list[tuple[date, int]] = []
     for cls, days in (("A", settings.cadence_a_days), ("B", settings.cadence_b_days)):
         cadence = timedelta(days=days)

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
-from o2crm.dates import midnight
+from o2crm.dates import midnight, week_end
 from pipeline.models import (
     Channel,
     ContactKind,
@@ -48,7 +48,7 @@ def build(owner: User, monday: date) -> dict:
 
 def records(owner: User, monday: date) -> tuple[list[dict], list[dict]]:
     """The week's project lines (stage ids, dates) and recorded visits, from the records."""
-    sunday = monday + timedelta(days=6)
+    sunday = week_end(monday)
     since, until = midnight(monday), midnight(sunday + timedelta(days=1))
     today = timezone.localdate()
     as_of = min(today, sunday)
