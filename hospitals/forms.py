@@ -91,15 +91,32 @@ def set_owner_choices(
     return {pk: username for pk, _name, username in rows}
 
 
+def set_assignable_owners(form: forms.ModelForm, name: str, owners) -> None:
+    """The owner `form` may set, among `owners`: a menu up to OWNER_MENU_MAX, past it the
+    type-ahead with the current (or posted) owner alone written into the page. Either way
+    one query of at most OWNER_MENU_MAX + 1 rows (and the chosen one's), not 500; the choice
+    is checked against `owners` as ever (the field looks the posted one up)."""
+    field = form.fields[name]
+    field.queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
+    columns = ("pk", "name", "first_name", "last_name", "username")
+    rows = list(field.queryset.values_list(*columns)[: OWNER_MENU_MAX + 1])
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    if len(rows) > OWNER_MENU_MAX:
+        field.widget = OwnerSearch(placeholder=_("输入姓名、拼音或首字母"))
+        chosen = str(form[name].value() or "")
+        rows = list(owners.filter(pk=int(chosen)).values_list(*columns)) if chosen.isdigit() else []
+    field.widget.choices = Choices(empty + [(row[0], User.label(*row[1:])) for row in rows])
+
+
 class OwnerSearch(forms.Widget):
     """One person among hundreds: a hidden input holds the id, a search box beside it asks
     the server for names as one types (name, pinyin, initials, username: hospitals:
     owner-suggest, among the people the user oversees) and static/js/o2crm.js puts the one
     tapped in. The choices are the chosen person alone (set_owner_choices)."""
 
-    def __init__(self, former: bool = False, attrs=None):
+    def __init__(self, former: bool = False, placeholder: str = "", attrs=None):
         super().__init__(attrs)
-        self.former = former
+        self.former, self.placeholder = former, placeholder
         self.choices: list = []
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -114,7 +131,7 @@ class OwnerSearch(forms.Widget):
         box.update(
             type="search",
             value=label,
-            placeholder=empty,
+            placeholder=self.placeholder or empty,
             autocomplete="off",
             role="combobox",
             **{"aria-autocomplete": "list", "aria-expanded": "false", "data-label": label},
@@ -174,7 +191,7 @@ class HospitalForm(VersionedForm):
         if owners is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
+            set_assignable_owners(self, "owner", owners)
             # A team leader who cleared the owner would lose sight of the hospital themselves.
             self.fields["owner"].required = not user.has_perm("hospitals.assign_owner")
 

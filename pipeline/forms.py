@@ -15,6 +15,7 @@ from hospitals.forms import (
     assignable_owners,
     colleagues_of,
     owner_filter_field,
+    set_assignable_owners,
     set_owner_choices,
 )
 from hospitals.models import PROVINCES, Contact, Hospital
@@ -102,9 +103,9 @@ class ProjectForm(VersionedForm):
             if not self.instance.pk:
                 self.instance.owner = user
         else:
-            self.fields["owner"].queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
             if not self.instance.pk and user.role == Role.MANAGER:
                 self.initial.setdefault("owner", user.pk)
+            set_assignable_owners(self, "owner", owners)
         if self.instance.pk:
             del self.fields["stage"]  # moved with its own rule, from the board or the page
 

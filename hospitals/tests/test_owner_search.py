@@ -112,3 +112,35 @@ def test_the_type_ahead_costs_one_query_whatever_the_staff(
         assign_role(user=UserFactory(username=f"m{i:02}", name=f"张{i}"), role=Role.MANAGER)
     assert queries() == before
     assert len(names(client.get(SUGGEST, {"q": "zhang"}))) == 8  # a few, not all twelve
+
+
+def test_a_hospital_is_handed_to_an_owner_found_by_typing_past_the_menu_size(
+    as_user, monkeypatch, director, leader, alice, bob, carol
+):
+    from hospitals.tests.test_hospital_views import valid_form
+
+    monkeypatch.setattr(forms, "OWNER_MENU_MAX", 1)
+    hospital = HospitalFactory(owner=alice, name="杭州市钱塘区人民医院", city="杭州市")
+    url = reverse("hospitals:hospital-edit", args=[hospital.pk])
+
+    control = owner_control(as_user(director).get(url).content.decode())
+    assert "<option" not in control
+    assert f'<input name="owner" type="hidden" value="{alice.pk}">' in control
+    assert 'value="刘晓燕"' in control and 'placeholder="输入姓名、拼音或首字母"' in control
+
+    form = valid_form(version="1")
+    assert as_user(director).post(url, {**form, "owner": bob.pk}).status_code == 302
+    hospital.refresh_from_db()
+    assert hospital.owner == bob
+
+    # a leader past the menu's size still gives the hospital only within the team
+    response = as_user(leader).post(url, {**form, "version": "2", "owner": carol.pk})
+    assert response.status_code == 400 and "owner" in response.context["form"].errors
+    assert "黄志强" not in response.content.decode()
+    hospital.refresh_from_db()
+    assert hospital.owner == bob
+
+    # up to the menu's size the menu stays, the owner selected
+    monkeypatch.setattr(forms, "OWNER_MENU_MAX", 30)
+    control = owner_control(as_user(director).get(url).content.decode())
+    assert control.startswith("<select") and f'<option value="{bob.pk}" selected>王磊' in control

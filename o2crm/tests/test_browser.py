@@ -766,6 +766,20 @@ def test_the_director_picks_an_owner_by_typing_among_many(
     expect(page.locator("#results")).not_to_contain_text("浙江省人民医院")
     expect(page.locator("#results")).to_contain_text("嘉兴市第一医院")
 
+    # the hospital's own form: the same box hands the hospital to 王磊, Enter not saving early
+    page.goto(page.base + hospital.get_absolute_url() + "edit/")
+    box = page.locator("#hospital-form .owner-pick input[type=search]")
+    expect(box).to_have_value("刘晓燕")
+    box.fill("wangl")
+    expect(page.locator(".owner-pick .suggest [data-pk]", has_text="王磊")).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value("王磊")
+    assert page.url.endswith("/edit/")  # Enter picked; it did not send the form
+    page.locator("#hospital-form button[type=submit]").click()
+    page.wait_for_url(page.base + hospital.get_absolute_url())
+    hospital.refresh_from_db()
+    assert hospital.owner == bob
+
 
 @pytest.mark.timeless  # no date in it: left out of make calendar
 def test_a_wrong_value_in_the_calculator_keeps_the_results_and_names_the_field(desktop, hospital):

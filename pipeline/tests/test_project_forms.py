@@ -165,3 +165,18 @@ def test_a_planned_date_beyond_the_horizon_is_refused_naming_the_limit(as_user, 
         ),
     )
     assert ok.status_code in (200, 302) and Project.objects.count() == 1
+
+
+def test_the_director_gives_a_new_project_an_owner_found_by_typing(
+    as_user, monkeypatch, director, alice, bob, carol, hospital
+):
+    """Past the menu's size a project's owner is the type-ahead (hospitals.forms): the form
+    shows no menu of every manager, and the owner posted from it is the one saved."""
+    from hospitals import forms
+
+    monkeypatch.setattr(forms, "OWNER_MENU_MAX", 1)
+    url = reverse("pipeline:project-create", args=[hospital.pk])
+    html = as_user(director).get(url).content.decode()
+    assert 'class="owner-pick"' in html and '<select name="owner"' not in html
+    response = as_user(director).post(url, project_form(owner=bob.pk))
+    assert response.status_code == 302 and Project.objects.get().owner == bob
