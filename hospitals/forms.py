@@ -91,21 +91,30 @@ def set_owner_choices(
     return {pk: username for pk, _name, username in rows}
 
 
-def set_assignable_owners(form: forms.ModelForm, name: str, owners) -> None:
-    """The owner `form` may set, among `owners`: a menu up to OWNER_MENU_MAX, past it the
-    type-ahead with the current (or posted) owner alone written into the page. Either way
-    one query of at most OWNER_MENU_MAX + 1 rows (and the chosen one's), not 500; the choice
-    is checked against `owners` as ever (the field looks the posted one up)."""
+def set_assignable_owners(
+    form: forms.Form, name: str, owners, *, teams: bool = False, exclude: int | None = None
+) -> None:
+    """The person `form`'s field `name` may be set to, among `owners` (in their order): a
+    menu up to OWNER_MENU_MAX, past it the type-ahead with the current (or posted) one alone
+    written into the page. Either way one query of at most OWNER_MENU_MAX + 1 rows (and the
+    chosen one's), not 500; the choice is checked against `owners` as ever (the field looks
+    the posted one up). `teams`: the menu names each one's team; `exclude`: one the
+    type-ahead does not offer (a handover's giver, whom `owners` leave out too)."""
     field = form.fields[name]
-    field.queryset = owners.only(*User.LABEL_FIELDS).order_by("username")
-    columns = ("pk", "name", "first_name", "last_name", "username")
-    rows = list(field.queryset.values_list(*columns)[: OWNER_MENU_MAX + 1])
+    field.queryset = owners
+    columns = ("pk", "name", "first_name", "last_name", "username", "team__name")
+    rows = list(owners.values_list(*columns)[: OWNER_MENU_MAX + 1])
     empty = [("", field.empty_label)] if field.empty_label is not None else []
     if len(rows) > OWNER_MENU_MAX:
-        field.widget = OwnerSearch(placeholder=_("输入姓名、拼音或首字母"))
+        field.widget = OwnerSearch(placeholder=_("输入姓名、拼音或首字母"), exclude=exclude)
         chosen = str(form[name].value() or "")
         rows = list(owners.filter(pk=int(chosen)).values_list(*columns)) if chosen.isdigit() else []
-    field.widget.choices = Choices(empty + [(row[0], User.label(*row[1:])) for row in rows])
+
+    def label(name: str, first_name: str, last_name: str, username: str, team: str | None) -> str:
+        text = User.label(name, first_name, last_name, username)
+        return f"{text} · {team}" if teams and team else text
+
+    field.widget.choices = Choices(empty + [(row[0], label(*row[1:])) for row in rows])
 
 
 class OwnerSearch(forms.Widget):
@@ -114,9 +123,11 @@ class OwnerSearch(forms.Widget):
     owner-suggest, among the people the user oversees) and static/js/o2crm.js puts the one
     tapped in. The choices are the chosen person alone (set_owner_choices)."""
 
-    def __init__(self, former: bool = False, placeholder: str = "", attrs=None):
+    def __init__(
+        self, former: bool = False, placeholder: str = "", exclude: int | None = None, attrs=None
+    ):
         super().__init__(attrs)
-        self.former, self.placeholder = former, placeholder
+        self.former, self.placeholder, self.exclude = former, placeholder, exclude
         self.choices: list = []
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -139,6 +150,8 @@ class OwnerSearch(forms.Widget):
         pick = {"class": "owner-pick", "data-url": reverse("hospitals:owner-suggest")}
         if self.former:
             pick["data-former"] = "1"
+        if self.exclude:
+            pick["data-exclude"] = str(self.exclude)
         hidden = {"type": "hidden", "name": name, "value": value}
         return mark_safe(  # flatatt escapes every value
             f"<div{flatatt(pick)}><input{flatatt(hidden)}><input{flatatt(box)}>"

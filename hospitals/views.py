@@ -366,10 +366,12 @@ def owner_suggest(request: HtmxHttpRequest) -> HttpResponse:
     terms = domain.search_terms(request.GET.get("q", "")[:50])
     people = []
     if terms:
-        rows = (
-            managers_overseen(request.user, former=request.GET.get("former") == "1")
-            .order_by("username")
-            .values_list("pk", "name", "username", "team__name", "is_active")
+        people_seen = managers_overseen(request.user, former=request.GET.get("former") == "1")
+        exclude = request.GET.get("exclude", "")
+        if exclude.isdigit():  # a handover's giver, not their own heir
+            people_seen = people_seen.exclude(pk=int(exclude))
+        rows = people_seen.order_by("username").values_list(
+            "pk", "name", "username", "team__name", "is_active"
         )
         for pk, name, username, team, active in rows:
             if domain.person_matches(domain.person_words(name, username), terms):

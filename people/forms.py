@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
-from hospitals.forms import QuickSelect
+from hospitals.forms import QuickSelect, set_assignable_owners
 from hospitals.models import Hospital
 from o2crm.widgets import Radios
 
@@ -49,7 +49,10 @@ class HandoverForm(forms.Form):
     def __init__(self, *args: Any, from_user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.from_user = from_user
-        self.fields["heir"].queryset = services.heirs_for(from_user)
+        # past 30 managers a type-ahead, not 500 names with their teams (hospitals.forms)
+        set_assignable_owners(
+            self, "heir", services.heirs_for(from_user), teams=True, exclude=from_user.pk
+        )
         own = services.hospitals_of(from_user).order_by("province", "city", "name")
         self.fields["hospitals"].queryset = own.only("id", "name", "city")
         places = list(own.values_list("province", "city").distinct())
@@ -85,11 +88,13 @@ class HandoverForm(forms.Form):
 
 
 class DeactivateForm(forms.Form):
-    heir = HeirField(label=_("接手人"), queryset=User.objects.none(), required=False)
+    heir = HeirField(
+        label=_("接手人"), queryset=User.objects.none(), required=False, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["heir"].queryset = services.heirs_for(user)
+        set_assignable_owners(self, "heir", services.heirs_for(user), teams=True, exclude=user.pk)
 
 
 class PersonForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -770,6 +770,12 @@ def test_the_director_picks_an_owner_by_typing_among_many(
     page.goto(page.base + hospital.get_absolute_url() + "edit/")
     box = page.locator("#hospital-form .owner-pick input[type=search]")
     expect(box).to_have_value("刘晓燕")
+    box.fill("l")  # 刘晓燕, and 陈立军 by his username: the arrows go through them
+    expect(page.locator(".owner-pick .suggest [data-pk]")).to_have_count(2)
+    box.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(box).to_have_value("陈立军")
     box.fill("wangl")
     expect(page.locator(".owner-pick .suggest [data-pk]", has_text="王磊")).to_be_visible()
     box.press("Enter")

@@ -116,6 +116,32 @@ def test_the_heir_must_be_another_active_manager(alice, director, assistant, as_
     assert "请选择至少一家医院" in str(empty.context["form"].errors)
 
 
+def test_the_heir_is_found_by_typing_among_many_and_the_giver_is_not_offered(
+    alice, bob, carol, director, as_user, book, monkeypatch
+):
+    """The director's 500 managers were a menu of 500 names on the handover and the
+    deactivation forms: past the menu's size the heir is the type-ahead, which does not
+    offer the giver; up to it the menu names each one's team."""
+    from hospitals import forms
+
+    client = as_user(director)
+    menu = client.get("/people/alice/handover/").content.decode()
+    assert "王磊 · 浙北一组" in menu and "黄志强 · 浙南二组" in menu
+    assert "刘晓燕 · 浙北一组</option>" not in menu  # not her own heir
+
+    monkeypatch.setattr(forms, "OWNER_MENU_MAX", 1)
+    for url in ("/people/alice/handover/", "/people/alice/deactivate/"):
+        page = client.get(url).content.decode()
+        assert 'class="owner-pick"' in page and f'data-exclude="{alice.pk}"' in page
+        assert 'name="heir"' in page and "<select" not in page.split('name="heir"')[0][-300:]
+    found = client.get("/owners/suggest/", {"q": "l", "exclude": alice.pk}).content.decode()
+    assert "刘晓燕" not in found and "陈立军" in found  # the leader, by username "leader"
+    form = {"heir": bob.pk, "scope": "all", "reason": "leaving", "action": "preview"}
+    preview = client.post("/people/alice/handover/", form)
+    assert preview.status_code == 200 and preview.context["counts"]["hospitals"] == 3
+    assert 'value="王磊 · 浙北一组"' in preview.content.decode()  # the heir chosen stays
+
+
 def test_deactivating_asks_for_the_heir_then_ends_access_at_once(
     alice, bob, director, as_user, book, api_as
 ):

@@ -134,6 +134,7 @@ document.addEventListener("input", function (event) {
   ownerTimer = setTimeout(function () {
     var values = { q: q };
     if (pick.dataset.former) values.former = "1";
+    if (pick.dataset.exclude) values.exclude = pick.dataset.exclude;
     htmx.ajax("GET", pick.dataset.url, { target: box, swap: "innerHTML", values: values })
       .then(function () { event.target.setAttribute("aria-expanded", "true"); });
   }, 200);
@@ -148,10 +149,19 @@ document.addEventListener("click", function (event) {
 });
 document.addEventListener("keydown", function (event) {
   var pick = ownerPick(event.target);
-  if (!pick || event.key !== "Enter" || event.target.type !== "search") return;
+  if (!pick) return;
+  var names = Array.from(pick.querySelectorAll(".suggest [data-pk]"));
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {  // through the names offered
+    var at = names.indexOf(event.target) + (event.key === "ArrowDown" ? 1 : -1);
+    if (!names.length) return;
+    event.preventDefault();
+    if (at < 0) pick.querySelector("input[type=search]").focus();
+    else names[Math.min(at, names.length - 1)].focus();
+    return;
+  }
+  if (event.key !== "Enter" || event.target.type !== "search") return;
   event.preventDefault();  // Enter picks; it does not submit the filters half typed
-  var first = pick.querySelector(".suggest [data-pk]");
-  if (first) ownerChoose(pick, first.dataset.pk, first.dataset.label);
+  if (names.length) ownerChoose(pick, names[0].dataset.pk, names[0].dataset.label);
 });
 document.addEventListener("focusout", function (event) {
   var pick = ownerPick(event.target);
