@@ -72,6 +72,13 @@ def test_the_type_ahead_finds_people_by_name_pinyin_initials_and_username(
     assert found("x") == []  # not any "x" inside a pinyin
     assert found("zzz") == [] and "没有找到" in client.get(SUGGEST, {"q": "zzz"}).content.decode()
     assert found("") == [] and "没有找到" not in client.get(SUGGEST).content.decode()
+    # a name that begins with what was typed comes before one that holds it
+    from accounts.models import Role
+    from accounts.services import assign_role
+    from accounts.tests.factories import UserFactory
+
+    assign_role(user=UserFactory(username="aaron", name="陈丽"), role=Role.MANAGER)  # chenli
+    assert found("li") == ["刘晓燕", "陈丽", "陈立军"]  # liuxiaoyan; then by username
     # the team beside the name, to tell two 王磊 apart
     assert "浙南二组" in client.get(SUGGEST, {"q": "huang"}).content.decode()
 
